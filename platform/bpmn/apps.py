@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BpmnConfig(AppConfig):
+    name = "bpmn"
+    verbose_name = "Process engine"

@@ -1,0 +1,70 @@
+"""Immutable deployed bundles: process versions and decision versions."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ProcessVersion(models.Model):
+    """One deployed BPMN bundle. Never edited after creation; tickets pin it."""
+
+    key = models.CharField(max_length=200, help_text="Executable process id in the BPMN.")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=300, blank=True)
+    content_hash = models.CharField(max_length=64)
+    bpmn_filename = models.CharField(max_length=300)
+    bpmn_xml = models.TextField()
+    # Every other file of the bundle: {"pricing.dmn": "<xml>", "forms/x.schema.json": "{...}"}.
+    files = models.JSONField(default=dict)
+    # Called processes resolved at deploy time: {"process_key": process_version_id}.
+    called_versions = models.JSONField(default=dict)
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="process_version_unique"),
+        ]
+        ordering = ["key", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class DecisionVersion(models.Model):
+    """One version of a DMN decision table: draft, then published (one at a time per decision)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        RETIRED = "retired"
+
+    decision_id = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    dmn_filename = models.CharField(max_length=300, blank=True)
+    dmn_xml = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    # Example rows a publish must pass: [{"input": {...}, "expected": ...}, ...]
+    test_cases = models.JSONField(default=list, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["decision_id", "version"], name="decision_version_unique"),
+            models.UniqueConstraint(
+                fields=["decision_id"],
+                condition=models.Q(status="published"),
+                name="decision_one_published",
+            ),
+        ]
+        ordering = ["decision_id", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id} v{self.version} ({self.status})"
