@@ -1,0 +1,50 @@
+"""The cast: alice the agent/dispatcher, tom the technician, bob the supervisor, carol in
+finance, dave the admin. Processes come from processes/ and dmn/ as a user deploys them."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+PROCESSES = ROOT / "processes"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _user(username, groups=(), superuser=False):
+    user = User.objects.create_user(username, password="pw", is_staff=True, is_superuser=superuser)
+    user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups])
+    return user
+
+
+@pytest.fixture
+def cast(db):
+    return {
+        "alice": _user("alice", ["agents", "dispatchers"]),
+        "tom": _user("tom", ["technicians"]),
+        "bob": _user("bob", ["supervisors", "agents"]),
+        "carol": _user("carol", ["finance"]),
+        "dave": _user("dave", superuser=True),
+    }
+
+
+def deploy_file(bpmn_path: Path, user=None):
+    from bpmn.deploy import deploy_bundle, read_bundle_folder
+
+    name, text, files = read_bundle_folder(bpmn_path)
+    return deploy_bundle(name, text, files, user)[0]
+
+
+@pytest.fixture
+def repair(db):
+    """The repair ticket process, deployed from processes/repair.bpmn."""
+    return deploy_file(PROCESSES / "repair.bpmn")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache():
+    from bpmn.deploy import SPEC_CACHE
+
+    SPEC_CACHE.clear()
+    yield

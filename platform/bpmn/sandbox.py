@@ -95,11 +95,19 @@ _time_ns = SimpleNamespace(time=time.time)
 _decimal_ns = SimpleNamespace(Decimal=decimal.Decimal, ROUND_HALF_UP=decimal.ROUND_HALF_UP)
 _json_ns = SimpleNamespace(dumps=json.dumps, loads=json.loads)
 _math_ns = SimpleNamespace(
-    **{name: getattr(math, name) for name in ("ceil", "floor", "sqrt", "pi", "e", "fabs", "log", "isclose")}
+    **{
+        name: getattr(math, name)
+        for name in ("ceil", "floor", "sqrt", "pi", "e", "fabs", "log", "isclose")
+    }
 )
 _re_ns = SimpleNamespace(
-    match=re.match, search=re.search, fullmatch=re.fullmatch, sub=re.sub, findall=re.findall,
-    split=re.split, IGNORECASE=re.IGNORECASE,
+    match=re.match,
+    search=re.search,
+    fullmatch=re.fullmatch,
+    sub=re.sub,
+    findall=re.findall,
+    split=re.split,
+    IGNORECASE=re.IGNORECASE,
 )
 
 # Names every expression and script sees (data keys override none of these in scripts).
@@ -121,11 +129,30 @@ HELPER_NAMES: dict[str, Any] = {
 _SAFE_FUNCTIONS: dict[str, Callable] = {
     name: fn
     for name, fn in {
-        "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod,
-        "enumerate": enumerate, "filter": filter, "float": float, "int": int,
-        "len": len, "list": list, "map": map, "max": max, "min": min, "range": range,
-        "reversed": reversed, "round": round, "set": set, "sorted": sorted, "str": str,
-        "sum": sum, "tuple": tuple, "zip": zip,
+        "abs": abs,
+        "all": all,
+        "any": any,
+        "bool": bool,
+        "dict": dict,
+        "divmod": divmod,
+        "enumerate": enumerate,
+        "filter": filter,
+        "float": float,
+        "int": int,
+        "len": len,
+        "list": list,
+        "map": map,
+        "max": max,
+        "min": min,
+        "range": range,
+        "reversed": reversed,
+        "round": round,
+        "set": set,
+        "sorted": sorted,
+        "str": str,
+        "sum": sum,
+        "tuple": tuple,
+        "zip": zip,
     }.items()
 }
 
@@ -219,8 +246,10 @@ class _BudgetTransformer(RestrictingNodeTransformer):
 
 
 def _guarded_pow(a, b):
-    if isinstance(b, int | float) and abs(b) > MAX_POWER_EXPONENT and not (
-        isinstance(a, int | float) and abs(a) <= 1
+    if (
+        isinstance(b, int | float)
+        and abs(b) > MAX_POWER_EXPONENT
+        and not (isinstance(a, int | float) and abs(a) <= 1)
     ):
         raise ScriptError(f"exponent {b} is too large")
     return a**b
@@ -312,9 +341,22 @@ _SCRIPT_BUILTINS["__import__"] = _refuse_import
 _SCRIPT_BUILTINS = MappingProxyType(_SCRIPT_BUILTINS)
 
 _SCRIPT_SPECIAL = {
-    "_getattr_", "_getitem_", "_getiter_", "_write_", "_print_", "_inplacevar_",
-    "_unpack_sequence_", "_iter_unpack_sequence_", "_tick_", "_pow_", "_mul_", "_lshift_",
-    "__builtins__", "__name__", "__metaclass__", "_print",
+    "_getattr_",
+    "_getitem_",
+    "_getiter_",
+    "_write_",
+    "_print_",
+    "_inplacevar_",
+    "_unpack_sequence_",
+    "_iter_unpack_sequence_",
+    "_tick_",
+    "_pow_",
+    "_mul_",
+    "_lshift_",
+    "__builtins__",
+    "__name__",
+    "__metaclass__",
+    "_print",
 }
 
 

@@ -10,3 +10,14 @@ api = NinjaAPI(
     auth=django_auth,
     docs_url="/docs",
 )
+
+
+def _mount_routers() -> None:
+    from bpmn.api import router as processes
+    from tickets.api import router as tickets
+
+    api.add_router("", processes)
+    api.add_router("", tickets)
+
+
+_mount_routers()

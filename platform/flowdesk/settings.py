@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "bpmn",
     "tickets",
     "forms.apps.FormsConfig",
+    "pricing",
     "notify",
 ]
 

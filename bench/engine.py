@@ -1,0 +1,194 @@
+"""Engine benchmark: the repair ticket in raw SpiffWorkflow vs through the platform runtime.
+
+Both run side by side in one process and one run (machines here are noisy, so only the
+ratio means much). Raw = SpiffWorkflow 3.2's own parser, DMN engine and eval-based script
+engine, in memory. Platform = do_start_ticket + six do_complete_task calls on the
+configured database (a throw-away test database is created and dropped), including row
+locks, worklist sync, timeline, serialization and the sandbox.
+
+Prints a JSON report and writes bench/report.json.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "platform"))
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowdesk.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
+START = {"customer_tier": "gold", "category": "air conditioner", "region": "tier1"}
+STEPS = [
+    ("accept", {"accepted": True}),
+    ("schedule_visit", {"visit_date": "2026-11-24", "technician": "tom"}),
+    ("diagnose", {"needs_parts": True, "labor_hours": 2, "parts_cost": "150"}),
+    ("approve_quote", {"approved": True}),
+    ("repair_work", {"work_done": "replaced the fan"}),
+    ("confirm", {"rating": 5}),
+]
+
+
+def _bundle():
+    from bpmn.deploy import read_bundle_folder
+
+    return read_bundle_folder(ROOT / "processes" / "repair.bpmn")
+
+
+def raw_spiff_runner():
+    """A ticket in plain SpiffWorkflow: its parser, DMN engine and default script engine."""
+    from decimal import Decimal
+
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+    from SpiffWorkflow.task import TaskState
+
+    from bpmn.services import ServiceCall, get
+
+    class Engine(PythonScriptEngine):
+        def call_service(self, task, operation_name=None, operation_params=None, **kw):
+            params = {k: v["value"] for k, v in operation_params.items()}
+            return json.dumps(get(operation_name).fn(params, ServiceCall(data=task.data)))
+
+    name, text, files = _bundle()
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(text.encode(), name)
+    for fname, body in files.items():
+        if fname.endswith(".dmn"):
+            parser.add_dmn_str(body.encode(), fname)
+    spec, subs = parser.get_spec("repair"), parser.get_subprocess_specs("repair")
+    engine = Engine()
+    engine.environment.globals.update({"Decimal": Decimal})
+
+    def run_one():
+        wf = BpmnWorkflow(spec, subs, script_engine=engine)
+        wf.get_next_task(state=TaskState.READY).data.update(START)
+        wf.do_engine_steps()
+        for bpmn_id, data in STEPS:
+            task = next(
+                t
+                for t in wf.get_tasks(state=TaskState.READY, manual=True)
+                if t.task_spec.bpmn_id == bpmn_id
+            )
+            task.data.update(data)
+            task.run()
+            wf.do_engine_steps()
+        assert wf.is_completed(), "raw run did not complete"
+        return wf
+
+    return run_one
+
+
+def platform_runner():
+    from django.contrib.auth.models import Group, User
+
+    from bpmn.deploy import deploy_bundle
+    from tickets import actions
+    from tickets.models import HumanTask
+
+    user = User.objects.create_user("bench", is_staff=True, is_superuser=True)
+    user.groups.set([Group.objects.get_or_create(name="supervisors")[0]])
+    deploy_bundle(*_bundle())
+
+    def run_one():
+        ticket = actions.do_start_ticket(user, "repair", dict(START))
+        for bpmn_id, data in STEPS:
+            task = HumanTask.objects.get(
+                ticket=ticket, bpmn_id=bpmn_id, state__in=actions.OPEN_STATES
+            )
+            ticket = actions.do_complete_task(user, task.id, data)
+        assert ticket.status == "completed", (
+            f"platform run ended {ticket.status}: {ticket.incident}"
+        )
+        return ticket
+
+    return run_one
+
+
+def _time(fn, n):
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def state_sizes():
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.order_by("-id").first()
+    return {"by_reference_bytes": len(ticket.state), "spiff_embedded_bytes": None} | _embedded_size(
+        BpmnWorkflowSerializer, SPIFF_CONFIG
+    )
+
+
+def _embedded_size(serializer_cls, config):
+    from bpmn import runtime
+    from bpmn.deploy import compiled_for
+    from tickets.models import Ticket
+
+    ticket = Ticket.objects.order_by("-id").first()
+    workflow = runtime.load(compiled_for(ticket.process_version), ticket.state)
+    try:
+        embedded = serializer_cls(serializer_cls.configure(config)).serialize_json(workflow)
+    except Exception as exc:  # our DMN engine is not in SpiffWorkflow's spec registry
+        return {"spiff_embedded_note": f"not comparable: {type(exc).__name__}"}
+    return {"spiff_embedded_bytes": len(embedded)}
+
+
+def dmn_figures():
+    try:
+        from bpmn.dmn import bench_table
+    except ImportError:
+        from bpmn.dmn_bench import bench_table
+    return {"table_20_rules_ms": round(bench_table(rules=20, runs=2000), 4)}
+
+
+def main():
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        raw = raw_spiff_runner()
+        platform = platform_runner()
+        raw(), platform()  # warm caches (spec parse, compiled expressions)
+        # Interleave the two so that machine noise hits both alike.
+        raw_ms, platform_ms = [], []
+        for _ in range(TICKETS):
+            raw_ms.append(_time(raw, 1))
+            platform_ms.append(_time(platform, 1))
+        report = {
+            "engine": {
+                "tickets": TICKETS,
+                "raw_ms": round(statistics.median(raw_ms), 3),
+                "platform_ms": round(statistics.median(platform_ms), 3),
+                "ratio": round(statistics.median(platform_ms) / statistics.median(raw_ms), 2),
+                "database": connection.vendor,
+                "state": state_sizes(),
+            },
+            "dmn": dmn_figures(),
+        }
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    text = json.dumps(report, indent=2)
+    print(text)
+    (ROOT / "bench" / "report.json").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

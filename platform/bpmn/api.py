@@ -1,0 +1,89 @@
+"""Process deployment endpoints."""
+
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from bpmn.deploy import deploy_bundle
+from bpmn.models import ProcessVersion
+from bpmn.parser import BundleError
+
+router = Router(tags=["processes"])
+
+
+class ProcessVersionOut(Schema):
+    id: int
+    key: str
+    version: int
+    name: str
+    content_hash: str
+    bpmn_filename: str
+    files: list[str]
+    published_at: str
+
+    @staticmethod
+    def resolve_files(obj):
+        return sorted(obj.files)
+
+    @staticmethod
+    def resolve_published_at(obj):
+        return obj.published_at.isoformat()
+
+
+class DeployIn(Schema):
+    bpmn_filename: str
+    bpmn: str
+    files: dict[str, str] = {}
+
+
+class DeployOut(Schema):
+    created: bool
+    version: ProcessVersionOut
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _deploy(request, bpmn_filename, bpmn, files):
+    if not request.user.has_perm("bpmn.add_processversion"):
+        return 403, {"detail": "you may not deploy processes"}
+    try:
+        version, created = deploy_bundle(bpmn_filename, bpmn, files, request.user)
+    except BundleError as exc:
+        return 400, {"detail": str(exc)}
+    return (201 if created else 200), {"created": created, "version": version}
+
+
+@router.post("/processes", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut})
+def deploy(request, body: DeployIn):
+    """Deploy a bundle given as JSON: the BPMN text and the DMN/form files it references."""
+    return _deploy(request, body.bpmn_filename, body.bpmn, body.files)
+
+
+@router.post(
+    "/processes/upload", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut}
+)
+def deploy_upload(
+    request, bpmn: File[UploadedFile], files: File[list[UploadedFile]] = None
+):
+    """Deploy a bundle as multipart upload: `bpmn` plus any number of `files`."""
+    try:
+        texts = {f.name: f.read().decode("utf-8") for f in (files or [])}
+        bpmn_text = bpmn.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, {"detail": "files must be UTF-8 text"}
+    return _deploy(request, bpmn.name, bpmn_text, texts)
+
+
+@router.get("/processes", response=list[ProcessVersionOut])
+def list_processes(request):
+    """The latest version of every deployed process."""
+    latest = {}
+    for pv in ProcessVersion.objects.order_by("key", "-version"):
+        latest.setdefault(pv.key, pv)
+    return list(latest.values())
+
+
+@router.get("/processes/{key}/versions", response=list[ProcessVersionOut])
+def list_versions(request, key: str):
+    return list(ProcessVersion.objects.filter(key=key).order_by("-version"))

@@ -1,0 +1,154 @@
+"""Deploying bundles as immutable ProcessVersions, and the parsed-spec cache per version."""
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from bpmn import decisions
+from bpmn.models import ProcessVersion
+from bpmn.parser import BundleError
+from bpmn.specs import CompiledProcess, SpecCache, compile_bundle, content_hash
+
+SPEC_CACHE = SpecCache()
+BUNDLE_SUFFIXES = (".dmn", ".json", ".bpmn")
+
+
+def _called_processes(exclude: str) -> dict[str, tuple[str, str, int]]:
+    """Latest deployed version of every other process, for call activities."""
+    latest = {}
+    for pv in ProcessVersion.objects.exclude(key=exclude).order_by("key", "-version"):
+        latest.setdefault(pv.key, (pv.bpmn_filename, pv.bpmn_xml, pv.id))
+    return latest
+
+
+def _compile(bpmn_filename, bpmn_text, files, called, key=None) -> CompiledProcess:
+    return compile_bundle(
+        bpmn_filename,
+        bpmn_text,
+        files,
+        called={k: (f, x) for k, (f, x, _id) in called.items()},
+        resolve_decision=decisions.resolve,
+        decision_exists=partial(decisions.exists, {}),
+        process_key=key,
+    )
+
+
+def deploy_bundle(
+    bpmn_filename: str, bpmn_text: str, files: Mapping[str, str], user=None
+) -> tuple[ProcessVersion, bool]:
+    """Validate and store a bundle. Returns (version, created); identical content to the
+    latest version of the process is a no-op. Raises BundleError with nothing stored."""
+    files = dict(files)
+    called = _called_processes(exclude="")
+    with transaction.atomic():
+        # Decisions of the bundle become published decision versions (new content only),
+        # so that the business rule tasks resolve them like any other published table.
+        for name, text in sorted(files.items()):
+            if name.endswith(".dmn"):
+                try:
+                    decisions.do_create_decision_versions(name, text, user, publish=True)
+                except (ValueError, LookupError) as exc:
+                    raise BundleError(str(exc)) from exc
+        compiled = _compile(bpmn_filename, bpmn_text, files, called)
+        digest = content_hash(bpmn_filename, bpmn_text, files)
+        latest = ProcessVersion.objects.filter(key=compiled.key).order_by("-version").first()
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+        number = (
+            ProcessVersion.objects.filter(key=compiled.key).aggregate(n=Max("version"))["n"] or 0
+        ) + 1
+        used = _called_keys(compiled, called)
+        try:
+            with transaction.atomic():
+                version = ProcessVersion.objects.create(
+                    key=compiled.key,
+                    version=number,
+                    name=compiled.name,
+                    content_hash=digest,
+                    bpmn_filename=bpmn_filename,
+                    bpmn_xml=bpmn_text,
+                    files=files,
+                    called_versions={k: called[k][2] for k in used},
+                    published_by=user,
+                )
+        except IntegrityError as exc:
+            raise BundleError(
+                f"{compiled.key}: a concurrent deploy took version {number}; retry"
+            ) from exc
+    return version, True
+
+
+def _called_keys(compiled: CompiledProcess, called) -> list[str]:
+    return sorted(k for k in compiled.subprocess_specs if k in called)
+
+
+def compiled_for(version: ProcessVersion) -> CompiledProcess:
+    """Parsed spec of a version (parsed once per process, then cached)."""
+
+    def build():
+        called = {
+            pv.key: (pv.bpmn_filename, pv.bpmn_xml, pv.id)
+            for pv in ProcessVersion.objects.filter(id__in=list(version.called_versions.values()))
+        }
+        return _compile(
+            version.bpmn_filename, version.bpmn_xml, version.files, called, key=version.key
+        )
+
+    return SPEC_CACHE.get((version.id, version.content_hash), build)
+
+
+def read_bundle_folder(bpmn_path: Path) -> tuple[str, str, dict[str, str]]:
+    """A BPMN file plus the DMN and form files it references, from the folders beside it:
+    the BPMN's folder, its `forms/` sub-folder and the project's `dmn/` folder."""
+    from django.conf import settings
+
+    text = bpmn_path.read_text(encoding="utf-8")
+    candidates: dict[str, Path] = {}
+    for folder in (Path(settings.DMN_DIR), bpmn_path.parent / "forms", bpmn_path.parent):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if (
+                    path.is_file()
+                    and path.suffix in (".dmn", ".json")
+                    and not path.name.startswith("test_")
+                ):
+                    candidates[path.name] = path
+    files = {name: path.read_text(encoding="utf-8") for name, path in candidates.items()}
+    return bpmn_path.name, text, _referenced_only(bpmn_path.name, text, files)
+
+
+def _referenced_only(bpmn_filename: str, text: str, files: dict[str, str]) -> dict[str, str]:
+    """Keep the DMN files whose decisions the BPMN names and the form files it names, so
+    that unrelated files do not change this bundle's content hash."""
+    from bpmn.specs import parse_bundle_decisions
+    from bpmn.xmlsafe import parse_xml
+
+    root = parse_xml(text, bpmn_filename)
+    decisions_used = {
+        node.text.strip()
+        for node in root.iter()
+        if _local(node) == "calledDecisionId" and node.text
+    }
+    decisions_used |= set(root.xpath("//@*[local-name()='decisionRef']"))
+    forms_used = set(root.xpath("//@*[local-name()='formKey']"))
+    forms_used |= {
+        node.get("value")
+        for node in root.iter()
+        if _local(node) == "property" and (node.get("name") or "").startswith("form")
+    }
+    result = {}
+    for name, body in files.items():
+        if name.endswith(".dmn"):
+            if decisions_used and set(parse_bundle_decisions({name: body})) & decisions_used:
+                result[name] = body
+        elif name in forms_used:
+            result[name] = body
+    return result
+
+
+def _local(node) -> str:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    return tag.rsplit("}", 1)[-1]

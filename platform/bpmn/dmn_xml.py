@@ -1,0 +1,195 @@
+"""Read DMN XML into plain specs, by local name, so that every DMN namespace (1.1 to 1.5,
+Camunda, dmn-js, Trisotech) reads the same. Nothing here compiles or evaluates."""
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+HIT_POLICIES = {
+    "U": "UNIQUE",
+    "A": "ANY",
+    "P": "PRIORITY",
+    "F": "FIRST",
+    "R": "RULE ORDER",
+    "O": "OUTPUT ORDER",
+    "C": "COLLECT",
+}
+# The single-letter notation of an aggregated COLLECT (C+, C<, C>, C#).
+_COLLECT_SIGNS = {"+": "SUM", "<": "MIN", ">": "MAX", "#": "COUNT"}
+AGGREGATIONS = frozenset(_COLLECT_SIGNS.values())
+
+
+class DmnError(ValueError):
+    """A DMN file cannot be read or compiled, or a decision failed to evaluate. The message
+    names the decision id and, for a rule, its 1-based row number."""
+
+
+@dataclass
+class InputSpec:
+    label: str
+    expression: str
+    type_ref: str
+    values: str | None  # inputValues: unary tests the input must pass
+
+
+@dataclass
+class OutputSpec:
+    name: str
+    label: str
+    type_ref: str
+    values: str | None  # outputValues: the allowed values, in priority order
+    default: str | None  # defaultOutputEntry
+
+
+@dataclass
+class RuleSpec:
+    row: int  # 1-based, as a modeler shows it
+    inputs: list[str]
+    outputs: list[str]
+
+
+@dataclass
+class DecisionSpec:
+    id: str
+    name: str
+    variable: str
+    hit_policy: str = "UNIQUE"
+    aggregation: str | None = None
+    inputs: list[InputSpec] = field(default_factory=list)
+    outputs: list[OutputSpec] = field(default_factory=list)
+    rules: list[RuleSpec] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)  # ids of required decisions
+    literal: str | None = None  # a literal-expression decision instead of a table
+
+
+@dataclass
+class DefinitionsSpec:
+    decisions: list[DecisionSpec]
+    input_names: list[str]  # inputData names: the context names the model declares
+
+
+def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
+    try:
+        root = parse_xml(data, filename)
+    except UnsafeXmlError as exc:
+        raise DmnError(str(exc)) from exc
+    if _local(root) != "definitions":
+        raise DmnError(f"{filename}: root element is <{_local(root)}>, not a DMN <definitions>")
+    decisions = [
+        _read_decision(el, index, filename)
+        for index, el in enumerate(_children(root, "decision"), start=1)
+    ]
+    if not decisions:
+        raise DmnError(f"{filename}: no <decision> in the file")
+    input_names = [el.get("name", "") for el in _children(root, "inputData") if el.get("name")]
+    return DefinitionsSpec(decisions, input_names)
+
+
+def _read_decision(el: etree._Element, index: int, filename: str) -> DecisionSpec:
+    name = el.get("name") or ""
+    decision_id = el.get("id") or name or f"decision_{index}"
+    variable = _child(el, "variable")
+    spec = DecisionSpec(
+        id=decision_id,
+        name=name or decision_id,
+        variable=(variable.get("name") if variable is not None else None) or name or decision_id,
+        required=_required_decisions(el),
+    )
+    table = _child(el, "decisionTable")
+    literal = _child(el, "literalExpression")
+    if table is not None:
+        _read_table(table, spec, filename)
+    elif literal is not None:
+        spec.literal = _text(literal) or ""
+    else:
+        raise DmnError(
+            f"{filename}: decision {decision_id!r} has neither a decision table nor a literal "
+            "expression (other boxed expressions are not supported)"
+        )
+    return spec
+
+
+def _required_decisions(el: etree._Element) -> list[str]:
+    ids = []
+    for requirement in _children(el, "informationRequirement"):
+        required = _child(requirement, "requiredDecision")
+        if required is not None and required.get("href"):
+            ids.append(required.get("href").rpartition("#")[2])
+    return ids
+
+
+def _read_table(table: etree._Element, spec: DecisionSpec, filename: str) -> None:
+    spec.hit_policy, spec.aggregation = _hit_policy(table, spec.id, filename)
+    for column in _children(table, "input"):
+        expression = _child(column, "inputExpression")
+        spec.inputs.append(
+            InputSpec(
+                label=column.get("label") or "",
+                expression=(_text(expression) if expression is not None else None) or "",
+                type_ref=(expression.get("typeRef") if expression is not None else None) or "",
+                values=_text(_child(column, "inputValues")),
+            )
+        )
+    for column in _children(table, "output"):
+        spec.outputs.append(
+            OutputSpec(
+                name=column.get("name") or "",
+                label=column.get("label") or "",
+                type_ref=column.get("typeRef") or "",
+                values=_text(_child(column, "outputValues")),
+                default=_text(_child(column, "defaultOutputEntry")),
+            )
+        )
+    for row, rule in enumerate(_children(table, "rule"), start=1):
+        spec.rules.append(
+            RuleSpec(
+                row=row,
+                inputs=[_text(e) or "" for e in _children(rule, "inputEntry")],
+                outputs=[_text(e) or "" for e in _children(rule, "outputEntry")],
+            )
+        )
+
+
+def _hit_policy(table: etree._Element, decision_id: str, filename: str):
+    raw = (table.get("hitPolicy") or "UNIQUE").strip().upper().replace("_", " ")
+    aggregation = (table.get("aggregation") or "").strip().upper() or None
+    if len(raw) == 2 and raw[0] == "C" and raw[1] in _COLLECT_SIGNS:
+        raw, aggregation = "C", _COLLECT_SIGNS[raw[1]]
+    policy = HIT_POLICIES.get(raw, raw)
+    if policy not in HIT_POLICIES.values():
+        raise DmnError(f"{filename}: decision {decision_id!r}: unknown hit policy {raw!r}")
+    if aggregation is not None and (policy != "COLLECT" or aggregation not in AGGREGATIONS):
+        raise DmnError(
+            f"{filename}: decision {decision_id!r}: aggregation {aggregation!r} needs hit policy "
+            "COLLECT and one of SUM, MIN, MAX, COUNT"
+        )
+    return policy, aggregation
+
+
+# ---------------------------------------------------------------- element helpers
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _children(el: etree._Element, name: str) -> list[etree._Element]:
+    return [child for child in el if _local(child) == name]
+
+
+def _child(el: etree._Element, name: str) -> etree._Element | None:
+    for child in el:
+        if _local(child) == name:
+            return child
+    return None
+
+
+def _text(el: etree._Element | None) -> str | None:
+    """The <text> of an entry (Camunda 7 sometimes writes the text directly), stripped."""
+    if el is None:
+        return None
+    text_el = _child(el, "text")
+    value = text_el.text if text_el is not None else el.text
+    return value.strip() if value is not None else None

@@ -1,0 +1,41 @@
+"""python manage.py deploy processes/ [more folders or .bpmn files]"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from bpmn.deploy import deploy_bundle, read_bundle_folder
+from bpmn.parser import BundleError
+
+
+class Command(BaseCommand):
+    help = "Deploy every BPMN bundle in the given folders (or the given .bpmn files)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+")
+
+    def handle(self, *paths, **options):
+        bpmn_files = []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                bpmn_files += sorted(path.glob("*.bpmn"))
+            elif path.suffix == ".bpmn" and path.is_file():
+                bpmn_files.append(path)
+            else:
+                raise CommandError(f"{raw}: not a folder or a .bpmn file")
+        failures = 0
+        for bpmn_path in bpmn_files:
+            try:
+                name, text, files = read_bundle_folder(bpmn_path)
+                version, created = deploy_bundle(name, text, files)
+            except (BundleError, ValueError) as exc:
+                failures += 1
+                self.stderr.write(f"FAILED {bpmn_path}: {exc}")
+                continue
+            state = "deployed" if created else "unchanged"
+            self.stdout.write(
+                f"{state} {version.key} v{version.version} ({bpmn_path.name}, {len(files)} files)"
+            )
+        if failures:
+            raise CommandError(f"{failures} bundle(s) failed to deploy", returncode=2)

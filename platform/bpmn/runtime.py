@@ -1,0 +1,335 @@
+"""The engine host: one workflow object, the operations on it, and what they produced.
+
+This module knows nothing of tickets, users or HTTP. `tickets.actions` locks the ticket row,
+loads the workflow with `load`, calls one operation, then syncs its worklist from
+`human_tasks` and saves `dump`. Every operation returns a `StepResult`: the decisions made
+and, when a script, service or decision raised, the incident instead of an exception, so
+the caller can save the state up to the failure and show it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition as SpiffMessageEventDefinition,
+)
+from SpiffWorkflow.task import TaskState
+
+from bpmn import serializer, services
+from bpmn.dmn import capture_decisions
+from bpmn.specs import CompiledProcess, form_files, new_script_engine
+
+
+class EngineError(Exception):
+    """Base for refusals the caller turns into 4xx answers."""
+
+
+class TaskNotReady(EngineError):
+    """The task is not READY (already completed, cancelled or not reached): HTTP 409."""
+
+
+class TaskNotFound(EngineError):
+    pass
+
+
+class NotWaiting(EngineError):
+    """No task waits for this message."""
+
+
+@dataclass
+class Incident:
+    task_id: str
+    bpmn_id: str
+    task_name: str
+    error: str
+    at: dt.datetime
+
+
+@dataclass
+class StepResult:
+    decisions: list[dict] = field(default_factory=list)
+    incident: Incident | None = None
+    fired_timers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HumanTaskInfo:
+    task_id: str
+    bpmn_id: str
+    name: str
+    kind: str  # "user" or "manual"
+    lane: str | None
+    candidate_groups: tuple[str, ...]
+    candidate_users: tuple[str, ...]
+    assignee: str | None
+    due: str | None
+    form_schema: str | None
+    form_ui: str | None
+    instructions: str | None
+    properties: dict
+
+
+_SCRIPT_ENGINE = new_script_engine()
+
+
+def start(compiled: CompiledProcess, data: dict | None = None, instance_id=None):
+    """A new workflow with `data` as its start data, run up to its first wait."""
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=_SCRIPT_ENGINE)
+    if data:
+        serializer.check_data_keys(data)
+        workflow.get_next_task(state=TaskState.READY).data.update(data)
+    return workflow, run_steps(workflow, instance_id)
+
+
+def load(compiled: CompiledProcess, state: str) -> BpmnWorkflow:
+    return serializer.loads(state, compiled.spec, compiled.subprocess_specs, _SCRIPT_ENGINE)
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return serializer.dumps(workflow)
+
+
+def run_steps(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
+    result = StepResult()
+    with capture_decisions() as decided, services.running_for(instance_id):
+        try:
+            workflow.do_engine_steps()
+        except (SpiffWorkflowException, ValueError, LookupError, TypeError) as exc:
+            result.incident = _incident(workflow, exc)
+    result.decisions = list(decided)
+    return result
+
+
+def _incident(workflow: BpmnWorkflow, exc: Exception) -> Incident:
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    task = failed[0] if failed else getattr(exc, "task", None)
+    spec = task.task_spec if task is not None else None
+    message = str(exc)
+    notes = getattr(exc, "__notes__", None)
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    return Incident(
+        task_id=str(task.id) if task is not None else "",
+        bpmn_id=getattr(spec, "bpmn_id", "") or "",
+        task_name=getattr(spec, "bpmn_name", "") or getattr(spec, "bpmn_id", "") or "",
+        error=message[:2000],
+        at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _task(workflow: BpmnWorkflow, task_id: str):
+    try:
+        task = workflow.get_task_from_id(UUID(str(task_id)))
+    except (ValueError, TypeError):
+        task = None
+    except Exception:
+        task = None
+    if task is None:
+        raise TaskNotFound(f"task {task_id} is not part of this workflow")
+    return task
+
+
+def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict, instance_id=None) -> StepResult:
+    """Finish a READY user or manual task with `data`, then run to the next wait.
+    SpiffWorkflow's task.run() has no state guard: the check is here."""
+    task = _task(workflow, task_id)
+    if not task.task_spec.manual:
+        raise TaskNotReady(f"task {task.task_spec.bpmn_id} is not a human task")
+    if task.state != TaskState.READY:
+        raise TaskNotReady(
+            f"task {task.task_spec.bpmn_id} is {TaskState.get_name(task.state)}, not READY"
+        )
+    serializer.check_data_keys(data)
+    task.data.update(data)
+    result = StepResult()
+    with capture_decisions() as decided, services.running_for(instance_id):
+        try:
+            task.run()
+        except (SpiffWorkflowException, ValueError, LookupError, TypeError) as exc:
+            result.incident = _incident(workflow, exc)
+    result.decisions = list(decided)
+    if result.incident is None:
+        after = run_steps(workflow, instance_id)
+        result.decisions += after.decisions
+        result.incident = after.incident
+    return result
+
+
+def retry(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
+    """Put the tasks that failed back to READY and run again (after the cause was fixed)."""
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    if not failed:
+        raise TaskNotReady("there is no failed task to retry")
+    for task in failed:
+        task._set_state(TaskState.READY)
+    return run_steps(workflow, instance_id)
+
+
+def correlate_message(
+    workflow: BpmnWorkflow,
+    name: str,
+    payload: Any = None,
+    correlations: dict | None = None,
+    instance_id=None,
+) -> StepResult:
+    """Deliver message `name` with `payload` to the waiting catch event or receive task."""
+    definition = _message_definition(workflow, name)
+    if definition is None:
+        raise NotWaiting(f"this process is not waiting for message {name!r}")
+    event = BpmnEvent(definition, payload or {}, correlations or {})
+    try:
+        workflow.send_event(event)
+    except SpiffWorkflowException as exc:
+        raise NotWaiting(str(exc)) from exc
+    return run_steps(workflow, instance_id)
+
+
+def _message_definition(workflow: BpmnWorkflow, name: str):
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if isinstance(definition, MessageEventDefinition) and definition.name == name:
+            cls = type(definition)
+            if issubclass(cls, SpiffMessageEventDefinition):
+                return SpiffMessageEventDefinition(name, definition.correlation_properties)
+            return cls(name, definition.correlation_properties)
+    return None
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    return sorted(
+        {
+            task.task_spec.event_definition.name
+            for task in workflow.event_manager.tasks.values()
+            if isinstance(task.task_spec.event_definition, MessageEventDefinition)
+        }
+    )
+
+
+def _timer_tasks(workflow: BpmnWorkflow):
+    for task in list(workflow.event_manager.tasks.values()):
+        if isinstance(task.task_spec.event_definition, TimerEventDefinition):
+            yield task
+
+
+def _fire_time(task) -> dt.datetime | None:
+    value = task.task_spec.event_definition.details(task).value
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> dt.datetime | None:
+    times = [t for t in (_fire_time(task) for task in _timer_tasks(workflow)) if t is not None]
+    return min(times) if times else None
+
+
+def fire_due_timers(workflow: BpmnWorkflow, now: dt.datetime, instance_id=None) -> StepResult:
+    """Fire every timer due at `now` (the caller's clock, so tests can move time)."""
+    fired = []
+    for task in _timer_tasks(workflow):
+        moment = _fire_time(task)
+        if moment is not None and moment <= now:
+            task._set_internal_data(event_fired=True)
+            fired.append(task.task_spec.bpmn_id or task.task_spec.name)
+    if fired:
+        workflow.refresh_timers()
+    result = run_steps(workflow, instance_id)
+    result.fired_timers = fired
+    return result
+
+
+def send_back(workflow: BpmnWorkflow, bpmn_id: str, instance_id=None) -> StepResult:
+    """Reset the workflow to the latest completed run of user task `bpmn_id`; the tasks
+    after it are discarded (the caller cancels their worklist rows)."""
+    done = [
+        t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id == bpmn_id and t.task_spec.manual
+    ]
+    if not done:
+        raise TaskNotReady(
+            f"task {bpmn_id} has not been completed, so the ticket cannot go back to it"
+        )
+    target = max(done, key=lambda t: t.last_state_change)
+    workflow.reset_from_task_id(target.id)
+    return run_steps(workflow, instance_id)
+
+
+def cancel(workflow: BpmnWorkflow) -> None:
+    workflow.cancel()
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    return workflow.is_completed()
+
+
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """The process data as a reader sees it now: the latest completed task's data."""
+    task = workflow.last_task or workflow.task_tree
+    data = dict(task.data)
+    if workflow.data:
+        data["data_objects"] = dict(workflow.data)
+    return data
+
+
+def human_tasks(workflow: BpmnWorkflow) -> list[HumanTaskInfo]:
+    return [_describe(task) for task in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def _describe(task) -> HumanTaskInfo:
+    spec = task.task_spec
+    ext = getattr(spec, "extensions", {}) or {}
+    props = ext.get("properties", {}) or {}
+    forms = form_files(spec)
+    schema = (
+        props.get("formJsonSchemaFilename") or ext.get("formKey") or (forms[0] if forms else None)
+    )
+    return HumanTaskInfo(
+        task_id=str(task.id),
+        bpmn_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        kind="user" if type(spec).__name__ == "UserTask" else "manual",
+        lane=getattr(spec, "lane", None),
+        candidate_groups=tuple(
+            ext.get("candidateGroups", ()) or _split(props.get("candidateGroups"))
+        ),
+        candidate_users=tuple(ext.get("candidateUsers", ()) or _split(props.get("candidateUsers"))),
+        assignee=ext.get("assignee") or props.get("assignee"),
+        due=ext.get("dueDate") or props.get("dueDate"),
+        form_schema=schema,
+        form_ui=props.get("formUiSchemaFilename"),
+        instructions=ext.get("instructionsForEndUser"),
+        properties=dict(props),
+    )
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def evaluate(expression: str, data: dict) -> Any:
+    """Evaluate an expression from the model (assignee, due date) against process data."""
+    return _SCRIPT_ENGINE.environment.evaluate(expression, data)
+
+
+def waiting_catch_events(workflow: BpmnWorkflow) -> list[str]:
+    return [
+        t.task_spec.bpmn_id
+        for t in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(t.task_spec, CatchingEvent)
+    ]

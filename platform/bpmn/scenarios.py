@@ -1,0 +1,144 @@
+"""SpiffArena-format scenario files (`test_<bpmn stem>.json`) run through our engine.
+
+Format (see shared/corpus/README.md): per case, `tasks` gives the data each user or
+service task submits on each visit (key `taskId` or `ProcessId:taskId`), `mocks` replaces
+functions that scripts call, and `expected_output_json` must equal the final data. The
+models run through the same parser, sandbox, DMN engine and operators as the platform;
+service tasks take their result from the scenario instead of calling the operator.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.util.deep_merge import DeepMerge
+
+from bpmn.parser import BundleError
+from bpmn.sandbox import SafeEnvironment, SafeScriptEngine
+from bpmn.specs import compile_bundle
+
+MAX_STEPS = 10_000
+
+
+@dataclass
+class CaseResult:
+    file: Path
+    case: str
+    passed: bool
+    message: str = ""
+
+
+def find_scenario_files(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        if path.is_file() and path.name.startswith("test_") and path.suffix == ".json":
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(p for p in path.rglob("test_*.json") if p.is_file())
+    return found
+
+
+def _model_files(bpmn_path: Path) -> dict[str, str]:
+    """Everything a model folder offers: other BPMN (called processes), DMN and forms."""
+    files = {}
+    for path in sorted(bpmn_path.parent.rglob("*")):
+        if path.is_file() and path != bpmn_path and path.suffix in (".bpmn", ".dmn", ".json"):
+            if not path.name.startswith("test_"):
+                files.setdefault(path.name, path.read_text(encoding="utf-8"))
+    return files
+
+
+def _bpmn_for(scenario: Path) -> Path:
+    return scenario.with_name(scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn")
+
+
+def run_file(scenario: Path) -> list[CaseResult]:
+    bpmn_path = _bpmn_for(scenario)
+    try:
+        cases = json.loads(scenario.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        return [CaseResult(scenario, "*", False, f"invalid JSON: {exc}")]
+    if not bpmn_path.is_file():
+        return [CaseResult(scenario, "*", False, f"{bpmn_path.name} not found beside it")]
+    try:
+        compiled = compile_bundle(
+            bpmn_path.name, bpmn_path.read_text(encoding="utf-8"), _model_files(bpmn_path)
+        )
+    except BundleError as exc:
+        return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]
+    return [_run_case(scenario, name, case, compiled) for name, case in cases.items()]
+
+
+def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:
+    mocks = {fn: _constant(value) for fn, value in case.get("mocks", {}).items()}
+    engine = SafeScriptEngine(SafeEnvironment(services=None, script_names=mocks))
+    workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
+    try:
+        _drive(workflow, case.get("tasks", {}))
+    except Exception as exc:  # a failing model is a failed case, reported with its reason
+        return CaseResult(scenario, name, False, f"{type(exc).__name__}: {exc}")
+    if not workflow.is_completed():
+        waiting = [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)]
+        return CaseResult(scenario, name, False, f"did not complete (waiting at {waiting})")
+    final = dict(workflow.last_task.data)
+    if workflow.data:
+        final["data_objects"] = dict(workflow.data)
+    expected = case.get("expected_output_json", {})
+    if final != expected:
+        return CaseResult(scenario, name, False, _diff(expected, final))
+    return CaseResult(scenario, name, True)
+
+
+def _constant(value):
+    return lambda *args, **kwargs: value
+
+
+def _diff(expected: dict, actual: dict) -> str:
+    keys = sorted(set(expected) | set(actual))
+    diffs = [
+        f"{k}: expected {expected.get(k, '<absent>')!r}, got {actual.get(k, '<absent>')!r}"
+        for k in keys
+        if expected.get(k, object()) != actual.get(k, object())
+    ]
+    return "final data differs: " + "; ".join(diffs[:5])
+
+
+def _drive(workflow: BpmnWorkflow, task_data: dict) -> None:
+    visits: dict[str, int] = defaultdict(int)
+    for _ in range(MAX_STEPS):
+        workflow.refresh_timers()
+        task = workflow.get_next_task(state=TaskState.READY)
+        if task is None:
+            return
+        spec = task.task_spec
+        if spec.manual or isinstance(spec, ServiceTask):
+            entries = _entries_for(task, task_data)
+            if entries is None and (
+                isinstance(spec, ServiceTask) or type(spec).__name__ == "UserTask"
+            ):
+                raise AssertionError(f"no scenario data for task {spec.bpmn_id}")
+            if entries is not None:
+                index = visits[spec.bpmn_id]
+                visits[spec.bpmn_id] += 1
+                if index >= len(entries):
+                    raise AssertionError(
+                        f"task {spec.bpmn_id} visited {index + 1} times; data for {len(entries)}"
+                    )
+                task.data = DeepMerge.merge(task.data, entries[index])
+            if isinstance(spec, ServiceTask):
+                task.complete()
+                continue
+        task.run()
+    raise AssertionError(f"more than {MAX_STEPS} steps: a loop that never ends?")
+
+
+def _entries_for(task, task_data: dict) -> list | None:
+    spec = task.task_spec
+    for key in (spec.bpmn_id, f"{task.workflow.spec.name}:{spec.bpmn_id}"):
+        if key in task_data:
+            return task_data[key].get("data", [])
+    return None

@@ -1,0 +1,38 @@
+"""Read paths of the in-app inbox and the outbox."""
+
+from notify.models import InAppMessage, OutboxMessage
+
+
+def inbox(user, *, unread_only: bool = False, after_id: int = 0, limit: int = 50) -> list:
+    messages = InAppMessage.objects.filter(user=user, id__gt=after_id)
+    if unread_only:
+        messages = messages.filter(read_at__isnull=True)
+    if after_id:
+        return list(messages.order_by("id")[:limit])
+    return list(messages.order_by("-id")[:limit])
+
+
+def unread_count(user) -> int:
+    return InAppMessage.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def latest_inbox_id(user) -> int:
+    latest = InAppMessage.objects.filter(user=user).order_by("-id").values_list("id", flat=True)
+    return latest.first() or 0
+
+
+def inbox_item(message: InAppMessage) -> dict:
+    return {
+        "id": message.id,
+        "event": message.event_type,
+        "title": message.title,
+        "body": message.body,
+        "link": message.link,
+        "ticket_id": message.ticket_id,
+        "created_at": message.created_at.isoformat(),
+        "read": message.read_at is not None,
+    }
+
+
+def outbox_for_ticket(ticket_id: int) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(ticket_id=ticket_id).order_by("id"))

@@ -1,0 +1,35 @@
+"""Celery tasks of the outbox. They take no arguments that name rows, claim work themselves
+and are safe to run twice or concurrently (see notify.delivery)."""
+
+from celery import shared_task
+
+from notify import conf
+from notify.delivery import deliver_digests, deliver_pending
+
+# The hard limit stays below the claim lease (FLOWDESK_NOTIFY_LEASE_S, 300 s), and sending
+# stops at the budget, handing untried rows back, well before the soft limit.
+TIME_LIMIT_S = 120
+SOFT_TIME_LIMIT_S = 110
+SEND_BUDGET_S = 90
+
+
+@shared_task(
+    name="notify.deliver_pending",
+    acks_late=True,
+    time_limit=TIME_LIMIT_S,
+    soft_time_limit=SOFT_TIME_LIMIT_S,
+    ignore_result=True,
+)
+def deliver_pending_task() -> int:
+    return deliver_pending(conf.batch_size(), budget_s=SEND_BUDGET_S)
+
+
+@shared_task(
+    name="notify.deliver_digests",
+    acks_late=True,
+    time_limit=TIME_LIMIT_S,
+    soft_time_limit=SOFT_TIME_LIMIT_S,
+    ignore_result=True,
+)
+def deliver_digests_task() -> int:
+    return deliver_digests()

@@ -1,0 +1,61 @@
+"""Who may see a ticket and act on a task: one place for every view and endpoint."""
+
+from django.db.models import Q
+
+from tickets.models import HumanTask, Ticket
+
+SUPERVISORS = "supervisors"
+
+
+def is_supervisor(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=SUPERVISORS).exists()
+
+
+def may_act_on_task(user, task: HumanTask) -> bool:
+    """Assignee, or (unassigned) a candidate user or member of a candidate group; a task
+    with no candidates at all is open to every staff user; supervisors always."""
+    if not user.is_authenticated:
+        return False
+    if is_supervisor(user) or task.assignee_id == user.id:
+        return True
+    if task.assignee_id is not None:
+        return False
+    group_ids = list(task.candidate_groups.values_list("id", flat=True))
+    user_ids = list(task.candidate_users.values_list("id", flat=True))
+    if not group_ids and not user_ids:
+        return user.is_staff
+    return user.id in user_ids or user.groups.filter(id__in=group_ids).exists()
+
+
+def visible_tickets(user):
+    if is_supervisor(user):
+        return Ticket.objects.all()
+    involved = HumanTask.objects.filter(
+        Q(assignee=user) | Q(candidate_users=user) | Q(candidate_groups__in=user.groups.all())
+    ).values("ticket_id")
+    return Ticket.objects.filter(Q(created_by=user) | Q(id__in=involved)).distinct()
+
+
+def access_ticket(user, ticket_ref: str | int) -> Ticket:
+    """The ticket by number or id if this user may see it; raises Ticket.DoesNotExist
+    otherwise (a ticket one may not see is reported as absent, not forbidden)."""
+    tickets = visible_tickets(user).select_related("process_version")
+    ref = str(ticket_ref)
+    return tickets.get(id=int(ref)) if ref.isdigit() else tickets.get(number=ref)
+
+
+def worklist(user, scope: str = "mine"):
+    """Open tasks: "mine" (assigned to me), "group" (unclaimed, for my groups or me)."""
+    open_tasks = HumanTask.objects.filter(
+        state__in=(HumanTask.State.OPEN, HumanTask.State.CLAIMED),
+        ticket__status=Ticket.Status.ACTIVE,
+    ).select_related("ticket", "assignee")
+    if scope == "mine":
+        return open_tasks.filter(assignee=user)
+    if scope == "group":
+        return (
+            open_tasks.filter(assignee=None)
+            .filter(Q(candidate_groups__in=user.groups.all()) | Q(candidate_users=user))
+            .distinct()
+        )
+    raise ValueError(f"unknown worklist scope {scope!r} (mine, group)")

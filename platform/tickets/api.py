@@ -1,0 +1,221 @@
+"""Ticket, worklist and message endpoints (thin: parse, check access, call one action)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from tickets import actions
+from tickets.access import access_ticket, worklist
+from tickets.models import Ticket
+
+router = Router(tags=["tickets"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class TaskOut(Schema):
+    id: int
+    ticket: str
+    bpmn_id: str
+    name: str
+    kind: str
+    state: str
+    assignee: str | None
+    candidate_groups: list[str]
+    priority: int
+    due_at: str | None
+    form_schema: str
+
+    @staticmethod
+    def resolve_ticket(obj):
+        return obj.ticket.number
+
+    @staticmethod
+    def resolve_assignee(obj):
+        return obj.assignee.username if obj.assignee_id else None
+
+    @staticmethod
+    def resolve_candidate_groups(obj):
+        return sorted(g.name for g in obj.candidate_groups.all())
+
+    @staticmethod
+    def resolve_due_at(obj):
+        return obj.due_at.isoformat() if obj.due_at else None
+
+
+class EventOut(Schema):
+    kind: str
+    at: str
+    actor: str | None
+    bpmn_id: str
+    detail: dict
+
+    @staticmethod
+    def resolve_at(obj):
+        return obj.at.isoformat()
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor.username if obj.actor_id else None
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    title: str
+    process: str
+    process_version: int
+    status: str
+    priority: int
+    channel: str
+    correlation_key: str
+    data: dict
+    incident: dict | None
+    next_timer_at: str | None
+    waiting_messages: list[str]
+    open_tasks: list[TaskOut]
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_process(obj):
+        return obj.process_version.key
+
+    @staticmethod
+    def resolve_process_version(obj):
+        return obj.process_version.version
+
+    @staticmethod
+    def resolve_next_timer_at(obj):
+        return obj.next_timer_at.isoformat() if obj.next_timer_at else None
+
+    @staticmethod
+    def resolve_open_tasks(obj):
+        return list(
+            obj.tasks.filter(state__in=actions.OPEN_STATES).prefetch_related("candidate_groups")
+        )
+
+    @staticmethod
+    def resolve_timeline(obj):
+        return list(obj.events.select_related("actor"))
+
+
+class StartIn(Schema):
+    process: str
+    data: dict[str, Any] = {}
+    title: str = ""
+    channel: Ticket.Channel = Ticket.Channel.API
+    priority: int = Ticket.Priority.NORMAL
+    correlation_key: str = ""
+
+
+class CompleteIn(Schema):
+    data: dict[str, Any] = {}
+
+
+class MessageIn(Schema):
+    name: str
+    payload: dict[str, Any] = {}
+    correlation_key: str = ""
+    ticket: str = ""
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+def _fail(exc: actions.ActionError):
+    return exc.status, {"detail": str(exc)}
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+@router.post("/tickets", response={201: TicketOut, **ERRORS})
+def start_ticket(request: HttpRequest, body: StartIn):
+    """Start a ticket of the latest version of a deployed process."""
+    try:
+        ticket = actions.do_start_ticket(
+            request.user,
+            body.process,
+            body.data,
+            title=body.title,
+            channel=body.channel,
+            priority=body.priority,
+            correlation_key=body.correlation_key,
+        )
+    except actions.ActionError as exc:
+        return _fail(exc)
+    return 201, ticket
+
+
+@router.get("/tickets/{ref}", response={200: TicketOut, 404: ErrorOut})
+def get_ticket(request: HttpRequest, ref: str):
+    """A ticket by number (SV-2026-000001) or id: status, data, open tasks, timeline."""
+    try:
+        return access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+
+
+@router.post("/tickets/{ref}/retry", response={200: TicketOut, **ERRORS})
+def retry_ticket(request: HttpRequest, ref: str):
+    """Run the failed step of a ticket with an incident again."""
+    try:
+        ticket = access_ticket(request.user, ref)
+        return actions.do_retry_incident(request.user, ticket.id)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except actions.ActionError as exc:
+        return _fail(exc)
+
+
+@router.post("/tickets/{ref}/cancel", response={200: TicketOut, **ERRORS})
+def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
+    try:
+        ticket = access_ticket(request.user, ref)
+        return actions.do_cancel_ticket(request.user, ticket.id, body.reason)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except actions.ActionError as exc:
+        return _fail(exc)
+
+
+@router.get("/tasks", response={200: list[TaskOut], 400: ErrorOut})
+def list_tasks(request: HttpRequest, scope: str = "mine"):
+    """My worklist: `mine` (assigned to me) or `group` (unclaimed, for my groups)."""
+    try:
+        tasks = worklist(request.user, scope)
+    except ValueError as exc:
+        return 400, {"detail": str(exc)}
+    return list(tasks.prefetch_related("candidate_groups")[:500])
+
+
+@router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS})
+def claim_task(request: HttpRequest, task_id: int):
+    try:
+        return actions.do_claim_task(request.user, task_id)
+    except actions.ActionError as exc:
+        return _fail(exc)
+
+
+@router.post("/tasks/{task_id}/complete", response={200: TicketOut, **ERRORS})
+def complete_task(request: HttpRequest, task_id: int, body: CompleteIn):
+    """Complete a READY task with form data; a repeated or stale completion is a 409."""
+    try:
+        return actions.do_complete_task(request.user, task_id, body.data)
+    except actions.ActionError as exc:
+        return _fail(exc)
+
+
+@router.post("/messages", response={200: TicketOut, **ERRORS})
+def correlate_message(request: HttpRequest, body: MessageIn):
+    """Deliver a message to the ticket waiting for it (by correlation key or ticket number)."""
+    try:
+        return actions.do_correlate_message(
+            request.user, body.name, body.payload, body.correlation_key, body.ticket
+        )
+    except actions.ActionError as exc:
+        return _fail(exc)

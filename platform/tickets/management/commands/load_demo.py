@@ -1,0 +1,37 @@
+"""Demo organisation: the cast of the tests, their groups, and every process deployed."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+CAST = [
+    # username, full name, groups, superuser
+    ("alice", "Alice Agent", ["agents", "dispatchers"], False),
+    ("tom", "Tom Technician", ["technicians"], False),
+    ("bob", "Bob Supervisor", ["supervisors", "agents"], False),
+    ("carol", "Carol Finance", ["finance"], False),
+    ("dave", "Dave Admin", [], True),
+]
+DEMO_PASSWORD = "flowdesk"
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (password 'flowdesk') and deploy processes/."
+
+    def handle(self, *args, **options):
+        deploy = Permission.objects.get(codename="add_processversion")
+        for username, full_name, groups, superuser in CAST:
+            user, created = User.objects.get_or_create(username=username)
+            first, last = full_name.split(" ", 1)
+            user.first_name, user.last_name = first, last
+            user.is_staff = True
+            user.is_superuser = superuser
+            if created:
+                user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups])
+            if username == "bob":
+                user.user_permissions.add(deploy)
+        call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
+        self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))

@@ -1,0 +1,140 @@
+"""Tickets: one process instance each, its worklist rows and its append-only timeline."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from bpmn.models import ProcessVersion
+
+
+def _tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    class Channel(models.TextChoices):
+        PC = "pc"
+        MOBILE = "mobile"
+        H5 = "h5"
+        WEBFORM = "webform"
+        MINIPROGRAM = "miniprogram"
+        EMAIL = "email"
+        PHONE = "phone"
+        API = "api"
+
+    class Priority(models.IntegerChoices):
+        LOW = 0
+        NORMAL = 1
+        HIGH = 2
+        URGENT = 3
+        VIP = 4
+
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    process_version = models.ForeignKey(
+        ProcessVersion, on_delete=models.PROTECT, related_name="tickets"
+    )
+    title = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    priority = models.IntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
+    correlation_key = models.CharField(max_length=200, blank=True, db_index=True)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    state = models.TextField(blank=True)
+    state_format = models.CharField(max_length=60, blank=True)
+    waiting_messages = models.JSONField(default=list, blank=True)
+    next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    incident = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    lock_version = models.PositiveIntegerField(default=0)
+    tracking_token = models.CharField(max_length=64, default=_tracking_token, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.number or f"ticket {self.pk}"
+
+
+class HumanTask(models.Model):
+    """The worklist row of one READY user/manual task; worklists never load workflows."""
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        CLAIMED = "claimed"
+        DONE = "done"
+        CANCELLED = "cancelled"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="tasks")
+    engine_task_id = models.CharField(max_length=36)
+    bpmn_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=12, default="user")
+    lane = models.CharField(max_length=200, blank=True)
+    form_schema = models.CharField(max_length=300, blank=True)
+    form_ui = models.CharField(max_length=300, blank=True)
+    instructions = models.TextField(blank=True)
+    candidate_groups = models.ManyToManyField(Group, blank=True, related_name="+")
+    candidate_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.IntegerField(default=1)
+    due_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "engine_task_id"], name="humantask_engine_task_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "assignee", "-priority", "due_at"], name="worklist_idx"),
+        ]
+        ordering = ["-priority", "due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} / {self.name}"
+
+
+class TicketEvent(models.Model):
+    """Append-only timeline and audit trail."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task = models.ForeignKey(
+        HumanTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bpmn_id = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at"], name="timeline_idx")]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.kind}"

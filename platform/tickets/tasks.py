@@ -1,0 +1,10 @@
+"""Celery tasks: id-free sweeps, idempotent (the row locks decide who does what)."""
+
+from celery import shared_task
+
+
+@shared_task(name="tickets.tasks.fire_due_timers", acks_late=True, time_limit=120)
+def fire_due_timers() -> int:
+    from tickets.actions import do_fire_due_timers
+
+    return do_fire_due_timers()
