@@ -112,7 +112,10 @@ def _incident(workflow: BpmnWorkflow, exc: Exception) -> Incident:
     failed = workflow.get_tasks(state=TaskState.ERROR)
     task = failed[0] if failed else getattr(exc, "task", None)
     spec = task.task_spec if task is not None else None
-    message = str(exc)
+    message = str(exc).strip()
+    cause = getattr(exc, "exception", None) or exc.__cause__
+    if cause is not None and str(cause) not in message:
+        message = f"{message} {type(cause).__name__}: {cause}"
     notes = getattr(exc, "__notes__", None)
     if notes:
         message = f"{message} ({'; '.join(notes)})"
