@@ -285,8 +285,8 @@ def current_data(workflow: BpmnWorkflow) -> dict:
     """The process data as a reader sees it now: the latest completed task's data."""
     task = workflow.last_task or workflow.task_tree
     data = dict(task.data)
-    if workflow.data:
-        data["data_objects"] = dict(workflow.data)
+    if workflow.data_objects:
+        data["data_objects"] = dict(workflow.data_objects)
     return data
 
 

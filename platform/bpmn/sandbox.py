@@ -91,7 +91,15 @@ _datetime_ns = SimpleNamespace(
     timezone=_dt.timezone,
     UTC=_dt.UTC,
 )
-_time_ns = SimpleNamespace(time=time.time)
+MAX_SLEEP_SECONDS = 1.0
+
+
+def _bounded_sleep(seconds: float) -> None:
+    # Models use sleep to pace demos; never let one hold a worker for long.
+    time.sleep(max(0.0, min(float(seconds), MAX_SLEEP_SECONDS)))
+
+
+_time_ns = SimpleNamespace(time=time.time, sleep=_bounded_sleep)
 _decimal_ns = SimpleNamespace(Decimal=decimal.Decimal, ROUND_HALF_UP=decimal.ROUND_HALF_UP)
 _json_ns = SimpleNamespace(dumps=json.dumps, loads=json.loads)
 _math_ns = SimpleNamespace(

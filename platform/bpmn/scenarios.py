@@ -43,9 +43,13 @@ def find_scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def _model_files(bpmn_path: Path) -> dict[str, str]:
-    """Everything a model folder offers: other BPMN (called processes), DMN and forms."""
+    """Everything a model folder offers: other BPMN (called processes), DMN and forms,
+    then the project's shared decision tables (dmn/)."""
+    from django.conf import settings
+
     files = {}
-    for path in sorted(bpmn_path.parent.rglob("*")):
+    paths = sorted(bpmn_path.parent.rglob("*")) + sorted(Path(settings.DMN_DIR).glob("*.dmn"))
+    for path in paths:
         if path.is_file() and path != bpmn_path and path.suffix in (".bpmn", ".dmn", ".json"):
             if not path.name.startswith("test_"):
                 files.setdefault(path.name, path.read_text(encoding="utf-8"))
@@ -53,7 +57,10 @@ def _model_files(bpmn_path: Path) -> dict[str, str]:
 
 
 def _bpmn_for(scenario: Path) -> Path:
-    return scenario.with_name(scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn")
+    """X.bpmn beside test_X.json (SpiffArena), or one folder up (processes/tests/)."""
+    name = scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn"
+    beside = scenario.with_name(name)
+    return beside if beside.is_file() else scenario.parent.parent / name
 
 
 def run_file(scenario: Path) -> list[CaseResult]:
@@ -85,8 +92,8 @@ def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:
         waiting = [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.WAITING)]
         return CaseResult(scenario, name, False, f"did not complete (waiting at {waiting})")
     final = dict(workflow.last_task.data)
-    if workflow.data:
-        final["data_objects"] = dict(workflow.data)
+    if workflow.data_objects:
+        final["data_objects"] = dict(workflow.data_objects)
     expected = case.get("expected_output_json", {})
     if final != expected:
         return CaseResult(scenario, name, False, _diff(expected, final))

@@ -129,7 +129,10 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
+    "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
+    "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
 }
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
 
 LOGGING = {

@@ -1,11 +1,14 @@
 """The only writers of tickets. Each do_* is one transaction with the ticket row locked."""
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -35,12 +38,21 @@ class NotFound(ActionError):
     status = 404
 
 
+class _SnapshotEncoder(DjangoJSONEncoder):
+    """Process data as readers see it: engine Decimals become JSON numbers (the engine
+    state keeps them exact)."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def _json_safe(data: dict) -> dict:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, default=str))
+    return json.loads(json.dumps(data, cls=_SnapshotEncoder))
 
 
 def _event(ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra) -> TicketEvent:

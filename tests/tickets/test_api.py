@@ -148,7 +148,7 @@ def test_message_endpoint_correlates_by_key(cast):
         "/api/v1/messages",
         {"name": "payment_received", "correlation_key": "INV-1", "payload": {"amount": 5}},
     )
-    assert ok.status_code == 200 and ok.json()["data"]["paid_amount"] == "5"
+    assert ok.status_code == 200 and ok.json()["data"]["paid_amount"] == 5
 
 
 def test_openapi_document_lists_the_endpoints(cast):

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+")
 
-    def handle(self, *paths, **options):
+    def handle(self, *args, paths, **options):
         bpmn_files = []
         for raw in paths:
             path = Path(raw)

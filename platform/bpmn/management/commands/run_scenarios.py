@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+")
 
-    def handle(self, *paths, **options):
+    def handle(self, *args, paths, **options):
         files = find_scenario_files([Path(p) for p in paths])
         passed = failed = 0
         for scenario in files:
