@@ -252,7 +252,7 @@ class Parser:
         try:
             spec = self._positive_test()
         except FeelError:
-            if not self._at_op("(", ahead=start - self.i):
+            if self.tokens[start] != Token("op", "(", self.tokens[start].pos):
                 raise
             self.i = start + 1  # `x in (1, 2, 3)`: a parenthesised list of tests
             spec = self._positive_tests()
@@ -293,6 +293,8 @@ class Parser:
         while self._at_op(".") and self._peek(1).kind == "name":
             self.i += 1
             key = self._take().value
+            if key.startswith("__"):
+                self._fail("names starting with __ are not allowed")
             node = apply(lambda value, key=key: path(value, key), node)
         return node
 
@@ -323,7 +325,7 @@ class Parser:
             return const(word == "true")
         if word == "null":
             return const(None)
-        if word in _FEEL_KEYWORDS:
+        if word in _FEEL_KEYWORDS and not (word == "not" and self._at_op("(")):
             self._fail("unexpected keyword", token)
         if self._at_op("("):
             return self._call(word, token)
@@ -333,6 +335,8 @@ class Parser:
             and self._peek().value not in _NO_MERGE
         ):
             word = f"{word} {self._take().value}"  # a name with spaces, e.g. Applicant Age
+        if word.startswith("__"):
+            self._fail("names starting with __ are not allowed", token)
         if word in ("True", "False", "None") and word not in self.known:
             self._fail("Python literal (FEEL writes true, false, null)", token)
         return name_node(word)

@@ -6,6 +6,7 @@ and a rule whose cell compares a string with a number simply does not match.
 """
 
 import datetime as dt
+import json
 import math
 import operator
 import re
@@ -308,3 +309,57 @@ def path(value: Any, key: str) -> Any:
         return normalize(getter(value))
     except AttributeError:  # e.g. hour of a plain date
         return None
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def to_json(value: Any) -> str:
+    """FEEL value -> JSON text. Decimals are written exactly (integral ones as integers,
+    others in plain decimal notation), dates, times and durations as ISO 8601 strings."""
+    if value is None or value.__class__ is bool:
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        return _number_text(value)
+    if isinstance(value, int | float):
+        return _number_text(normalize(value)) if value == value else "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        items = (
+            f"{json.dumps(str(k), ensure_ascii=False)}: {to_json(v)}" for k, v in value.items()
+        )
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(to_json(item) for item in value) + "]"
+    if isinstance(value, dt.date | dt.time):
+        return json.dumps(value.isoformat())
+    if isinstance(value, dt.timedelta):
+        return json.dumps(format_duration(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _number_text(number: Decimal | None) -> str:
+    if number is None or not number.is_finite():
+        return "null"
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number, "f")
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """timedelta -> ISO 8601 (P1DT2H30M), the inverse of parse_duration."""
+    sign = "-" if delta < dt.timedelta(0) else ""
+    delta = abs(delta)
+    hours, rest = divmod(delta.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    seconds_text = _number_text(Decimal(seconds) + Decimal(delta.microseconds) / 1_000_000)
+    time = "".join(
+        f"{amount}{unit}"
+        for amount, unit in ((hours, "H"), (minutes, "M"), (seconds_text, "S"))
+        if amount not in (0, "0")
+    )
+    days = f"{delta.days}D" if delta.days else ""
+    if not days and not time:
+        return "PT0S"
+    return f"{sign}P{days}{'T' + time if time else ''}"

@@ -152,20 +152,19 @@ def _visible_object(obj, prefix, access, inherited, kinds) -> dict:
     for key, value in obj.items():
         path = f"{prefix}{key}"
         level = access.get(path, inherited)
-        if level == "hidden":
-            continue
-        if level == "masked":
-            out[key] = mask_any(value, kinds.get(path))
-        else:
+        if level != "hidden":
             out[key] = _visible_value(value, path, access, level, kinds)
     return out
 
 
 def _visible_value(value, path, access, level, kinds):
+    # Containers are walked even when masked: a hidden child of a masked group stays hidden.
     if isinstance(value, Mapping):
         return _visible_object(value, f"{path}.", access, level, kinds)
     if isinstance(value, list | tuple):  # list items share their list's (index-free) path
         return [_visible_value(item, path, access, level, kinds) for item in value]
+    if level == "masked" and value is not None:
+        return mask_value(value, kinds.get(path))
     return value
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from forms.builder import BuildContext, build_fields
 from forms.errors import FormError
-from forms.fields import FIELD_TYPES, BuildContext, Field, Option, build_fields
+from forms.fields import FIELD_TYPES, Field, Option
 from forms.rules import FieldRules, parse_rules
 
 __all__ = ["FIELD_TYPES", "Field", "FormDefinition", "FormError", "Option", "load_form"]
@@ -100,7 +101,10 @@ def _read_json(files: Mapping[str, str], name: str) -> Any:
 
 
 def _sibling_ui_name(files: Mapping[str, str], schema_name: str) -> str | None:
-    for suffix, ui_suffix in ((".schema.json", ".uischema.json"), ("-schema.json", "-uischema.json")):
+    for suffix, ui_suffix in (
+        (".schema.json", ".uischema.json"),
+        ("-schema.json", "-uischema.json"),
+    ):
         if schema_name.endswith(suffix):
             candidate = schema_name[: -len(suffix)] + ui_suffix
             return candidate if candidate in files else None

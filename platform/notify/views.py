@@ -46,11 +46,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    """Body {"ids": [1, 2]} marks those; an empty body or {"ids": null} marks all."""
+    """JSON {"ids": [1, 2]} marks those; {"ids": null} or a non-JSON post marks all."""
     if not request.user.is_authenticated:
         return _unauthenticated()
+    raw = request.body if request.content_type == "application/json" else b""
     try:
-        ids = json.loads(request.body or b"{}").get("ids")
+        ids = json.loads(raw or b"{}").get("ids")
         ids = None if ids is None else [int(i) for i in ids]
     except (ValueError, TypeError, AttributeError):
         return JsonResponse({"detail": 'expected {"ids": [<int>, ...]}'}, status=400)

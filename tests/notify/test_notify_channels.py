@@ -1,5 +1,6 @@
 """Each channel against a real provider: a local HTTP server, Django's locmem mail backend."""
 
+import hmac
 import json
 import socket
 import time
@@ -36,6 +37,11 @@ def test_webhook_delivery_is_signed_and_verifiable_by_the_receiver(receiver):
     assert request.headers["X-Flowdesk-Event"] == "ticket.closed"
     assert request.headers["X-Flowdesk-Delivery"] == _only_row().idempotency_key
     assert request.headers["Content-Type"] == "application/json"
+    # the documented scheme, computed independently of notify.channels
+    timestamp = request.headers["X-Flowdesk-Timestamp"]
+    expected = hmac.new(sub.secret.encode(), f"{timestamp}.".encode() + request.body, "sha256")
+    assert request.headers["X-Flowdesk-Signature"] == "sha256=" + expected.hexdigest()
+    assert abs(int(timestamp) - time.time()) < 60
     body = request.json()
     assert body["event"] == "ticket.closed" and body["ticket_id"] == 5
     assert body["data"] == {"rating": 5, "note": "谢谢"}

@@ -1,0 +1,74 @@
+"""Defaults: literal ones from the schema, expressions from process data through the
+platform's sandboxed evaluator (never eval)."""
+
+import datetime as dt
+import json
+import logging
+from decimal import Decimal
+
+from bpmn.sandbox import evaluate_expression
+from forms.schema import load_form
+from forms.validation import apply_defaults
+
+
+def test_repair_defaults_come_from_process_data(repair_form):
+    filled = apply_defaults(repair_form, {"customer_tier": "VIP"}, evaluate_expression)
+    assert filled["urgent"] is True
+    assert filled["visit_date"] == dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    normal = apply_defaults(repair_form, {"customer_tier": "normal"}, evaluate_expression)
+    assert normal["urgent"] is False
+
+
+def test_existing_values_are_never_overwritten(repair_form):
+    data = {"customer_tier": "VIP", "urgent": False, "visit_date": "2026-05-01"}
+    assert apply_defaults(repair_form, data, evaluate_expression) == data
+    assert data == {"customer_tier": "VIP", "urgent": False, "visit_date": "2026-05-01"}
+
+
+def _form(**props):
+    files = {"f.schema.json": json.dumps({"type": "object", "properties": props})}
+    return load_form(files, "f.schema.json")
+
+
+def test_literal_defaults_are_typed_and_groups_filled():
+    form = _form(
+        fee={"x-field": "money", "default": "50"},
+        qty={"type": "integer", "default": 1},
+        kind={"type": "string", "enum": ["a", "b"], "default": "b"},
+        tags={"type": "array", "items": {"enum": ["x", "y"]}, "default": ["x"]},
+        contact={"type": "object", "properties": {"city": {"type": "string", "default": "深圳"}}},
+        note={"type": "string"},
+    )
+    assert apply_defaults(form, {}, evaluate_expression) == {
+        "fee": Decimal("50.00"),
+        "qty": 1,
+        "kind": "b",
+        "tags": ["x"],
+        "contact": {"city": "深圳"},
+    }
+
+
+def test_expressions_see_earlier_defaults_and_fall_back_when_they_fail(caplog):
+    form = _form(
+        base={"type": "integer", "default": 100},
+        total={"type": "integer", "x-default-expression": "base * 2"},
+        broken={"type": "string", "default": "n/a", "x-default-expression": "missing + 1"},
+        sneaky={"type": "string", "x-default-expression": "__import__('os').getcwd()"},
+    )
+    with caplog.at_level(logging.WARNING, logger="forms.validation"):
+        filled = apply_defaults(form, {}, evaluate_expression)
+    assert filled == {"base": 100, "total": 200, "broken": "n/a"}
+    assert "default expression of broken failed" in caplog.text
+    assert "default expression of sneaky failed" in caplog.text
+
+
+def test_the_evaluator_is_injected():
+    form = _form(flag={"type": "boolean", "x-default-expression": "tier == 'VIP'"})
+    seen = []
+
+    def evaluate(source, context):
+        seen.append((source, dict(context)))
+        return True
+
+    assert apply_defaults(form, {"tier": "VIP"}, evaluate) == {"tier": "VIP", "flag": True}
+    assert seen == [("tier == 'VIP'", {"tier": "VIP"})]
