@@ -138,7 +138,7 @@ class Table:
         if all(o.is_const for o in outputs):
             rule.constant = tuple(o.const for o in outputs)
             self._check_outputs(rule.constant, spec.row)
-            rule.priority = self._priority(rule.constant, spec.row)
+            rule.priority = self._priority(rule.constant)
         return rule
 
     def _check_policy(self) -> None:
@@ -195,7 +195,7 @@ class Table:
                     f"not one of its outputValues"
                 )
 
-    def _priority(self, values: tuple, row: int) -> tuple:
+    def _priority(self, values: tuple) -> tuple:
         key = []
         for out, value in zip(self.outputs, values, strict=True):
             if out.values:
@@ -224,7 +224,7 @@ class Table:
         return hits, rows
 
     def _hit_priority(self, rule: Rule, outputs: tuple) -> tuple:
-        return rule.priority if rule.priority is not None else self._priority(outputs, rule.row)
+        return rule.priority if rule.priority is not None else self._priority(outputs)
 
     def _shape(self, hits: list, ctx: Mapping[str, Any]) -> tuple[Any, dict]:
         if self.policy in SINGLE_HIT:

@@ -252,7 +252,8 @@ class Parser:
         try:
             spec = self._positive_test()
         except FeelError:
-            if self.tokens[start] != Token("op", "(", self.tokens[start].pos):
+            opening = self.tokens[start]
+            if (opening.kind, opening.value) != ("op", "("):
                 raise
             self.i = start + 1  # `x in (1, 2, 3)`: a parenthesised list of tests
             spec = self._positive_tests()

@@ -47,6 +47,9 @@ def build_fields(obj: Mapping, ui: Mapping, ctx: BuildContext, prefix: str = "")
         raise FormError(f"{ctx.source}: 'properties' of {prefix or 'the form'} must be an object")
     required = set(obj.get("required") or ())
     ui = ui if isinstance(ui, dict) else {}
+    for name in props:
+        if "." in name or not name:  # dots separate the levels of a data path
+            raise ctx.error(prefix + name, "a field name must be non-empty and without '.'")
     return tuple(
         build_field(name, props[name], ui.get(name) or {}, name in required, ctx, prefix)
         for name in ordered_names(list(props), ui.get("ui:order"))

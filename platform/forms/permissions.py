@@ -19,14 +19,17 @@ _FULLY_MASKED_TYPES = frozenset({"number", "integer", "money", "rating", "date",
 
 
 class AccessMap(dict):
-    """``field path -> Access`` plus ``mask_kinds`` (path -> mask kind) for masked paths.
+    """``field path -> Access``, plus ``mask_kinds`` (path -> mask kind of masked paths) and
+    ``default`` (the access of data keys no entry covers: ``"hidden"`` under the
+    ``hidden_after_own_node`` policy, else None = shown as they are).
 
     A plain dict everywhere an ``access`` is expected; ``visible_data`` and ``render_form``
-    read ``mask_kinds`` when present and otherwise guess the kind from the value."""
+    read the two attributes when present (a plain dict gets guessed mask kinds)."""
 
-    def __init__(self, levels: Mapping[str, str] | None = None, mask_kinds=None):
+    def __init__(self, levels=None, mask_kinds=None, default: str | None = None):
         super().__init__(levels or {})
         self.mask_kinds: dict[str, str] = dict(mask_kinds or {})
+        self.default = default
 
 
 def field_access(
@@ -54,6 +57,7 @@ def field_access(
         level = _decide(form, path, rules.get(path), roles, _is_own(path, own), may_act)
         parent = _nearest_entry(result, path)
         result[path] = parent if parent and _RANK[parent] > _RANK[level] else level
+    result.default = "hidden" if form.rules.default == "hidden_after_own_node" else None
     result.mask_kinds = {
         path: kind
         for path, level in result.items()
@@ -140,10 +144,12 @@ def visible_data(
     """A copy of ``data`` as the holder of ``access`` may see it.
 
     Hidden keys are removed, masked values masked, the rest copied as is. Keys without an
-    access entry (nor a parent with one) pass through unless ``default`` gives them one
-    (``default="hidden"`` for exports and notifications that should show only known fields).
+    access entry (nor a parent with one) get ``default``: by default the access map's own
+    (see ``AccessMap``), else they pass through; ``default="hidden"`` suits exports and
+    notifications that should show only fields some rule or form covers.
     """
     kinds = getattr(access, "mask_kinds", {}) if kinds is None else kinds
+    default = getattr(access, "default", None) if default is None else default
     return _visible_object(data, "", access, default, kinds)
 
 

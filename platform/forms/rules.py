@@ -17,9 +17,13 @@ Rules come from two places and use one JSON shape.
 
    - ``default`` (optional): what happens to a field no rule speaks about, one of
      ``readonly_after_own_node`` (the default: fields of the current node's form are
-     editable, every other field is read-only), ``hidden_after_own_node`` (other fields are
-     hidden unless a rule shows them) and ``readonly_unless_granted`` (nothing is editable
-     unless a rule grants ``editable``; other fields are read-only).
+     editable, every other field is read-only), ``hidden_after_own_node`` (other fields,
+     and data keys no form or rule names, are hidden unless a rule shows them) and
+     ``readonly_unless_granted`` (nothing is editable unless a rule grants ``editable``;
+     other fields are read-only).
+   - Mask kind of a masked field: this ``mask`` entry, else the schema's ``x-mask``, else
+     ``full`` for numbers, money, ratings and dates, ``email`` for ``format: email``, else
+     guessed from the value (mobile numbers, ID numbers, emails; first/last character).
    - ``mask`` (optional): field path -> mask kind used when the field is shown masked
      (``phone``, ``id_number``, ``email``, ``bank_card``, ``name``, ``generic``, ``full``).
    - ``nodes``: BPMN task id -> field path -> level -> list of roles (group names). The

@@ -7,8 +7,12 @@ import logging
 from decimal import Decimal
 
 from bpmn.sandbox import evaluate_expression
+from forms.permissions import field_access
+from forms.render import render_form
 from forms.schema import load_form
 from forms.validation import apply_defaults
+
+from .browser import BrowserForm
 
 
 def test_repair_defaults_come_from_process_data(repair_form):
@@ -72,3 +76,25 @@ def test_the_evaluator_is_injected():
 
     assert apply_defaults(form, {"tier": "VIP"}, evaluate) == {"tier": "VIP", "flag": True}
     assert seen == [("tier == 'VIP'", {"tier": "VIP"})]
+
+
+def test_a_new_task_form_shows_its_defaults(repair_form):
+    filled = apply_defaults(repair_form, {"customer_tier": "VIP"}, evaluate_expression)
+    html = render_form(repair_form, filled, field_access(repair_form, "Task_Intake", ["agents"]))
+    browser = BrowserForm(html)
+    assert browser.named("urgent")[0].checked
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    assert browser.named("visit_date")[0].value == tomorrow.isoformat()
+
+
+def test_multi_select_and_cascade_defaults_render_selected():
+    tree = [{"value": "A", "children": [{"value": "A1"}, {"value": "A2"}]}]
+    form = _form(
+        tags={"type": "array", "items": {"enum": ["x", "y", "z"]}, "default": ["x", "z"]},
+        cat={"x-field": "cascade", "x-options": tree, "x-default-expression": "['A', pick]"},
+    )
+    filled = apply_defaults(form, {"pick": "A2"}, evaluate_expression)
+    assert filled["cat"] == ["A", "A2"] and filled["tags"] == ["x", "z"]
+    browser = BrowserForm(render_form(form, filled, field_access(form, "T", ["agents"])))
+    assert [o[0] for o in browser.named("tags")[0].options if o[1]] == ["x", "z"]
+    assert [o[0] for c in browser.named("cat") for o in c.options if o[1]] == ["A", "A2"]

@@ -204,6 +204,15 @@ def test_default_policies(policy, own, other):
     assert (access["mine"], access["earlier"]) == (own, other)
 
 
+def test_hidden_policy_also_hides_data_from_other_forms():
+    form = _form(
+        {"default": "hidden_after_own_node", "nodes": {"*": {"seen": {"readonly": ["*"]}}}}, x=TEXT
+    )
+    access = field_access(form, "T", ["agents"])
+    data = {"x": "mine", "seen": "shown", "from_another_node": "secret"}
+    assert visible_data(data, access) == {"x": "mine", "seen": "shown"}
+
+
 def test_nothing_is_editable_for_a_viewer_or_outside_the_nodes_form():
     form = _form(
         {"nodes": {"T": {"x": {"editable": ["*"]}, "legacy": {"editable": ["*"]}}}}, x=TEXT

@@ -16,7 +16,11 @@ from forms.validation import validate_submission
 
 from .browser import BrowserForm
 
-LOOKUPS = {"user": {"tom", "alice"}.__contains__, "customer": {"C-001"}.__contains__}
+LOOKUPS = {
+    "user": {"tom", "alice"}.__contains__,
+    "customer": {"C-001"}.__contains__,
+    "part": {"P-100", "P-300"}.__contains__,
+}
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
 
 
@@ -187,6 +191,7 @@ def _all_types_form():
             "tags": {"type": "array", "items": {"enum": ["a", "b", "c"]}, "title": "Tags"},
             "helpers": {"type": "array", "x-field": "user", "title": "Helpers"},
             "customer": {"x-field": "customer", "title": "Customer"},
+            "spare": {"x-field": "part", "title": "Spare part"},
             "due": {"type": "string", "format": "date-time", "title": "Due"},
             "secret": {"type": "string", "title": "Token"},
         },
@@ -206,6 +211,7 @@ def test_groups_lists_pickers_and_multi_selects_round_trip(settings):
         "tags": ["b"],
         "helpers": ["tom"],
         "customer": "C-001",
+        "spare": "P-100",
         "due": dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC),
         "secret": "abc",
     }
@@ -222,6 +228,7 @@ def test_groups_lists_pickers_and_multi_selects_round_trip(settings):
     browser.fill("lines.2.qty", "1")
     browser.fill("helpers", "alice", 1)
     browser.choose("tags", [])
+    assert 'data-fd-picker="part"' in html and 'data-fd-picker="customer"' in html
     result = validate_submission(
         form, parse_post(form, browser.post()), access, current=data, lookups=LOOKUPS
     )

@@ -128,6 +128,7 @@ def test_local_refs_are_followed():
         ),
         (_bundle(_schema(a={"type": "array"})), "field 'a': an array needs an 'items' schema"),
         (_bundle(_schema(m={"type": "string", "x-mask": "stars"})), "unknown mask kind 'stars'"),
+        (_bundle(_schema(**{"a.b": {"type": "string"}})), "field 'a.b': a field name must be"),
         (
             _bundle(_schema(g={"type": "object", "properties": {"p": {"x-field": "phone?"}}})),
             "field 'g.p': unknown field type",
