@@ -63,9 +63,7 @@ def deploy(request, body: DeployIn):
 @router.post(
     "/processes/upload", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut}
 )
-def deploy_upload(
-    request, bpmn: File[UploadedFile], files: File[list[UploadedFile]] = None
-):
+def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFile]] = None):
     """Deploy a bundle as multipart upload: `bpmn` plus any number of `files`."""
     try:
         texts = {f.name: f.read().decode("utf-8") for f in (files or [])}

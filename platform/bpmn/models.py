@@ -57,7 +57,9 @@ class DecisionVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["decision_id", "version"], name="decision_version_unique"),
+            models.UniqueConstraint(
+                fields=["decision_id", "version"], name="decision_version_unique"
+            ),
             models.UniqueConstraint(
                 fields=["decision_id"],
                 condition=models.Q(status="published"),

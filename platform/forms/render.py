@@ -112,13 +112,21 @@ def _parse_object(fields, post, files, prefix: str) -> dict:
             if rows is not None:
                 out[f.name] = rows
         elif f.type == "file":
-            uploaded = files.getlist(name) if files is not None else []
+            uploaded = _getlist(files, name) if files is not None else []
             if uploaded:
                 metas = [upload_from_file(u, f.max_bytes) for u in uploaded]
                 out[f.name] = metas if f.multiple or len(metas) > 1 else metas[0]
         elif name in post:
-            out[f.name] = _read_values(f, post.getlist(name))
+            out[f.name] = _read_values(f, [str(v) for v in _getlist(post, name)])
     return out
+
+
+def _getlist(source, name: str) -> list:
+    """``QueryDict``/``MultiValueDict`` values of ``name``; plain dicts work too (tests, API)."""
+    if hasattr(source, "getlist"):
+        return source.getlist(name)
+    value = source.get(name)
+    return list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
 
 
 def _read_values(f: Field, values: list[str]) -> Any:

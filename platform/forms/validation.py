@@ -29,7 +29,10 @@ class ValidationResult:
     cleaned: dict  # typed values of the editable fields that were submitted
     errors: dict[str, str]  # data path -> message; "" for the submission as a whole
     uploads: dict[str, Upload] = field(default_factory=dict)  # data path -> bytes + metadata
-    redisplay: dict = field(default_factory=dict)  # current data + what was typed, to re-render
+    # Current data overlaid with what was typed into editable fields: pass it to render_form
+    # after an error. It holds clear values of masked/hidden fields (render_form drops them);
+    # an API response must go through visible_data instead.
+    redisplay: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -269,3 +269,13 @@ def test_datetimes_are_shown_in_the_users_time_zone(settings):
     assert ">2026-03-01 09:30<" in readonly
     typed = render_form(form, {"due": "next friday"}, field_access(form, "T", ["agents"]))
     assert 'value="next friday"' in typed
+
+
+def test_parse_post_reads_plain_dicts_too(repair_form, agent_access):
+    post = {"customer_name": "王芳", "address": ["广东", "深圳", "南山", ""], "urgent": "on"}
+    files = {"photos": SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")}
+    submission = parse_post(repair_form, post, files=files)
+    assert submission["address"] == ["广东", "深圳", "南山"]
+    assert submission["photos"][0]["content_type"] == "image/png"
+    result = validate_submission(repair_form, submission, agent_access, current={})
+    assert result.cleaned["urgent"] is True and set(result.uploads) == {"photos.0"}

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,44 +14,101 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DecisionVersion',
+            name="DecisionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision_id', models.CharField(max_length=200)),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=12)),
-                ('dmn_filename', models.CharField(blank=True, max_length=300)),
-                ('dmn_xml', models.TextField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('test_cases', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("decision_id", models.CharField(max_length=200)),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("retired", "Retired"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("dmn_filename", models.CharField(blank=True, max_length=300)),
+                ("dmn_xml", models.TextField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("test_cases", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decision_id', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('decision_id', 'version'), name='decision_version_unique'), models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('decision_id',), name='decision_one_published')],
+                "ordering": ["decision_id", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("decision_id", "version"), name="decision_version_unique"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "published")),
+                        fields=("decision_id",),
+                        name="decision_one_published",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProcessVersion',
+            name="ProcessVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='Executable process id in the BPMN.', max_length=200)),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('bpmn_filename', models.CharField(max_length=300)),
-                ('bpmn_xml', models.TextField()),
-                ('files', models.JSONField(default=dict)),
-                ('called_versions', models.JSONField(default=dict)),
-                ('published_at', models.DateTimeField(auto_now_add=True)),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Executable process id in the BPMN.", max_length=200
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("bpmn_filename", models.CharField(max_length=300)),
+                ("bpmn_xml", models.TextField()),
+                ("files", models.JSONField(default=dict)),
+                ("called_versions", models.JSONField(default=dict)),
+                ("published_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'version'), name='process_version_unique')],
+                "ordering": ["key", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "version"), name="process_version_unique"
+                    )
+                ],
             },
         ),
     ]
