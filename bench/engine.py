@@ -26,7 +26,13 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
-START = {"customer_tier": "gold", "category": "air conditioner", "region": "tier1"}
+START = {
+    "customer_name": "Wang Fang",
+    "customer_phone": "13812341234",
+    "customer_tier": "gold",
+    "category": "air conditioner",
+    "region": "tier1",
+}
 STEPS = [
     ("accept", {"accepted": True}),
     ("schedule_visit", {"visit_date": "2026-11-24", "technician": "tom"}),
@@ -96,6 +102,7 @@ def platform_runner():
     from tickets.models import HumanTask
 
     user = User.objects.create_user("bench", is_staff=True, is_superuser=True)
+    User.objects.create_user("tom", is_staff=True)  # the technician the visit is scheduled for
     user.groups.set([Group.objects.get_or_create(name="supervisors")[0]])
     deploy_bundle(*_bundle())
 

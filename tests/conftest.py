@@ -48,3 +48,15 @@ def _fresh_spec_cache():
 
     SPEC_CACHE.clear()
     yield
+
+
+def repair_start(**overrides):
+    """Start data of a repair ticket as the intake form sends it (Wang Fang, our customer)."""
+    data = {
+        "customer_name": "Wang Fang",
+        "customer_phone": "13812341234",
+        "customer_tier": "standard",
+        "category": "tv",
+        "region": "tier2",
+    }
+    return {**data, **overrides}

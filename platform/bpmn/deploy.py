@@ -139,6 +139,8 @@ def _referenced_only(bpmn_filename: str, text: str, files: dict[str, str]) -> di
         for node in root.iter()
         if _local(node) == "property" and (node.get("name") or "").startswith("form")
     }
+    forms_used |= {_ui_sibling(name) for name in forms_used}
+    forms_used.add(f"{Path(bpmn_filename).stem}.fields.json")  # the template's field rules
     result = {}
     for name, body in files.items():
         if name.endswith(".dmn"):
@@ -147,6 +149,13 @@ def _referenced_only(bpmn_filename: str, text: str, files: dict[str, str]) -> di
         elif name in forms_used:
             result[name] = body
     return result
+
+
+def _ui_sibling(schema_name: str) -> str:
+    for suffix, ui in ((".schema.json", ".uischema.json"), ("-schema.json", "-uischema.json")):
+        if schema_name.endswith(suffix):
+            return schema_name[: -len(suffix)] + ui
+    return schema_name
 
 
 def _local(node) -> str:

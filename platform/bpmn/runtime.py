@@ -295,7 +295,11 @@ def human_tasks(workflow: BpmnWorkflow) -> list[HumanTaskInfo]:
 
 
 def _describe(task) -> HumanTaskInfo:
-    spec = task.task_spec
+    return describe_spec(task.task_spec, str(task.id))
+
+
+def describe_spec(spec, task_id: str = "") -> HumanTaskInfo:
+    """What the worklist needs to know of a user/manual task spec."""
     ext = getattr(spec, "extensions", {}) or {}
     props = ext.get("properties", {}) or {}
     forms = form_files(spec)
@@ -303,7 +307,7 @@ def _describe(task) -> HumanTaskInfo:
         props.get("formJsonSchemaFilename") or ext.get("formKey") or (forms[0] if forms else None)
     )
     return HumanTaskInfo(
-        task_id=str(task.id),
+        task_id=task_id,
         bpmn_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,
         kind="user" if type(spec).__name__ == "UserTask" else "manual",

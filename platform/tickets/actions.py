@@ -16,6 +16,7 @@ from bpmn import runtime
 from bpmn.deploy import compiled_for
 from bpmn.models import ProcessVersion
 from tickets.access import may_act_on_task
+from tickets.fields import validate_start_data, validate_task_data
 from tickets.models import HumanTask, Ticket, TicketEvent
 
 log = logging.getLogger("flowdesk.tickets")
@@ -32,6 +33,17 @@ class Conflict(ActionError):
 
 class Forbidden(ActionError):
     status = 403
+
+
+class InvalidSubmission(ActionError):
+    """Form errors, every one of them, keyed by field path ("" for the whole form)."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, str], redisplay: dict | None = None):
+        super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.redisplay = redisplay or {}
 
 
 class NotFound(ActionError):
@@ -235,6 +247,11 @@ def do_start_ticket(
 ) -> Ticket:
     version = version or latest_version(process_key)
     compiled = compiled_for(version)
+    checked = validate_start_data(user, version, data or {})
+    if checked is not None:
+        if checked.errors:
+            raise InvalidSubmission(checked.errors, checked.redisplay)
+        data = {**(data or {}), **checked.cleaned}
     with transaction.atomic():
         ticket = Ticket.objects.create(
             process_version=version,
@@ -289,6 +306,11 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
             raise Conflict(f"task {task_id} is {task.state}")
         if not may_act_on_task(user, task):
             raise Forbidden(f"{user.username} may not act on task {task_id}")
+        checked = validate_task_data(user, task, data)
+        if checked is not None:
+            if checked.errors:
+                raise InvalidSubmission(checked.errors, checked.redisplay)
+            data = checked.cleaned
 
         def operation(ticket, workflow):
             try:

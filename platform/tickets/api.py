@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from tickets import actions
 from tickets.access import access_ticket, worklist
+from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
 
 router = Router(tags=["tickets"])
@@ -14,6 +15,7 @@ router = Router(tags=["tickets"])
 
 class ErrorOut(Schema):
     detail: str
+    errors: dict[str, str] | None = None
 
 
 class TaskOut(Schema):
@@ -58,6 +60,13 @@ class EventOut(Schema):
         return obj.at.isoformat()
 
     @staticmethod
+    def resolve_detail(obj, context):
+        if "data" not in obj.detail:
+            return obj.detail
+        user = context["request"].user
+        return {**obj.detail, "data": visible_ticket_data(user, obj.ticket, obj.detail["data"])}
+
+    @staticmethod
     def resolve_actor(obj):
         return obj.actor.username if obj.actor_id else None
 
@@ -80,6 +89,10 @@ class TicketOut(Schema):
     timeline: list[EventOut]
 
     @staticmethod
+    def resolve_data(obj, context):
+        return visible_ticket_data(context["request"].user, obj)
+
+    @staticmethod
     def resolve_process(obj):
         return obj.process_version.key
 
@@ -99,7 +112,7 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_timeline(obj):
-        return list(obj.events.select_related("actor"))
+        return list(obj.events.select_related("actor", "ticket__process_version"))
 
 
 class StartIn(Schema):
@@ -127,10 +140,12 @@ class CancelIn(Schema):
 
 
 def _fail(exc: actions.ActionError):
+    if isinstance(exc, actions.InvalidSubmission):
+        return exc.status, {"detail": str(exc), "errors": exc.errors}
     return exc.status, {"detail": str(exc)}
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})

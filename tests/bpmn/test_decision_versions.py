@@ -4,7 +4,7 @@ import pytest
 
 from bpmn import decisions
 from bpmn.models import DecisionVersion
-from tests.conftest import ROOT
+from tests.conftest import ROOT, repair_start
 from tickets import actions
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,7 @@ VIP_IS_3 = TRIAGE.replace(
 
 
 def triage_of(user, tier="VIP"):
-    ticket = actions.do_start_ticket(
-        user, "repair", {"customer_tier": tier, "category": "tv", "region": "x"}
-    )
+    ticket = actions.do_start_ticket(user, "repair", repair_start(customer_tier=tier))
     event = ticket.events.get(kind="decision", detail__decision_id="triage")
     return ticket.data["priority"], event.detail["version"]
 

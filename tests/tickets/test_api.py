@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from bpmn.models import DecisionVersion, ProcessVersion
-from tests.conftest import FIXTURES, PROCESSES
+from tests.conftest import FIXTURES, PROCESSES, repair_start
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_deploy_start_work_and_read_a_ticket_over_the_api(cast):
     response = post(
         alice,
         "/api/v1/tickets",
-        {"process": "repair", "data": {"category": "tv", "region": "x"}, "channel": "phone"},
+        {"process": "repair", "data": repair_start(), "channel": "phone"},
     )
     assert response.status_code == 201, response.content
     ticket = response.json()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from bpmn import services
 from bpmn.deploy import deploy_bundle
 from bpmn.models import ProcessVersion
-from tests.conftest import FIXTURES, PROCESSES, deploy_file
+from tests.conftest import FIXTURES, PROCESSES, deploy_file, repair_start
 from tickets import actions
 from tickets.models import HumanTask, Ticket
 
@@ -33,7 +33,9 @@ def finish(user, ticket, bpmn_id, data):
 def test_repair_ticket_runs_from_intake_to_close(cast, repair):
     alice, tom, carol = cast["alice"], cast["tom"], cast["carol"]
     ticket = actions.do_start_ticket(
-        alice, "repair", {"customer_tier": "VIP", "category": "air conditioner", "region": "tier1"}
+        alice,
+        "repair",
+        repair_start(customer_tier="VIP", category="air conditioner", region="tier1"),
     )
     assert ticket.number.startswith("SV-") and ticket.status == "active"
     # The triage table decided before the first human step; VIP gets priority 4 and 2 hours.
@@ -72,14 +74,14 @@ def test_repair_ticket_runs_from_intake_to_close(cast, repair):
 
 
 def test_a_user_outside_the_candidate_groups_may_not_complete(cast, repair):
-    ticket = actions.do_start_ticket(cast["alice"], "repair", {"category": "fridge", "region": "x"})
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start(category="fridge"))
     with pytest.raises(actions.Forbidden):
         finish(cast["carol"], ticket, "accept", {"accepted": True})
     assert open_task(ticket).state == "open"
 
 
 def test_repeated_completion_is_a_conflict_and_runs_nothing_twice(cast, repair):
-    ticket = actions.do_start_ticket(cast["alice"], "repair", {"category": "fridge", "region": "x"})
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start(category="fridge"))
     task = open_task(ticket)
     actions.do_complete_task(cast["alice"], task.id, {"accepted": True})
     before = ticket.events.count()
@@ -90,15 +92,11 @@ def test_repeated_completion_is_a_conflict_and_runs_nothing_twice(cast, repair):
 
 
 def test_publishing_v2_never_changes_a_running_v1_ticket(cast, repair):
-    v1_ticket = actions.do_start_ticket(
-        cast["alice"], "repair", {"category": "fridge", "region": "x"}
-    )
+    v1_ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start(category="fridge"))
     text = (PROCESSES / "repair.bpmn").read_text().replace("Accept ticket (受理)", "Accept (v2)")
     v2, created = deploy_bundle("repair.bpmn", text, repair.files)
     assert created and v2.version == 2 and v2.key == "repair"
-    v2_ticket = actions.do_start_ticket(
-        cast["alice"], "repair", {"category": "fridge", "region": "x"}
-    )
+    v2_ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start(category="fridge"))
 
     assert v1_ticket.process_version_id == repair.id and v2_ticket.process_version_id == v2.id
     assert open_task(v1_ticket).name == "Accept ticket (受理)"
@@ -131,9 +129,7 @@ def test_a_message_is_correlated_to_the_waiting_ticket(cast):
 
 
 def test_the_sweep_fires_due_timers_with_a_controllable_clock(cast, repair):
-    ticket = actions.do_start_ticket(
-        cast["alice"], "repair", {"customer_tier": "gold", "category": "tv", "region": "x"}
-    )
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start(customer_tier="gold"))
     ticket = finish(cast["alice"], ticket, "accept", {"accepted": True})
     ticket = finish(
         cast["alice"], ticket, "schedule_visit", {"visit_date": "2026-11-24", "technician": "tom"}
@@ -196,19 +192,27 @@ def test_state_saved_mid_process_restores_and_continues(cast, repair):
     from bpmn import runtime
     from bpmn.deploy import compiled_for
 
-    ticket = actions.do_start_ticket(
-        cast["alice"],
-        "repair",
-        {"category": "tv", "region": "x", "budget": Decimal("12.30"), "seen": dt.date(2026, 1, 2)},
-    )
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start())
     ticket = finish(cast["alice"], ticket, "accept", {"accepted": True})
+    ticket = finish(
+        cast["alice"], ticket, "schedule_visit", {"visit_date": "2026-11-24", "technician": "tom"}
+    )
+    ticket = finish(
+        cast["tom"],
+        ticket,
+        "diagnose",
+        {"needs_parts": True, "labor_hours": 1, "parts_cost": "12.3"},
+    )
     compiled = compiled_for(ticket.process_version)
     workflow = runtime.load(compiled, ticket.state)
     data = runtime.current_data(workflow)
-    assert data["budget"] == Decimal("12.30") and data["seen"] == dt.date(2026, 1, 2)
+    # Form values keep their types through save and restore.
+    assert data["parts_cost"] == Decimal("12.30") and data["visit_date"] == dt.date(2026, 11, 24)
     again = runtime.load(compiled, runtime.dump(workflow))
     assert runtime.dump(again) == runtime.dump(workflow)
-    assert [t.bpmn_id for t in runtime.human_tasks(again)] == ["schedule_visit"]
+    assert [t.bpmn_id for t in runtime.human_tasks(again)] == ["approve_quote"]
+    ticket = finish(cast["carol"], ticket, "approve_quote", {"approved": True})
+    assert open_task(ticket).bpmn_id == "repair_work"
     assert len(ticket.state) < 15_000  # the spec is stored by reference, not embedded
 
 
@@ -216,7 +220,7 @@ def test_state_saved_mid_process_restores_and_continues(cast, repair):
 def test_twenty_concurrent_completions_complete_the_task_once(cast, repair):
     if connection.vendor != "postgresql":
         pytest.skip("row locks under threads need PostgreSQL (CI sets DATABASE_URL)")
-    ticket = actions.do_start_ticket(cast["alice"], "repair", {"category": "tv", "region": "x"})
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start())
     task_id = open_task(ticket).id
     outcomes, barrier = [], threading.Barrier(20)
 
@@ -244,7 +248,7 @@ def test_twenty_concurrent_completions_complete_the_task_once(cast, repair):
 
 
 def test_cancel_closes_the_ticket_and_its_tasks(cast, repair):
-    ticket = actions.do_start_ticket(cast["alice"], "repair", {"category": "tv", "region": "x"})
+    ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start())
     ticket = actions.do_cancel_ticket(cast["bob"], ticket.id, "duplicate")
     assert ticket.status == Ticket.Status.CANCELLED
     assert HumanTask.objects.get(ticket=ticket).state == "cancelled"
