@@ -1,0 +1,15 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/", views.worklist_page, name="worklist"),
+    path("tasks/<int:task_id>/", views.task_page, name="task"),
+    path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
+    path("tickets/", views.ticket_list, name="list"),
+    path("tickets/new/<str:process_key>/", views.new_ticket, name="new"),
+    path("tickets/<str:ref>/", views.ticket_page, name="ticket"),
+]

@@ -1,0 +1,162 @@
+"""The agent workbench pages (thin: access check, one action or query, a template)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseNotAllowed
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from bpmn.models import ProcessVersion
+from forms.permissions import field_access
+from forms.render import parse_post, render_form
+from tickets import actions
+from tickets.access import access_ticket, may_act_on_task, visible_tickets, worklist
+from tickets.fields import roles_of, start_form, task_access, task_form, visible_ticket_data
+from tickets.models import HumanTask, Ticket
+
+
+@login_required
+def home(request):
+    return redirect("tickets:worklist")
+
+
+@login_required
+def worklist_page(request):
+    return render(
+        request,
+        "tickets/worklist.html",
+        {
+            "mine": worklist(request.user, "mine")[:200],
+            "queue": worklist(request.user, "group")[:200],
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim(request, task_id: int):
+    try:
+        actions.do_claim_task(request.user, task_id)
+        messages.success(request, "Task claimed.")
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("tickets:task", task_id=task_id)
+
+
+def _task_for(user, task_id: int) -> HumanTask:
+    task = (
+        HumanTask.objects.select_related("ticket__process_version", "assignee")
+        .filter(id=task_id)
+        .first()
+    )
+    if task is None:
+        raise Http404("task not found")
+    try:
+        access_ticket(user, task.ticket_id)
+    except Ticket.DoesNotExist:
+        raise Http404("task not found") from None
+    return task
+
+
+@login_required
+def task_page(request, task_id: int):
+    task = _task_for(request.user, task_id)
+    form = task_form(task)
+    data, errors, status = task.ticket.data, {}, 200
+    if request.method == "POST":
+        submitted = parse_post(form, request.POST, files=request.FILES) if form else {}
+        try:
+            ticket = actions.do_complete_task(request.user, task.id, submitted)
+        except actions.InvalidSubmission as exc:
+            data, errors, status = exc.redisplay, exc.errors, 422
+        except actions.ActionError as exc:
+            messages.error(request, str(exc))
+            return redirect("tickets:task", task_id=task.id)
+        else:
+            messages.success(request, f"{task.name}: done.")
+            return redirect("tickets:ticket", ref=ticket.number)
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    can_act = may_act_on_task(request.user, task) and task.state in actions.OPEN_STATES
+    html = None
+    if form is not None:
+        html = render_form(
+            form,
+            data,
+            task_access(request.user, task, form),
+            errors,
+            csrf_token=get_token(request),
+            submit_label="Complete" if can_act else "",
+        )
+    context = {
+        "task": task,
+        "ticket": task.ticket,
+        "form_html": html,
+        "can_act": can_act,
+        "errors": errors,
+    }
+    return render(request, "tickets/task.html", context, status=status)
+
+
+@login_required
+def ticket_list(request):
+    tickets = visible_tickets(request.user).select_related("process_version")[:200]
+    processes = {}
+    for pv in ProcessVersion.objects.order_by("key", "-version"):
+        processes.setdefault(pv.key, pv)
+    return render(
+        request, "tickets/list.html", {"tickets": tickets, "processes": processes.values()}
+    )
+
+
+@login_required
+def ticket_page(request, ref: str):
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket not found") from None
+    events = ticket.events.select_related("actor", "task")
+    timeline = [
+        {
+            "event": e,
+            "data": visible_ticket_data(request.user, ticket, e.detail["data"])
+            if "data" in e.detail
+            else None,
+        }
+        for e in events
+    ]
+    context = {
+        "ticket": ticket,
+        "data": visible_ticket_data(request.user, ticket),
+        "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
+        "timeline": timeline,
+    }
+    return render(request, "tickets/ticket.html", context)
+
+
+@login_required
+def new_ticket(request, process_key: str):
+    version = ProcessVersion.objects.filter(key=process_key).order_by("-version").first()
+    if version is None:
+        raise Http404("no such process")
+    form = start_form(version)
+    data, errors, status = {}, {}, 200
+    if request.method == "POST":
+        submitted = parse_post(form, request.POST) if form else {}
+        try:
+            ticket = actions.do_start_ticket(request.user, process_key, submitted, channel="pc")
+        except actions.InvalidSubmission as exc:
+            data, errors, status = exc.redisplay, exc.errors, 422
+        except actions.ActionError as exc:
+            messages.error(request, str(exc))
+            return redirect("tickets:list")
+        else:
+            messages.success(request, f"Ticket {ticket.number} raised.")
+            return redirect("tickets:ticket", ref=ticket.number)
+    html = None
+    if form is not None:
+        access = field_access(form, "start", roles_of(request.user), may_act=True)
+        html = render_form(form, data, access, errors, csrf_token=get_token(request))
+    context = {"version": version, "form_html": html}
+    return render(request, "tickets/new.html", context, status=status)
