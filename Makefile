@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test e2e bench lint format clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: install browser run test e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +17,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
+
+# Browser tests drive Debian's Chromium (a browser download is not possible here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py run_embedded $(HOST)
 
-test: install
+test: install browser
 	$(PY) -m pytest
+
+e2e: install browser
+	$(PY) -m pytest -m e2e
 
 bench: install
 	$(PY) bench/engine.py

@@ -244,9 +244,12 @@ def do_start_ticket(
     priority: int = Ticket.Priority.NORMAL,
     correlation_key: str = "",
     version: ProcessVersion | None = None,
+    customer=None,
 ) -> Ticket:
     version = version or latest_version(process_key)
     compiled = compiled_for(version)
+    if customer is not None:  # the customer record, not the caller, says who and which tier
+        data = {**(data or {}), "customer_name": customer.name, "customer_tier": customer.tier}
     checked = validate_start_data(user, version, data or {})
     if checked is not None:
         if checked.errors:
@@ -260,6 +263,7 @@ def do_start_ticket(
             priority=priority,
             correlation_key=correlation_key,
             created_by=user if getattr(user, "is_authenticated", False) else None,
+            customer=customer,
         )
         prefix = _ticket_prefix()
         ticket.number = f"{prefix}-{timezone.now().year}-{ticket.id:06d}"
@@ -274,14 +278,30 @@ def do_start_ticket(
             process=version.key,
             version=version.version,
             channel=channel,
+            customer=customer.id if customer is not None else None,
         )
         start_data = {**(data or {}), "ticket_number": ticket.number}
         try:
             workflow, result = runtime.start(compiled, start_data, instance_id=ticket.id)
         except ValueError as exc:
             raise ActionError(str(exc)) from exc
+        decided = _decided_priority(runtime.current_data(workflow))
+        if decided is not None and decided != ticket.priority:
+            ticket.priority = decided
+            ticket.save(update_fields=["priority"])
         _after_engine(ticket, workflow, result, _actor(user))
     return ticket
+
+
+def _decided_priority(data: dict) -> int | None:
+    """The intake rules (e.g. the triage table) may set `priority` in the process data:
+    it becomes the ticket's priority (VIP = 4 jumps every queue)."""
+    value = data.get("priority")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number in Ticket.Priority.values and number == value else None
 
 
 def _ticket_prefix() -> str:
