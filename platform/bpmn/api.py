@@ -6,6 +6,8 @@ from ninja.files import UploadedFile
 from bpmn.deploy import deploy_bundle
 from bpmn.models import ProcessVersion
 from bpmn.parser import BundleError
+from integrations.auth import require_scope
+from integrations.idempotency import idempotent
 
 router = Router(tags=["processes"])
 
@@ -55,6 +57,8 @@ def _deploy(request, bpmn_filename, bpmn, files):
 
 
 @router.post("/processes", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut})
+@require_scope("processes:deploy")
+@idempotent
 def deploy(request, body: DeployIn):
     """Deploy a bundle given as JSON: the BPMN text and the DMN/form files it references."""
     return _deploy(request, body.bpmn_filename, body.bpmn, body.files)
@@ -63,6 +67,7 @@ def deploy(request, body: DeployIn):
 @router.post(
     "/processes/upload", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut}
 )
+@require_scope("processes:deploy")
 def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFile]] = None):
     """Deploy a bundle as multipart upload: `bpmn` plus any number of `files`."""
     try:

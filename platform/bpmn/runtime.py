@@ -269,7 +269,10 @@ def send_back(workflow: BpmnWorkflow, bpmn_id: str, instance_id=None) -> StepRes
             f"task {bpmn_id} has not been completed, so the ticket cannot go back to it"
         )
     target = max(done, key=lambda t: t.last_state_change)
-    workflow.reset_from_task_id(target.id)
+    discarded = workflow.reset_from_task_id(target.id)
+    # SpiffWorkflow leaves discarded catch events (e.g. an SLA boundary timer) registered.
+    for task in discarded:
+        workflow.event_manager.remove_task(task)
     return run_steps(workflow, instance_id)
 
 

@@ -3,21 +3,33 @@
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from integrations.auth import ApiTokenAuth
+from integrations.errors import install_error_handlers
+
 api = NinjaAPI(
     title="flowdesk API",
     version="1",
     urls_namespace="api-v1",
-    auth=django_auth,
+    auth=[ApiTokenAuth(), django_auth],  # integrators: bearer tokens; the web UI: its session
     docs_url="/docs",
 )
+install_error_handlers(api)
 
 
 def _mount_routers() -> None:
     from bpmn.api import router as processes
+    from intake.api import router as intake
+    from integrations.api import register_search
+    from integrations.api import router as integrations
     from tickets.api import router as tickets
+    from tickets.operations_api import router as operations
 
+    register_search(tickets)  # GET /tickets lives beside POST /tickets
     api.add_router("", processes)
     api.add_router("", tickets)
+    api.add_router("", operations)
+    api.add_router("", integrations)
+    api.add_router("", intake)
 
 
 _mount_routers()

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "forms.apps.FormsConfig",
     "pricing",
     "notify",
+    "customers",
+    "integrations",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "integrations.errors.JsonErrorsMiddleware",  # every 4xx under /api/ is {"detail": …}
 ]
 
 ROOT_URLCONF = "flowdesk.urls"
@@ -133,9 +137,19 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
+    "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
 }
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
+
+# Integration API and intake channels (integrations/, intake/).
+FLOWDESK_API_RATE_PER_MIN = env_int("FLOWDESK_API_RATE_PER_MIN", 600)  # per API token
+FLOWDESK_INTAKE_RATE_PER_MIN = env_int("FLOWDESK_INTAKE_RATE_PER_MIN", 10)  # public form, per IP
+FLOWDESK_TRUST_X_FORWARDED_FOR = env_bool("FLOWDESK_TRUST_X_FORWARDED_FOR", False)
+FLOWDESK_IDEMPOTENCY_WAIT_S = env_int("FLOWDESK_IDEMPOTENCY_WAIT_S", 5)
+FLOWDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False)
+FLOWDESK_INTAKE_PROCESS = env_str("FLOWDESK_INTAKE_PROCESS", "repair")
+FLOWDESK_INTAKE_CATEGORIES = env_list("FLOWDESK_INTAKE_CATEGORIES", "")
 
 LOGGING = {
     "version": 1,

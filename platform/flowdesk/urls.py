@@ -10,5 +10,6 @@ urlpatterns = [
     path("notify/", include("notify.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("intake.urls")),
     path("", include("tickets.urls")),
 ]

@@ -1,14 +1,8 @@
 """The only writers of tickets. Each do_* is one transaction with the ticket row locked."""
 
 import datetime as dt
-import json
 import logging
-from collections.abc import Callable
-from dataclasses import asdict
-from decimal import Decimal
 
-from django.contrib.auth.models import Group, User
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -16,215 +10,20 @@ from bpmn import runtime
 from bpmn.deploy import compiled_for
 from bpmn.models import ProcessVersion
 from tickets.access import may_act_on_task
+from tickets.engine import (
+    OPEN_STATES,
+    engine_call,
+    locked_ticket,
+    record_event,
+    save_engine_result,
+)
+from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, NotFound
 from tickets.fields import validate_start_data, validate_task_data
-from tickets.models import HumanTask, Ticket, TicketEvent
+from tickets.models import HumanTask, Ticket
 
 log = logging.getLogger("flowdesk.tickets")
-OPEN_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 
-
-class ActionError(Exception):
-    status = 400
-
-
-class Conflict(ActionError):
-    status = 409
-
-
-class Forbidden(ActionError):
-    status = 403
-
-
-class InvalidSubmission(ActionError):
-    """Form errors, every one of them, keyed by field path ("" for the whole form)."""
-
-    status = 422
-
-    def __init__(self, errors: dict[str, str], redisplay: dict | None = None):
-        super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in errors.items()))
-        self.errors = errors
-        self.redisplay = redisplay or {}
-
-
-class NotFound(ActionError):
-    status = 404
-
-
-class _SnapshotEncoder(DjangoJSONEncoder):
-    """Process data as readers see it: engine Decimals become JSON numbers (the engine
-    state keeps them exact)."""
-
-    def default(self, o):
-        if isinstance(o, Decimal):
-            return int(o) if o == o.to_integral_value() else float(o)
-        try:
-            return super().default(o)
-        except TypeError:
-            return str(o)
-
-
-def _json_safe(data: dict) -> dict:
-    return json.loads(json.dumps(data, cls=_SnapshotEncoder))
-
-
-def _event(ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        task=task,
-        bpmn_id=bpmn_id,
-        detail=_json_safe({**(detail or {}), **extra}),
-    )
-
-
-def _sync_worklist(ticket: Ticket, workflow) -> None:
-    """Make HumanTask rows match the READY human tasks of the workflow."""
-    ready = {info.task_id: info for info in runtime.human_tasks(workflow)}
-    existing = {t.engine_task_id: t for t in ticket.tasks.filter(state__in=OPEN_STATES)}
-    for engine_id, row in existing.items():
-        if engine_id not in ready:
-            row.state = HumanTask.State.CANCELLED
-            row.save(update_fields=["state"])
-            _event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
-    data = runtime.current_data(workflow)
-    for engine_id, info in ready.items():
-        if engine_id not in existing:
-            _create_human_task(ticket, info, data)
-
-
-def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) -> HumanTask:
-    row, created = HumanTask.objects.get_or_create(
-        ticket=ticket,
-        engine_task_id=info.task_id,
-        defaults=dict(
-            bpmn_id=info.bpmn_id,
-            name=info.name,
-            kind=info.kind,
-            lane=info.lane or "",
-            form_schema=info.form_schema or "",
-            form_ui=info.form_ui or "",
-            instructions=info.instructions or "",
-            priority=ticket.priority,
-            due_at=_due_at(info, data),
-        ),
-    )
-    if not created:
-        row.state = HumanTask.State.OPEN
-        row.save(update_fields=["state"])
-    groups = list(info.candidate_groups) or ([info.lane] if info.lane else [])
-    row.candidate_groups.set([Group.objects.get_or_create(name=name)[0] for name in groups])
-    if info.candidate_users:
-        row.candidate_users.set(User.objects.filter(username__in=info.candidate_users))
-    assignee = _assignee(info, data)
-    if assignee is not None:
-        row.assignee = assignee
-        row.state = HumanTask.State.CLAIMED
-        row.save(update_fields=["assignee", "state"])
-    _event(
-        ticket,
-        "task_created",
-        task=row,
-        bpmn_id=info.bpmn_id,
-        name=info.name,
-        candidate_groups=groups,
-        assignee=assignee.username if assignee else None,
-    )
-    return row
-
-
-def _expression_or_literal(value: str, data: dict):
-    """Camunda writes `${var}`, SpiffArena plain expressions; a bare name that is not in
-    the data is taken literally (`assignee="alice"`)."""
-    text = value.strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1]
-    elif text.isidentifier() and text not in data:
-        return text
-    try:
-        return runtime.evaluate(text, data)
-    except ValueError:
-        return None
-
-
-def _assignee(info: runtime.HumanTaskInfo, data: dict) -> User | None:
-    if not info.assignee:
-        return None
-    username = _expression_or_literal(info.assignee, data)
-    return User.objects.filter(username=str(username)).first() if username else None
-
-
-def _due_at(info: runtime.HumanTaskInfo, data: dict) -> dt.datetime | None:
-    if not info.due:
-        return None
-    value = _expression_or_literal(info.due, data)
-    if isinstance(value, str) and value.startswith("P"):
-        from bpmn.sandbox import _parse_duration
-
-        return timezone.now() + _parse_duration(value)
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return None
-
-
-def _after_engine(ticket: Ticket, workflow, result: runtime.StepResult, actor=None) -> None:
-    """Save everything an engine call produced: worklist, timeline, timers, state."""
-    for record in result.decisions:
-        _event(ticket, "decision", actor=actor, bpmn_id=record.get("task", ""), detail=record)
-    for timer in result.fired_timers:
-        _event(ticket, "timer_fired", bpmn_id=timer)
-    if result.incident is not None:
-        ticket.incident = _json_safe(asdict(result.incident))
-        _event(ticket, "incident", bpmn_id=result.incident.bpmn_id, detail=ticket.incident)
-    _sync_worklist(ticket, workflow)
-    ticket.data = _json_safe(runtime.current_data(workflow))
-    ticket.state = runtime.dump(workflow)
-    from bpmn.serializer import FORMAT_VERSION
-
-    ticket.state_format = FORMAT_VERSION
-    ticket.next_timer_at = runtime.next_timer_at(workflow)
-    ticket.waiting_messages = runtime.waiting_messages(workflow)
-    ticket.lock_version += 1
-    fields = [
-        "incident",
-        "data",
-        "state",
-        "state_format",
-        "next_timer_at",
-        "waiting_messages",
-        "lock_version",
-        "updated_at",
-    ]
-    if runtime.is_completed(workflow) and ticket.status == Ticket.Status.ACTIVE:
-        ticket.status = Ticket.Status.COMPLETED
-        ticket.closed_at = timezone.now()
-        fields += ["status", "closed_at"]
-        _event(ticket, "completed", actor=actor)
-    ticket.save(update_fields=fields)
-
-
-def _locked(ticket_id: int) -> Ticket:
-    try:
-        return (
-            Ticket.objects.select_for_update().select_related("process_version").get(id=ticket_id)
-        )
-    except Ticket.DoesNotExist:
-        raise NotFound(f"ticket {ticket_id} not found") from None
-
-
-def _engine_call(ticket_id: int, operation: Callable, actor=None, need_active=True) -> Ticket:
-    ticket = _locked(ticket_id)
-    if need_active and ticket.status != Ticket.Status.ACTIVE:
-        raise Conflict(f"ticket {ticket.number} is {ticket.status}")
-    workflow = runtime.load(compiled_for(ticket.process_version), ticket.state)
-    result = operation(ticket, workflow)
-    _after_engine(ticket, workflow, result, actor)
-    return ticket
+__all__ = ["ActionError", "Conflict", "Forbidden", "InvalidSubmission", "NotFound", "OPEN_STATES"]
 
 
 def latest_version(process_key: str) -> ProcessVersion:
@@ -270,7 +69,7 @@ def do_start_ticket(
         if not ticket.correlation_key:
             ticket.correlation_key = ticket.number
         ticket.save(update_fields=["number", "correlation_key"])
-        _event(
+        record_event(
             ticket,
             "created",
             actor=_actor(user),
@@ -289,7 +88,7 @@ def do_start_ticket(
         if decided is not None and decided != ticket.priority:
             ticket.priority = decided
             ticket.save(update_fields=["priority"])
-        _after_engine(ticket, workflow, result, _actor(user))
+        save_engine_result(ticket, workflow, result, _actor(user))
     return ticket
 
 
@@ -320,8 +119,9 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
         ticket_id = HumanTask.objects.filter(id=task_id).values_list("ticket_id", flat=True).first()
         if ticket_id is None:
             raise NotFound(f"task {task_id} not found")
-        ticket = _locked(ticket_id)  # lock first: then the task row cannot change under us
+        ticket = locked_ticket(ticket_id)  # lock first: then the task row cannot change under us
         task = HumanTask.objects.get(id=task_id)
+        task.ticket = ticket
         if task.state not in OPEN_STATES:
             raise Conflict(f"task {task_id} is {task.state}")
         if not may_act_on_task(user, task):
@@ -347,8 +147,10 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
         task.completed_by = user
         task.assignee = task.assignee or user
         task.save(update_fields=["state", "completed_at", "completed_by", "assignee"])
-        _event(ticket, "task_completed", actor=user, task=task, bpmn_id=task.bpmn_id, data=data)
-        return _engine_call(ticket.id, operation, actor=user)
+        record_event(
+            ticket, "task_completed", actor=user, task=task, bpmn_id=task.bpmn_id, data=data
+        )
+        return engine_call(ticket, operation, actor=user)
 
 
 def do_claim_task(user, task_id: int) -> HumanTask:
@@ -363,7 +165,7 @@ def do_claim_task(user, task_id: int) -> HumanTask:
         ).update(assignee=user, state=HumanTask.State.CLAIMED)
         if claimed != 1:
             raise Conflict(f"task {task_id} is already claimed or closed")
-        _event(task.ticket, "claimed", actor=user, task=task, bpmn_id=task.bpmn_id)
+        record_event(task.ticket, "claimed", actor=user, task=task, bpmn_id=task.bpmn_id)
         task.refresh_from_db()
         return task
 
@@ -396,8 +198,8 @@ def do_correlate_message(
             raise Conflict(str(exc)) from exc
 
     with transaction.atomic():
-        ticket = _engine_call(waiting[0], operation, actor=_actor(user))
-        _event(ticket, "message", actor=_actor(user), name=name)
+        ticket = engine_call(waiting[0], operation, actor=_actor(user))
+        record_event(ticket, "message", actor=_actor(user), name=name)
     return ticket
 
 
@@ -412,14 +214,14 @@ def do_retry_incident(user, ticket_id: int) -> Ticket:
             raise Conflict(str(exc)) from exc
 
     with transaction.atomic():
-        ticket = _engine_call(ticket_id, operation, actor=user)
-        _event(ticket, "retried", actor=user, ok=ticket.incident is None)
+        ticket = engine_call(ticket_id, operation, actor=user)
+        record_event(ticket, "retried", actor=user, ok=ticket.incident is None)
     return ticket
 
 
 def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
     with transaction.atomic():
-        ticket = _locked(ticket_id)
+        ticket = locked_ticket(ticket_id)
         if ticket.status != Ticket.Status.ACTIVE:
             raise Conflict(f"ticket {ticket.number} is {ticket.status}")
         workflow = runtime.load(compiled_for(ticket.process_version), ticket.state)
@@ -441,7 +243,7 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
                 "lock_version",
             ]
         )
-        _event(ticket, "cancelled", actor=user, reason=reason)
+        record_event(ticket, "cancelled", actor=user, reason=reason)
     return ticket
 
 
@@ -460,7 +262,7 @@ def do_fire_due_timers(now: dt.datetime | None = None, batch: int = 50) -> int:
             ticket = due.first()
             if ticket is None:
                 break
-            _engine_call(
+            engine_call(
                 ticket.id,
                 lambda t, workflow: runtime.fire_due_timers(workflow, now, instance_id=t.id),
             )

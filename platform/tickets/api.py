@@ -5,6 +5,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from customers.actions import UnknownIdentity, do_link_customer
+from integrations.auth import require_scope
+from integrations.idempotency import idempotent
 from tickets import actions
 from tickets.access import access_ticket, worklist
 from tickets.fields import visible_ticket_data
@@ -71,6 +74,12 @@ class EventOut(Schema):
         return obj.actor.username if obj.actor_id else None
 
 
+class CustomerRefOut(Schema):
+    id: int
+    name: str
+    tier: str
+
+
 class TicketOut(Schema):
     id: int
     number: str
@@ -87,6 +96,7 @@ class TicketOut(Schema):
     waiting_messages: list[str]
     open_tasks: list[TaskOut]
     timeline: list[EventOut]
+    customer: CustomerRefOut | None = None
 
     @staticmethod
     def resolve_data(obj, context):
@@ -115,6 +125,17 @@ class TicketOut(Schema):
         return list(obj.events.select_related("actor", "ticket__process_version"))
 
 
+class CustomerIn(Schema):
+    """Who the ticket is for: linked to (or creates) a customer by external id, phone,
+    e-mail or WeCom id; the customer's name and tier go into the process data."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    wecom_id: str = ""
+    external_id: str = ""
+
+
 class StartIn(Schema):
     process: str
     data: dict[str, Any] = {}
@@ -122,6 +143,7 @@ class StartIn(Schema):
     channel: Ticket.Channel = Ticket.Channel.API
     priority: int = Ticket.Priority.NORMAL
     correlation_key: str = ""
+    customer: CustomerIn | None = None
 
 
 class CompleteIn(Schema):
@@ -139,7 +161,7 @@ class CancelIn(Schema):
     reason: str = ""
 
 
-def _fail(exc: actions.ActionError):
+def fail(exc: actions.ActionError):
     if isinstance(exc, actions.InvalidSubmission):
         return exc.status, {"detail": str(exc), "errors": exc.errors}
     return exc.status, {"detail": str(exc)}
@@ -149,8 +171,14 @@ ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
+@require_scope("tickets:write")
+@idempotent
 def start_ticket(request: HttpRequest, body: StartIn):
     """Start a ticket of the latest version of a deployed process."""
+    try:
+        customer = do_link_customer(body.customer.dict())[0] if body.customer else None
+    except UnknownIdentity as exc:
+        return 400, {"detail": f"customer: {exc}"}
     try:
         ticket = actions.do_start_ticket(
             request.user,
@@ -160,13 +188,15 @@ def start_ticket(request: HttpRequest, body: StartIn):
             channel=body.channel,
             priority=body.priority,
             correlation_key=body.correlation_key,
+            customer=customer,
         )
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)
     return 201, ticket
 
 
 @router.get("/tickets/{ref}", response={200: TicketOut, 404: ErrorOut})
+@require_scope("tickets:read")
 def get_ticket(request: HttpRequest, ref: str):
     """A ticket by number (SV-2026-000001) or id: status, data, open tasks, timeline."""
     try:
@@ -176,6 +206,7 @@ def get_ticket(request: HttpRequest, ref: str):
 
 
 @router.post("/tickets/{ref}/retry", response={200: TicketOut, **ERRORS})
+@require_scope("tickets:write")
 def retry_ticket(request: HttpRequest, ref: str):
     """Run the failed step of a ticket with an incident again."""
     try:
@@ -184,10 +215,11 @@ def retry_ticket(request: HttpRequest, ref: str):
     except Ticket.DoesNotExist:
         return 404, {"detail": f"ticket {ref} not found"}
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)
 
 
 @router.post("/tickets/{ref}/cancel", response={200: TicketOut, **ERRORS})
+@require_scope("tickets:write")
 def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
     try:
         ticket = access_ticket(request.user, ref)
@@ -195,10 +227,11 @@ def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
     except Ticket.DoesNotExist:
         return 404, {"detail": f"ticket {ref} not found"}
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)
 
 
 @router.get("/tasks", response={200: list[TaskOut], 400: ErrorOut})
+@require_scope("tickets:read")
 def list_tasks(request: HttpRequest, scope: str = "mine"):
     """My worklist: `mine` (assigned to me) or `group` (unclaimed, for my groups)."""
     try:
@@ -209,23 +242,27 @@ def list_tasks(request: HttpRequest, scope: str = "mine"):
 
 
 @router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS})
+@require_scope("tasks:write")
 def claim_task(request: HttpRequest, task_id: int):
     try:
         return actions.do_claim_task(request.user, task_id)
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)
 
 
 @router.post("/tasks/{task_id}/complete", response={200: TicketOut, **ERRORS})
+@require_scope("tasks:write")
 def complete_task(request: HttpRequest, task_id: int, body: CompleteIn):
     """Complete a READY task with form data; a repeated or stale completion is a 409."""
     try:
         return actions.do_complete_task(request.user, task_id, body.data)
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)
 
 
 @router.post("/messages", response={200: TicketOut, **ERRORS})
+@require_scope("tickets:write")
+@idempotent
 def correlate_message(request: HttpRequest, body: MessageIn):
     """Deliver a message to the ticket waiting for it (by correlation key or ticket number)."""
     try:
@@ -233,4 +270,4 @@ def correlate_message(request: HttpRequest, body: MessageIn):
             request.user, body.name, body.payload, body.correlation_key, body.ticket
         )
     except actions.ActionError as exc:
-        return _fail(exc)
+        return fail(exc)

@@ -89,6 +89,21 @@ def _forms_of_version(version_id: int, content_hash: str) -> tuple[tuple[str, st
     return tuple(found)
 
 
+def field_titles(version: ProcessVersion) -> dict[str, str]:
+    """Field name -> its title in the template's forms (for showing ticket data)."""
+    titles = {}
+    forms = [
+        form_of(version, schema, ui)
+        for _b, schema, ui in _forms_of_version(version.id, version.content_hash)
+    ]
+    start = start_form(version)
+    for form in ([start] if start else []) + forms:
+        for field in form.walk():
+            if field.title:
+                titles.setdefault(field.path, field.title)
+    return titles
+
+
 def visible_ticket_data(user, ticket: Ticket, data: dict | None = None) -> dict:
     access = ticket_access(user, ticket)
     return visible_data(ticket.data if data is None else data, access, kinds=access.mask_kinds)

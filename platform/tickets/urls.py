@@ -9,6 +9,7 @@ urlpatterns = [
     path("tasks/", views.worklist_page, name="worklist"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
     path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
+    path("tasks/<int:task_id>/op/<str:operation>/", views.task_operation, name="operation"),
     path("tickets/", views.ticket_list, name="list"),
     path("tickets/new/<str:process_key>/", views.new_ticket, name="new"),
     path("tickets/<str:ref>/", views.ticket_page, name="ticket"),

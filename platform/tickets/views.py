@@ -10,9 +10,16 @@ from django.views.decorators.http import require_POST
 from bpmn.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
-from tickets import actions
+from tickets import actions, operations
 from tickets.access import access_ticket, may_act_on_task, visible_tickets, worklist
-from tickets.fields import roles_of, start_form, task_access, task_form, visible_ticket_data
+from tickets.fields import (
+    field_titles,
+    roles_of,
+    start_form,
+    task_access,
+    task_form,
+    visible_ticket_data,
+)
 from tickets.models import HumanTask, Ticket
 
 
@@ -89,12 +96,15 @@ def task_page(request, task_id: int):
             csrf_token=get_token(request),
             submit_label="Complete" if can_act else "",
         )
+    allowed = operations.allowed_operations(request.user, task)
     context = {
         "task": task,
         "ticket": task.ticket,
         "form_html": html,
         "can_act": can_act,
         "errors": errors,
+        "operations": allowed,
+        "send_back_targets": operations.send_back_targets(task) if "send_back" in allowed else [],
     }
     return render(request, "tickets/task.html", context, status=status)
 
@@ -126,9 +136,11 @@ def ticket_page(request, ref: str):
         }
         for e in events
     ]
+    titles = field_titles(ticket.process_version)
+    shown = visible_ticket_data(request.user, ticket)
     context = {
         "ticket": ticket,
-        "data": visible_ticket_data(request.user, ticket),
+        "data": {titles.get(key, key): value for key, value in shown.items()},
         "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
         "timeline": timeline,
     }
@@ -160,3 +172,45 @@ def new_ticket(request, process_key: str):
         html = render_form(form, data, access, errors, csrf_token=get_token(request))
     context = {"version": version, "form_html": html}
     return render(request, "tickets/new.html", context, status=status)
+
+
+_OPERATIONS = {
+    "release": lambda user, task, post: operations.do_release(user, task.id),
+    "transfer": lambda user, task, post: operations.do_transfer(
+        user,
+        task.id,
+        to_user=post.get("to_user", ""),
+        to_group=post.get("to_group", ""),
+        reason=post.get("reason", ""),
+    ),
+    "send_back": lambda user, task, post: operations.do_send_back(
+        user, task.id, post.get("to", ""), post.get("reason", "")
+    ),
+    "approve": lambda user, task, post: operations.do_decide(
+        user, task.id, True, post.get("comment", "")
+    ),
+    "reject": lambda user, task, post: operations.do_decide(
+        user, task.id, False, post.get("comment", "")
+    ),
+    "request_info": lambda user, task, post: operations.do_request_info(
+        user, task.id, post.get("question", "")
+    ),
+    "comment": lambda user, task, post: operations.do_comment(
+        user, task.ticket_id, post.get("body", "")
+    ),
+}
+
+
+@login_required
+@require_POST
+def task_operation(request, task_id: int, operation: str):
+    task = _task_for(request.user, task_id)
+    if operation not in _OPERATIONS:
+        raise Http404("no such operation")
+    try:
+        _OPERATIONS[operation](request.user, task, request.POST)
+        messages.success(request, f"{operation.replace('_', ' ').capitalize()}: done.")
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("tickets:task", task_id=task.id)
+    return redirect("tickets:ticket", ref=task.ticket.number)

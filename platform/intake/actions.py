@@ -1,0 +1,142 @@
+"""Tickets from outside: the public web form and inbound e-mail.
+
+Everything arriving here is created as the `intake` system user (inactive: nobody logs in
+as it), and the sender becomes a linked customer.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from customers.actions import do_link_customer
+from intake.mail import InboundEmail, parse_email, ticket_number_in
+from tickets import actions as ticket_actions
+from tickets.fields import start_form
+from tickets.models import Ticket, TicketEvent
+
+INTAKE_USERNAME = "intake"
+_DESCRIPTION_MAX = 2000  # the start forms' description limit
+
+
+def intake_user() -> User:
+    user, created = User.objects.get_or_create(
+        username=INTAKE_USERNAME,
+        defaults={"is_active": False, "first_name": "Intake", "last_name": "(system)"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def intake_process() -> str:
+    return getattr(settings, "FLOWDESK_INTAKE_PROCESS", "repair")
+
+
+def do_add_comment(user, ticket_id: int, body: str, source: str, **detail) -> TicketEvent:
+    """Append a "commented" event (from an agent, or a customer by e-mail) to a ticket."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(id=ticket_id)
+        return TicketEvent.objects.create(
+            ticket=ticket,
+            kind="commented",
+            actor=user if getattr(user, "is_authenticated", False) else None,
+            detail={**detail, "body": body, "source": source},
+        )
+
+
+@dataclass
+class WebformSubmission:
+    name: str
+    phone: str
+    email: str
+    title: str
+    description: str
+    category: str = ""
+
+
+def do_submit_webform(
+    process_key: str, submission: WebformSubmission, extra: dict, *, channel: str
+) -> Ticket:
+    """A ticket from the public form: the customer linked (or created) by phone and e-mail,
+    the contact fields mapped onto the start form's customer_* fields. One transaction: a
+    submission the start form rejects leaves no customer behind."""
+    data = {
+        **extra,
+        "customer_phone": submission.phone,
+        "customer_email": submission.email,
+        "description": submission.description[:_DESCRIPTION_MAX],
+    }
+    if submission.category:
+        data["category"] = submission.category
+    data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
+    with transaction.atomic():
+        customer, _ = do_link_customer(
+            {"name": submission.name, "phone": submission.phone, "email": submission.email}
+        )
+        return ticket_actions.do_start_ticket(
+            intake_user(),
+            process_key,
+            data,
+            title=submission.title or _title_from(submission.description),
+            channel=channel,
+            customer=customer,
+        )
+
+
+@dataclass
+class EmailOutcome:
+    action: str  # "created" or "commented"
+    ticket: Ticket
+    email: InboundEmail
+
+
+def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> EmailOutcome:
+    """A reply naming an existing ticket in its subject ([SV-2026-000123]) becomes a comment
+    on it; any other message a new ticket (channel email) for the sender."""
+    mail = parse_email(raw)
+    if not mail.from_address:
+        raise ticket_actions.ActionError("the message has no From address")
+    number = ticket_number_in(mail.subject)
+    ticket = Ticket.objects.filter(number=number).first() if number else None
+    if ticket is not None:
+        do_add_comment(
+            intake_user(),
+            ticket.id,
+            mail.text,
+            "email",
+            **{"from": mail.from_address, "subject": mail.subject, "message_id": mail.message_id},
+        )
+        return EmailOutcome("commented", ticket, mail)
+    process_key = process_key or intake_process()
+    with transaction.atomic():
+        customer, _ = do_link_customer({"name": mail.from_name, "email": mail.from_address})
+        ticket = ticket_actions.do_start_ticket(
+            intake_user(),
+            process_key,
+            _fit(
+                process_key,
+                {"customer_email": mail.from_address, "description": mail.text[:_DESCRIPTION_MAX]},
+            ),
+            title=mail.subject[:300] or _title_from(mail.text),
+            channel=Ticket.Channel.EMAIL,
+            customer=customer,
+        )
+    return EmailOutcome("created", ticket, mail)
+
+
+def _fit(process_key: str, data: dict) -> dict:
+    """Only what the process's start form asks for (it refuses fields it does not know);
+    the contact details live on the customer record either way."""
+    form = start_form(ticket_actions.latest_version(process_key))
+    if form is None:
+        return data
+    names = {f.name for f in form.fields}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def _title_from(text: str) -> str:
+    first = " ".join(text.split())[:80]
+    return first or "Request"

@@ -1,0 +1,17 @@
+"""What a customer may see of their ticket through its private link: no process data,
+no names of staff, no internal events."""
+
+from tickets.models import Ticket
+
+PUBLIC_EVENTS = {"created": "Ticket received", "completed": "Ticket completed"}
+
+
+def ticket_by_tracking_token(token: str) -> Ticket | None:
+    if not token or len(token) > 64:
+        return None
+    return Ticket.objects.filter(tracking_token=token).first()
+
+
+def public_timeline(ticket: Ticket) -> list[dict]:
+    events = ticket.events.filter(kind__in=PUBLIC_EVENTS).order_by("at", "id")
+    return [{"label": PUBLIC_EVENTS[e.kind], "at": e.at} for e in events.only("kind", "at")]

@@ -1,0 +1,81 @@
+"""Who is calling: a bearer API token (integrators) or the session (the web UI).
+
+``ApiTokenAuth`` puts the token's user in ``request.user`` and the token in
+``request.auth``; a session request has the user in both. Scopes bind tokens only: a session
+is the web UI, whose user the actions check as they would for any page.
+"""
+
+import functools
+import hmac
+
+from django.utils import timezone
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from integrations import ratelimit
+from integrations.actions import TOKEN_PREFIX, mark_token_used
+from integrations.errors import ApiError
+from integrations.models import ApiToken, hash_token
+
+
+def authenticate_token(clear: str) -> ApiToken:
+    """The usable token for a clear token string; AuthenticationError (401) otherwise."""
+    parts = clear.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise AuthenticationError(message="malformed API token")
+    token = ApiToken.objects.select_related("user").filter(key_id=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.token_hash, hash_token(clear.strip())):
+        raise AuthenticationError(message="invalid API token")
+    if token.revoked_at is not None:
+        raise AuthenticationError(message="API token has been revoked")
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        raise AuthenticationError(message="API token has expired")
+    if not token.user.is_active:
+        raise AuthenticationError(message="API token's user is inactive")
+    return token
+
+
+class ApiTokenAuth(HttpBearer):
+    """``Authorization: Bearer fd_<key id>_<secret>``; counts against the token's rate."""
+
+    def authenticate(self, request, token: str) -> ApiToken:
+        api_token = authenticate_token(token)
+        ratelimit.enforce(
+            f"token:{api_token.key_id}", ratelimit.api_rate_per_min(), f"token {api_token.name}"
+        )
+        mark_token_used(api_token)
+        request.user = api_token.user
+        return api_token
+
+
+def token_of(request) -> ApiToken | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) else None
+
+
+def check_scope(request, scope: str) -> None:
+    """Raise 403 when a token request lacks `scope`; session requests pass."""
+    token = token_of(request)
+    if token is not None and not token.has_scope(scope):
+        raise ApiError(403, f"token lacks scope {scope}")
+
+
+def require_scope(scope: str):
+    """Endpoint decorator (below the router's): token requests need `scope`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            check_scope(request, scope)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_scope = scope
+        return wrapper
+
+    return decorator
+
+
+def session_only(request) -> None:
+    """For token management: a token may not mint or revoke tokens."""
+    if token_of(request) is not None:
+        raise ApiError(403, "API tokens are managed from a logged-in session, not with a token")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "org"
+    verbose_name = "Organization, routing and service levels"
+    default_auto_field = "django.db.models.BigAutoField"

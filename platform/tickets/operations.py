@@ -1,0 +1,231 @@
+"""Node operations besides completing: release, transfer, send back, approve/reject,
+comment, request information. Writers like tickets.actions: one transaction each, the
+ticket row locked, every operation permission-checked and written to the timeline.
+
+Which operations a step offers, and to whom, is declared on the BPMN task as the extension
+property `operations`, a JSON object from operation to the groups that may use it ("*" =
+whoever may act on the task), for example
+`{"transfer": ["dispatchers"], "send_back": ["*"], "approve": ["finance"]}`; the targets
+of a send back may be limited with the property `sendBackTargets` ("accept,diagnose").
+Without the property a step offers claim, release and comment to whoever may act on it and
+transfer to supervisors. Supervisors may use every operation a step offers.
+"""
+
+import json
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from bpmn import runtime
+from bpmn.deploy import compiled_for
+from tickets.access import is_supervisor, may_act_on_task
+from tickets.engine import OPEN_STATES, engine_call, locked_ticket, record_event
+from tickets.errors import ActionError, Conflict, Forbidden, NotFound
+from tickets.models import HumanTask, Ticket
+
+DEFAULT_OPERATIONS = {
+    "claim": ["*"],
+    "release": ["*"],
+    "comment": ["*"],
+    "transfer": ["supervisors"],
+}
+KNOWN = {
+    "claim",
+    "release",
+    "comment",
+    "transfer",
+    "send_back",
+    "approve",
+    "reject",
+    "request_info",
+    "close",
+}
+
+
+def _properties(task: HumanTask) -> dict:
+    spec = compiled_for(task.ticket.process_version).task_spec(task.bpmn_id)
+    return ((getattr(spec, "extensions", None) or {}).get("properties") or {}) if spec else {}
+
+
+def declared_operations(task: HumanTask) -> dict[str, list[str]]:
+    raw = _properties(task).get("operations")
+    if not raw:
+        return dict(DEFAULT_OPERATIONS)
+    try:
+        declared = json.loads(raw)
+    except ValueError:
+        return dict(DEFAULT_OPERATIONS)
+    return {op: list(groups) for op, groups in declared.items() if op in KNOWN}
+
+
+def allowed_operations(user, task: HumanTask) -> list[str]:
+    """The operations this user may use on this task now (for buttons and for checks)."""
+    if task.state not in OPEN_STATES or not user.is_authenticated:
+        return []
+    groups = set(user.groups.values_list("name", flat=True))
+    supervisor = is_supervisor(user)
+    acts = may_act_on_task(user, task)
+    allowed = []
+    for op, roles in declared_operations(task).items():
+        if supervisor or ("*" in roles and acts) or (groups & set(roles) and acts):
+            allowed.append(op)
+    return sorted(allowed)
+
+
+def _task_for_update(user, task_id: int, operation: str) -> tuple[Ticket, HumanTask]:
+    ticket_id = HumanTask.objects.filter(id=task_id).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        raise NotFound(f"task {task_id} not found")
+    ticket = locked_ticket(ticket_id)
+    task = HumanTask.objects.get(id=task_id)
+    task.ticket = ticket
+    if task.state not in OPEN_STATES:
+        raise Conflict(f"task {task_id} is {task.state}")
+    if operation not in allowed_operations(user, task):
+        raise Forbidden(f"{user.username} may not {operation.replace('_', ' ')} task {task_id}")
+    return ticket, task
+
+
+def do_release(user, task_id: int) -> HumanTask:
+    with transaction.atomic():
+        ticket, task = _task_for_update(user, task_id, "release")
+        if task.assignee_id != user.id and not is_supervisor(user):
+            raise Forbidden("only the assignee or a supervisor may release a task")
+        task.assignee, task.state = None, HumanTask.State.OPEN
+        task.save(update_fields=["assignee", "state"])
+        record_event(ticket, "released", actor=user, task=task, bpmn_id=task.bpmn_id)
+    return task
+
+
+def do_transfer(
+    user, task_id: int, *, to_user: str = "", to_group: str = "", reason: str = ""
+) -> HumanTask:
+    """Hand a task to a user (assigned) or to a group's queue (unassigned)."""
+    if bool(to_user) == bool(to_group):
+        raise ActionError("transfer to exactly one of a user or a group")
+    with transaction.atomic():
+        ticket, task = _task_for_update(user, task_id, "transfer")
+        if to_user:
+            target = User.objects.filter(username=to_user, is_active=True).first()
+            if target is None:
+                raise ActionError(f"no active user {to_user!r}")
+            task.assignee, task.state = target, HumanTask.State.CLAIMED
+            task.candidate_users.add(target)
+        else:
+            group = Group.objects.filter(name=to_group).first()
+            if group is None:
+                raise ActionError(f"no group {to_group!r}")
+            task.assignee, task.state = None, HumanTask.State.OPEN
+            task.candidate_groups.set([group])
+        task.save(update_fields=["assignee", "state"])
+        record_event(
+            ticket,
+            "transferred",
+            actor=user,
+            task=task,
+            bpmn_id=task.bpmn_id,
+            to_user=to_user or None,
+            to_group=to_group or None,
+            reason=reason,
+        )
+    return task
+
+
+def send_back_targets(task: HumanTask) -> list[str]:
+    declared = [
+        t.strip() for t in _properties(task).get("sendBackTargets", "").split(",") if t.strip()
+    ]
+    done = list(
+        HumanTask.objects.filter(ticket=task.ticket, state=HumanTask.State.DONE)
+        .order_by("completed_at")
+        .values_list("bpmn_id", flat=True)
+    )
+    earlier = [b for i, b in enumerate(done) if b not in done[:i] and b != task.bpmn_id]
+    return [b for b in earlier if not declared or b in declared]
+
+
+def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticket:
+    """Reset the ticket to an earlier user task; the steps after it are discarded."""
+    if not reason.strip():
+        raise ActionError("a send back needs a reason")
+    with transaction.atomic():
+        ticket, task = _task_for_update(user, task_id, "send_back")
+        if to_bpmn_id not in send_back_targets(task):
+            raise ActionError(f"cannot send back to {to_bpmn_id!r} from {task.bpmn_id!r}")
+
+        def operation(t, workflow):
+            try:
+                return runtime.send_back(workflow, to_bpmn_id, instance_id=t.id)
+            except runtime.TaskNotReady as exc:
+                raise Conflict(str(exc)) from exc
+
+        record_event(
+            ticket,
+            "sent_back",
+            actor=user,
+            task=task,
+            bpmn_id=task.bpmn_id,
+            to=to_bpmn_id,
+            reason=reason,
+        )
+        return engine_call(ticket, operation, actor=user)
+
+
+def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
+    """Approve or reject: completes the task with `approved` (or the task's
+    `approvalVariable`) set, through the same checks as any completion."""
+    from tickets.actions import do_complete_task
+
+    operation = "approve" if approve else "reject"
+    with transaction.atomic():
+        _ticket, task = _task_for_update(user, task_id, operation)
+        variable = _properties(task).get("approvalVariable", "approved")
+        data = {variable: approve}
+        if comment:
+            data["comment"] = comment
+        return do_complete_task(user, task_id, data)
+
+
+def do_comment(user, ticket_id: int, body: str, *, source: str = "web") -> Ticket:
+    if not body.strip():
+        raise ActionError("a comment needs text")
+    with transaction.atomic():
+        ticket = locked_ticket(ticket_id)
+        record_event(
+            ticket,
+            "commented",
+            actor=user if user and user.is_authenticated else None,
+            body=body[:5000],
+            source=source,
+        )
+        if (
+            ticket.tasks.filter(waiting_for_customer_since__isnull=False).exists()
+            and source == "customer"
+        ):
+            _resume(ticket)
+    return ticket
+
+
+def do_request_info(user, task_id: int, question: str) -> HumanTask:
+    """Ask the customer for information: the step waits (its SLA clock paused) until the
+    customer replies with a comment."""
+    if not question.strip():
+        raise ActionError("say what information is needed")
+    with transaction.atomic():
+        ticket, task = _task_for_update(user, task_id, "request_info")
+        task.waiting_for_customer_since = timezone.now()
+        task.save(update_fields=["waiting_for_customer_since"])
+        record_event(
+            ticket, "info_requested", actor=user, task=task, bpmn_id=task.bpmn_id, question=question
+        )
+    return task
+
+
+def _resume(ticket: Ticket) -> None:
+    now = timezone.now()
+    for task in ticket.tasks.filter(waiting_for_customer_since__isnull=False):
+        task.paused_seconds += int((now - task.waiting_for_customer_since).total_seconds())
+        task.waiting_for_customer_since = None
+        task.save(update_fields=["paused_seconds", "waiting_for_customer_since"])
+        record_event(ticket, "info_received", task=task, bpmn_id=task.bpmn_id)
