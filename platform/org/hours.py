@@ -20,7 +20,7 @@ class HoursError(ValueError):
 
 
 def parse_clock(text: str, where: str) -> dt.timedelta:
-    """"09:30" -> 9h30m from midnight; "24:00" is the end of the day."""
+    """ "09:30" -> 9h30m from midnight; "24:00" is the end of the day."""
     try:
         hours, minutes = (int(part) for part in str(text).split(":"))
     except ValueError:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from bpmn import runtime
 from bpmn.deploy import compiled_for
+from tickets import routing
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, Ticket, TicketEvent
 
@@ -94,10 +95,14 @@ def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) 
     if info.candidate_users:
         row.candidate_users.set(User.objects.filter(username__in=info.candidate_users))
     assignee = _assignee(info, data)
-    if assignee is not None:
+    if assignee is not None:  # the model names the handler: no assignment decision
         row.assignee = assignee
         row.state = HumanTask.State.CLAIMED
         row.save(update_fields=["assignee", "state"])
+        routed = {"strategy": "model", "assignee": assignee.username}
+    else:
+        routed = routing.route_task(ticket, row, groups, list(info.candidate_users), data)
+    sla = routing.start_sla(ticket, row, data) if row.due_at is None else None
     record_event(
         ticket,
         "task_created",
@@ -105,8 +110,11 @@ def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) 
         bpmn_id=info.bpmn_id,
         name=info.name,
         candidate_groups=groups,
-        assignee=assignee.username if assignee else None,
+        assignee=row.assignee.username if row.assignee_id else None,
     )
+    record_event(ticket, "assigned", task=row, bpmn_id=info.bpmn_id, **routed)
+    if sla is not None:
+        record_event(ticket, "sla_started", task=row, bpmn_id=info.bpmn_id, **sla)
     return row
 
 

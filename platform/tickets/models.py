@@ -1,5 +1,6 @@
 """Tickets: one process instance each, its worklist rows and its append-only timeline."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -103,9 +104,15 @@ class HumanTask(models.Model):
     priority = models.IntegerField(default=1)
     due_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
-    # Waiting for the customer (request information): the SLA clock stands still.
-    waiting_for_customer_since = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
+    # Service level (org.sla): warning/breach marks in business time, the last level sent,
+    # the next mark the SLA sweep waits for, and the clock paused while waiting for the
+    # customer (request information).
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    sla_marks = models.JSONField(default=list, blank=True)  # [[level, iso time], ...]
+    sla_level = models.PositiveSmallIntegerField(default=0)
+    next_sla_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused = models.DurationField(default=datetime.timedelta)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(

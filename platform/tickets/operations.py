@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bpmn import runtime
 from bpmn.deploy import compiled_for
+from tickets import routing
 from tickets.access import is_supervisor, may_act_on_task
 from tickets.engine import OPEN_STATES, engine_call, locked_ticket, record_event
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
@@ -199,10 +200,7 @@ def do_comment(user, ticket_id: int, body: str, *, source: str = "web") -> Ticke
             body=body[:5000],
             source=source,
         )
-        if (
-            ticket.tasks.filter(waiting_for_customer_since__isnull=False).exists()
-            and source == "customer"
-        ):
+        if source == "customer":
             _resume(ticket)
     return ticket
 
@@ -214,8 +212,7 @@ def do_request_info(user, task_id: int, question: str) -> HumanTask:
         raise ActionError("say what information is needed")
     with transaction.atomic():
         ticket, task = _task_for_update(user, task_id, "request_info")
-        task.waiting_for_customer_since = timezone.now()
-        task.save(update_fields=["waiting_for_customer_since"])
+        routing.pause_sla(task, timezone.now())
         record_event(
             ticket, "info_requested", actor=user, task=task, bpmn_id=task.bpmn_id, question=question
         )
@@ -223,9 +220,8 @@ def do_request_info(user, task_id: int, question: str) -> HumanTask:
 
 
 def _resume(ticket: Ticket) -> None:
+    """The customer answered: the paused steps' SLA clocks run again."""
     now = timezone.now()
-    for task in ticket.tasks.filter(waiting_for_customer_since__isnull=False):
-        task.paused_seconds += int((now - task.waiting_for_customer_since).total_seconds())
-        task.waiting_for_customer_since = None
-        task.save(update_fields=["paused_seconds", "waiting_for_customer_since"])
+    for task in ticket.tasks.filter(sla_paused_at__isnull=False, state__in=OPEN_STATES):
+        routing.resume_sla(ticket, task, now)
         record_event(ticket, "info_received", task=task, bpmn_id=task.bpmn_id)

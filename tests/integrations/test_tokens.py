@@ -92,9 +92,8 @@ def test_the_upload_deploy_and_email_intake_check_their_scopes(cast):
 def test_a_whole_ticket_over_tokens(cast, repair):
     alice = token_client(token_for(cast["alice"], "tickets:write", "tickets:read", "tasks:write"))
     ticket = post(alice, "/api/v1/tickets", {"process": "repair", "data": repair_start()}).json()
-    task = alice.get("/api/v1/tasks?scope=group").json()[0]
-    assert task["ticket"] == ticket["number"]
-    assert post(alice, f"/api/v1/tasks/{task['id']}/claim", {}).json()["assignee"] == "alice"
+    task = alice.get("/api/v1/tasks").json()[0]  # round robin gave the dispatch step to alice
+    assert task["ticket"] == ticket["number"] and task["assignee"] == "alice"
     done = post(alice, f"/api/v1/tasks/{task['id']}/complete", {"data": {"accepted": True}})
     assert done.status_code == 200 and done.json()["open_tasks"][0]["bpmn_id"] == "schedule_visit"
 

@@ -46,18 +46,21 @@ def test_deploy_start_work_and_read_a_ticket_over_the_api(cast):
     ticket = response.json()
     assert ticket["channel"] == "phone" and ticket["open_tasks"][0]["bpmn_id"] == "accept"
 
-    mine = alice.get("/api/v1/tasks?scope=group").json()
-    assert [t["bpmn_id"] for t in mine] == ["accept"]
+    mine = alice.get("/api/v1/tasks").json()  # the assignment table: round robin, alice
+    assert [(t["bpmn_id"], t["assignee"]) for t in mine] == [("accept", "alice")]
     task_id = mine[0]["id"]
+    assert post(alice, f"/api/v1/tasks/{task_id}/claim", {}).status_code == 409
+    assert post(alice, f"/api/v1/tasks/{task_id}/release", {}).status_code == 200
+    assert [t["id"] for t in alice.get("/api/v1/tasks?scope=group").json()] == [task_id]
     assert post(alice, f"/api/v1/tasks/{task_id}/claim", {}).json()["assignee"] == "alice"
-    assert alice.get("/api/v1/tasks").json()[0]["id"] == task_id
     done = post(alice, f"/api/v1/tasks/{task_id}/complete", {"data": {"accepted": True}})
     assert done.status_code == 200 and done.json()["open_tasks"][0]["bpmn_id"] == "schedule_visit"
     again = post(alice, f"/api/v1/tasks/{task_id}/complete", {"data": {"accepted": True}})
     assert again.status_code == 409 and "done" in again.json()["detail"]
 
     read = alice.get(f"/api/v1/tickets/{ticket['number']}").json()
-    assert [e["kind"] for e in read["timeline"]][:3] == ["created", "decision", "task_created"]
+    kinds = [e["kind"] for e in read["timeline"]]
+    assert kinds[:5] == ["created", "decision", "task_created", "assigned", "sla_started"]
     assert client_for(cast["carol"]).get(f"/api/v1/tickets/{ticket['number']}").status_code == 404
 
 

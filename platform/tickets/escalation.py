@@ -1,0 +1,101 @@
+"""The SLA sweep: three warnings, then escalation at breach. A writer like tickets.actions:
+each task row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and handled in its own
+transaction, so concurrent sweeps never warn twice."""
+
+import datetime as dt
+
+from django.contrib.auth.models import Group, User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from notify.actions import do_notify
+from org import queries as org_queries
+from org.sla import BREACH, levels_due, next_mark, warning_recipients
+from tickets.engine import record_event
+from tickets.models import HumanTask, Ticket
+from tickets.routing import sla_marks_of, owning_group
+
+OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
+
+
+def _users(recipients) -> list[User]:
+    users = []
+    for who in recipients:
+        if isinstance(who, Group):
+            users += list(who.user_set.filter(is_active=True))
+        elif isinstance(who, User):
+            users.append(who)
+    return users
+
+
+def _escalate(row: HumanTask, group: Group | None) -> dict:
+    target = org_queries.escalation_for(group, row.assignee)
+    if target.supervisor is not None:
+        row.assignee, row.state = target.supervisor, HumanTask.State.CLAIMED
+        row.save(update_fields=["assignee", "state"])
+        return {"to_user": target.supervisor.username}
+    if target.group is not None:
+        row.assignee, row.state = None, HumanTask.State.OPEN
+        row.save(update_fields=["assignee", "state"])
+        row.candidate_groups.set([target.group])
+        return {"to_group": target.group.name}
+    return {"to": None, "note": "no supervisor or escalation group configured"}
+
+
+def _handle(row: HumanTask, now: dt.datetime) -> None:
+    due = levels_due(sla_marks_of(row), now, row.sla_level)
+    if not due:
+        return
+    mark = due[-1]  # after an outage only the most severe level is sent
+    group = owning_group(row)
+    supervisor = org_queries.supervisor_for(row.assignee, group)
+    recipients = _users(warning_recipients(mark.level, row.assignee, group, supervisor))
+    kind = "sla_breached" if mark.level == BREACH else "sla_warning"
+    detail = {"level": mark.level, "due_at": row.due_at, "to": [u.username for u in recipients]}
+    if mark.level == BREACH:
+        detail["escalated"] = _escalate(row, group)
+    ticket = row.ticket
+    record_event(ticket, kind, task=row, bpmn_id=row.bpmn_id, **detail)
+    if detail.get("escalated", {}).get("to_user") or detail.get("escalated", {}).get("to_group"):
+        record_event(ticket, "escalated", task=row, bpmn_id=row.bpmn_id, **detail["escalated"])
+    do_notify(
+        kind,
+        ticket_id=ticket.id,
+        users=recipients,
+        urgent=True,
+        context={
+            "ticket": ticket.number,
+            "task": row.name,
+            "level": mark.level,
+            "due_at": row.due_at,
+        },
+        subject=f"[{ticket.number}] SLA {'breached' if mark.level == BREACH else f'warning {mark.level}'}: {row.name}",
+        body=f"{row.name} on {ticket.number} is due at {row.due_at:%Y-%m-%d %H:%M} UTC.",
+        idempotency_key=f"sla:{row.id}:{mark.level}",
+    )
+    upcoming = next_mark(sla_marks_of(row), mark.level)
+    row.sla_level = mark.level
+    row.next_sla_at = upcoming.at if upcoming else None
+    row.save(update_fields=["sla_level", "next_sla_at"])
+
+
+def do_sweep_sla(now: dt.datetime | None = None, batch: int = 100) -> int:
+    """Send the warnings and escalations that are due at `now` (the caller's clock)."""
+    now = now or timezone.now()
+    handled = 0
+    for _ in range(batch):
+        with transaction.atomic():
+            due = HumanTask.objects.filter(
+                next_sla_at__lte=now,
+                sla_paused_at__isnull=True,
+                state__in=OPEN,
+                ticket__status=Ticket.Status.ACTIVE,
+            ).order_by("next_sla_at")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            row = due.select_related("ticket", "assignee").first()
+            if row is None:
+                break
+            _handle(row, now)
+            handled += 1
+    return handled
