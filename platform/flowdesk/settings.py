@@ -136,6 +136,7 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
+    "sweep-sla": {"task": "tickets.tasks.sweep_sla", "schedule": 30.0},
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},

@@ -13,7 +13,7 @@ from org import queries as org_queries
 from org.sla import BREACH, levels_due, next_mark, warning_recipients
 from tickets.engine import record_event
 from tickets.models import HumanTask, Ticket
-from tickets.routing import sla_marks_of, owning_group
+from tickets.routing import owning_group, sla_marks_of
 
 OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 
@@ -42,39 +42,37 @@ def _escalate(row: HumanTask, group: Group | None) -> dict:
     return {"to": None, "note": "no supervisor or escalation group configured"}
 
 
-def _handle(row: HumanTask, now: dt.datetime) -> None:
-    due = levels_due(sla_marks_of(row), now, row.sla_level)
-    if not due:
-        return
-    mark = due[-1]  # after an outage only the most severe level is sent
+def _send(row: HumanTask, level: int) -> None:
+    """One warning level (or the breach, which also escalates): timeline and notification."""
     group = owning_group(row)
     supervisor = org_queries.supervisor_for(row.assignee, group)
-    recipients = _users(warning_recipients(mark.level, row.assignee, group, supervisor))
-    kind = "sla_breached" if mark.level == BREACH else "sla_warning"
-    detail = {"level": mark.level, "due_at": row.due_at, "to": [u.username for u in recipients]}
-    if mark.level == BREACH:
-        detail["escalated"] = _escalate(row, group)
+    recipients = _users(warning_recipients(level, row.assignee, group, supervisor))
+    kind = "sla_breached" if level == BREACH else "sla_warning"
+    detail = {"level": level, "due_at": row.due_at, "to": [u.username for u in recipients]}
     ticket = row.ticket
     record_event(ticket, kind, task=row, bpmn_id=row.bpmn_id, **detail)
-    if detail.get("escalated", {}).get("to_user") or detail.get("escalated", {}).get("to_group"):
-        record_event(ticket, "escalated", task=row, bpmn_id=row.bpmn_id, **detail["escalated"])
+    if level == BREACH:
+        record_event(ticket, "escalated", task=row, bpmn_id=row.bpmn_id, **_escalate(row, group))
+    what = "breached" if level == BREACH else f"warning {level}"
     do_notify(
         kind,
         ticket_id=ticket.id,
         users=recipients,
         urgent=True,
-        context={
-            "ticket": ticket.number,
-            "task": row.name,
-            "level": mark.level,
-            "due_at": row.due_at,
-        },
-        subject=f"[{ticket.number}] SLA {'breached' if mark.level == BREACH else f'warning {mark.level}'}: {row.name}",
+        context={"ticket": ticket.number, "task": row.name, "level": level, "due_at": row.due_at},
+        subject=f"[{ticket.number}] SLA {what}: {row.name}",
         body=f"{row.name} on {ticket.number} is due at {row.due_at:%Y-%m-%d %H:%M} UTC.",
-        idempotency_key=f"sla:{row.id}:{mark.level}",
+        idempotency_key=f"sla:{row.id}:{level}",
     )
-    upcoming = next_mark(sla_marks_of(row), mark.level)
-    row.sla_level = mark.level
+
+
+def _handle(row: HumanTask, now: dt.datetime) -> None:
+    # Every level that came due is sent in order: a warning at 100% and the breach fall
+    # due together, and both are said.
+    for mark in levels_due(sla_marks_of(row), now, row.sla_level):
+        _send(row, mark.level)
+        row.sla_level = mark.level
+    upcoming = next_mark(sla_marks_of(row), row.sla_level)
     row.next_sla_at = upcoming.at if upcoming else None
     row.save(update_fields=["sla_level", "next_sla_at"])
 

@@ -10,8 +10,10 @@ log = logging.getLogger("flowdesk.worker")
 
 def _sweep_once() -> None:
     from tickets.actions import do_fire_due_timers
+    from tickets.escalation import do_sweep_sla
 
     do_fire_due_timers()
+    do_sweep_sla()
     try:
         from notify.delivery import deliver_digests, deliver_pending
     except ImportError:  # notifications not installed
