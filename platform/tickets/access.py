@@ -1,6 +1,9 @@
 """Who may see a ticket and act on a task: one place for every view and endpoint."""
 
+import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 
 from tickets.models import HumanTask, Ticket
 
@@ -44,18 +47,36 @@ def access_ticket(user, ticket_ref: str | int) -> Ticket:
     return tickets.get(id=int(ref)) if ref.isdigit() else tickets.get(number=ref)
 
 
-def worklist(user, scope: str = "mine"):
-    """Open tasks: "mine" (assigned to me), "group" (unclaimed, for my groups or me)."""
-    open_tasks = HumanTask.objects.filter(
+DUE_SOON = datetime.timedelta(hours=2)
+SCOPES = ("mine", "group", "all", "overdue", "due_soon")
+
+
+def worklist(
+    user, scope: str = "mine", *, process: str = "", customer: int | None = None, now=None
+):
+    """Open tasks, VIP first, then by due time: "mine" (assigned to me), "group"
+    (unclaimed, for my groups or me), "all" (both), "overdue" and "due_soon" (of all).
+    Filters: template (process key) and customer. Served from HumanTask rows only."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown worklist scope {scope!r} ({', '.join(SCOPES)})")
+    now = now or timezone.now()
+    tasks = HumanTask.objects.filter(
         state__in=(HumanTask.State.OPEN, HumanTask.State.CLAIMED),
         ticket__status=Ticket.Status.ACTIVE,
     ).select_related("ticket", "assignee")
+    queue = Q(assignee=None) & (Q(candidate_groups__in=user.groups.all()) | Q(candidate_users=user))
     if scope == "mine":
-        return open_tasks.filter(assignee=user)
-    if scope == "group":
-        return (
-            open_tasks.filter(assignee=None)
-            .filter(Q(candidate_groups__in=user.groups.all()) | Q(candidate_users=user))
-            .distinct()
-        )
-    raise ValueError(f"unknown worklist scope {scope!r} (mine, group)")
+        tasks = tasks.filter(assignee=user)
+    elif scope == "group":
+        tasks = tasks.filter(queue)
+    else:
+        tasks = tasks.filter(Q(assignee=user) | queue)
+    if scope == "overdue":
+        tasks = tasks.filter(due_at__lt=now)
+    elif scope == "due_soon":
+        tasks = tasks.filter(due_at__gte=now, due_at__lt=now + DUE_SOON)
+    if process:
+        tasks = tasks.filter(ticket__process_version__key=process)
+    if customer:
+        tasks = tasks.filter(ticket__customer_id=customer)
+    return tasks.distinct().order_by("-priority", "due_at", "id")

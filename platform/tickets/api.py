@@ -232,10 +232,13 @@ def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
 
 @router.get("/tasks", response={200: list[TaskOut], 400: ErrorOut})
 @require_scope("tickets:read")
-def list_tasks(request: HttpRequest, scope: str = "mine"):
-    """My worklist: `mine` (assigned to me) or `group` (unclaimed, for my groups)."""
+def list_tasks(
+    request: HttpRequest, scope: str = "mine", process: str = "", customer: int | None = None
+):
+    """My worklist, VIP first then by due time: `mine`, `group` (unclaimed, for my groups),
+    `all`, `overdue`, `due_soon`; optionally one template (`process`) or `customer`."""
     try:
-        tasks = worklist(request.user, scope)
+        tasks = worklist(request.user, scope, process=process, customer=customer)
     except ValueError as exc:
         return 400, {"detail": str(exc)}
     return list(tasks.prefetch_related("candidate_groups")[:500])

@@ -36,6 +36,7 @@ def worklist_page(request):
         {
             "mine": worklist(request.user, "mine")[:200],
             "queue": worklist(request.user, "group")[:200],
+            "overdue": worklist(request.user, "overdue")[:200],
         },
     )
 

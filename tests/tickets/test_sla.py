@@ -98,3 +98,24 @@ def test_vip_tickets_jump_the_queue(supervised, repair):
     mine = list(worklist(supervised["alice"], "mine"))
     assert [t.ticket_id for t in mine] == [vip.id, normal.id]
     assert "sla_started" in kinds(vip)
+
+
+def test_worklist_scopes_overdue_due_soon_and_template_filter(supervised, repair):
+    ticket = actions.do_start_ticket(
+        supervised["alice"], "repair", repair_start(customer_tier="VIP")
+    )
+    alice = supervised["alice"]
+    due = accept_of(ticket).due_at
+    assert list(worklist(alice, "overdue", now=due - H)) == []
+    assert [t.ticket_id for t in worklist(alice, "due_soon", now=due - H)] == [ticket.id]
+    assert [t.ticket_id for t in worklist(alice, "overdue", now=due + H)] == [ticket.id]
+    assert list(worklist(alice, "all", process="inquiry")) == []
+    assert len(worklist(alice, "all", process="repair")) == 1
+    with pytest.raises(ValueError):
+        worklist(alice, "everything")
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    assert client.get("/api/v1/tasks?scope=due_soon&process=repair").status_code == 200
+    assert client.get("/api/v1/tasks?scope=nope").status_code == 400
