@@ -33,5 +33,18 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups])
             if username == "bob":
                 user.user_permissions.add(deploy)
+        self._org(User.objects.get(username="dave"), User.objects.get(username="bob"))
         call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
+
+    def _org(self, admin, supervisor):
+        """A Shanghai office calendar for every team, supervised by bob (SLA escalations)."""
+        from org.actions import do_save_calendar, do_save_group_profile
+
+        day = [["09:00", "12:00"], ["13:00", "18:00"]]
+        office = do_save_calendar(
+            admin, "default", hours={d: day for d in ("mon", "tue", "wed", "thu", "fri")}
+        )
+        for name in ("agents", "dispatchers", "technicians", "finance"):
+            group = Group.objects.get_or_create(name=name)[0]
+            do_save_group_profile(admin, group, supervisor=supervisor, calendar=office)
