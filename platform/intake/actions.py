@@ -14,7 +14,8 @@ from customers.actions import do_link_customer
 from intake.mail import InboundEmail, parse_email, ticket_number_in
 from tickets import actions as ticket_actions
 from tickets.fields import start_form
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
+from tickets.operations import do_comment
 
 INTAKE_USERNAME = "intake"
 _DESCRIPTION_MAX = 2000  # the start forms' description limit
@@ -33,18 +34,6 @@ def intake_user() -> User:
 
 def intake_process() -> str:
     return getattr(settings, "FLOWDESK_INTAKE_PROCESS", "repair")
-
-
-def do_add_comment(user, ticket_id: int, body: str, source: str, **detail) -> TicketEvent:
-    """Append a "commented" event (from an agent, or a customer by e-mail) to a ticket."""
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(id=ticket_id)
-        return TicketEvent.objects.create(
-            ticket=ticket,
-            kind="commented",
-            actor=user if getattr(user, "is_authenticated", False) else None,
-            detail={**detail, "body": body, "source": source},
-        )
 
 
 @dataclass
@@ -102,11 +91,11 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
     number = ticket_number_in(mail.subject)
     ticket = Ticket.objects.filter(number=number).first() if number else None
     if ticket is not None:
-        do_add_comment(
+        do_comment(
             intake_user(),
             ticket.id,
             mail.text,
-            "email",
+            source="email",
             **{"from": mail.from_address, "subject": mail.subject, "message_id": mail.message_id},
         )
         return EmailOutcome("commented", ticket, mail)

@@ -188,7 +188,12 @@ def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
         return do_complete_task(user, task_id, data)
 
 
-def do_comment(user, ticket_id: int, body: str, *, source: str = "web") -> Ticket:
+CUSTOMER_SOURCES = ("customer", "email", "portal")
+
+
+def do_comment(user, ticket_id: int, body: str, *, source: str = "web", **detail) -> Ticket:
+    """A comment on the timeline; one from the customer (portal, e-mail reply) also
+    resumes the steps waiting for them."""
     if not body.strip():
         raise ActionError("a comment needs text")
     with transaction.atomic():
@@ -197,10 +202,11 @@ def do_comment(user, ticket_id: int, body: str, *, source: str = "web") -> Ticke
             ticket,
             "commented",
             actor=user if user and user.is_authenticated else None,
+            detail=detail,
             body=body[:5000],
             source=source,
         )
-        if source == "customer":
+        if source in CUSTOMER_SOURCES:
             _resume(ticket)
     return ticket
 
