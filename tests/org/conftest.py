@@ -36,6 +36,12 @@ class Loads:
         return {uid: self.by_user.get(uid, 0) for uid in user_ids}
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Thirteen users per test: PBKDF2 would make user creation most of the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def loads():
     return Loads()
