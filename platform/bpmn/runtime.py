@@ -97,10 +97,14 @@ def dump(workflow: BpmnWorkflow) -> str:
     return serializer.dumps(workflow)
 
 
-def run_steps(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
+def run_steps(workflow: BpmnWorkflow, instance_id=None, first=None) -> StepResult:
+    """Run `first` (e.g. completing a task), then every automatic step up to the next wait;
+    decisions made are collected and a failure becomes the result's incident."""
     result = StepResult()
     with capture_decisions() as decided, services.running_for(instance_id):
         try:
+            if first is not None:
+                first()
             workflow.do_engine_steps()
         except (SpiffWorkflowException, ValueError, LookupError, TypeError) as exc:
             result.incident = _incident(workflow, exc)
@@ -131,9 +135,7 @@ def _incident(workflow: BpmnWorkflow, exc: Exception) -> Incident:
 def _task(workflow: BpmnWorkflow, task_id: str):
     try:
         task = workflow.get_task_from_id(UUID(str(task_id)))
-    except (ValueError, TypeError):
-        task = None
-    except Exception:
+    except Exception:  # a malformed id, or SpiffWorkflow's TaskNotFoundException
         task = None
     if task is None:
         raise TaskNotFound(f"task {task_id} is not part of this workflow")
@@ -152,18 +154,7 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict, instance_id=
         )
     serializer.check_data_keys(data)
     task.data.update(data)
-    result = StepResult()
-    with capture_decisions() as decided, services.running_for(instance_id):
-        try:
-            task.run()
-        except (SpiffWorkflowException, ValueError, LookupError, TypeError) as exc:
-            result.incident = _incident(workflow, exc)
-    result.decisions = list(decided)
-    if result.incident is None:
-        after = run_steps(workflow, instance_id)
-        result.decisions += after.decisions
-        result.incident = after.incident
-    return result
+    return run_steps(workflow, instance_id, first=task.run)
 
 
 def retry(workflow: BpmnWorkflow, instance_id=None) -> StepResult:

@@ -57,7 +57,7 @@ class ScriptTimeout(ScriptError):
 # ---------------------------------------------------------------- helpers for both
 
 
-def _parse_duration(value: str) -> _dt.timedelta:
+def parse_duration(value: str) -> _dt.timedelta:
     """ISO 8601 duration (PT4H, P1DT2H30M) -> timedelta."""
     match = re.fullmatch(
         r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
@@ -131,7 +131,7 @@ HELPER_NAMES: dict[str, Any] = {
     "re": _re_ns,
     "now": _now,
     "today": _today,
-    "duration": _parse_duration,
+    "duration": parse_duration,
 }
 
 _SAFE_FUNCTIONS: dict[str, Callable] = {

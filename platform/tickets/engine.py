@@ -149,9 +149,9 @@ def _due_at(info: runtime.HumanTaskInfo, data: dict) -> dt.datetime | None:
         return None
     value = _expression_or_literal(info.due, data)
     if isinstance(value, str) and value.startswith("P"):
-        from bpmn.sandbox import _parse_duration
+        from bpmn.sandbox import parse_duration
 
-        return timezone.now() + _parse_duration(value)
+        return timezone.now() + parse_duration(value)
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
