@@ -44,7 +44,7 @@ STEPS = [
 
 
 def _bundle():
-    from bpmn.deploy import read_bundle_folder
+    from definitions.deploy import read_bundle_folder
 
     return read_bundle_folder(ROOT / "processes" / "repair.bpmn")
 
@@ -97,7 +97,7 @@ def raw_spiff_runner():
 def platform_runner():
     from django.contrib.auth.models import Group, User
 
-    from bpmn.deploy import deploy_bundle
+    from definitions.deploy import deploy_bundle
     from tickets import actions
     from tickets.models import HumanTask
 

@@ -30,7 +30,7 @@ def cast(db):
 
 
 def deploy_file(bpmn_path: Path, user=None):
-    from bpmn.deploy import deploy_bundle, read_bundle_folder
+    from definitions.deploy import deploy_bundle, read_bundle_folder
 
     name, text, files = read_bundle_folder(bpmn_path)
     return deploy_bundle(name, text, files, user)[0]
@@ -44,7 +44,7 @@ def repair(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_spec_cache():
-    from bpmn.deploy import SPEC_CACHE
+    from definitions.deploy import SPEC_CACHE
 
     SPEC_CACHE.clear()
     yield

@@ -15,6 +15,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -290,6 +291,33 @@ def human_tasks(workflow: BpmnWorkflow) -> list[HumanTaskInfo]:
 
 def _describe(task) -> HumanTaskInfo:
     return describe_spec(task.task_spec, str(task.id))
+
+
+# --- the process definition as other apps read it (never SpiffWorkflow spec objects)
+
+
+def _task_specs(compiled: CompiledProcess):
+    for spec in [compiled.spec, *compiled.subprocess_specs.values()]:
+        yield from spec.task_specs.values()
+
+
+def node(compiled: CompiledProcess, bpmn_id: str) -> HumanTaskInfo | None:
+    """The declared properties of one BPMN node (forms, lanes, candidates, operations)."""
+    spec = compiled.task_spec(bpmn_id)
+    return describe_spec(spec) if spec is not None else None
+
+
+def human_nodes(compiled: CompiledProcess) -> list[HumanTaskInfo]:
+    """Every user/manual task node of the process and the processes it calls."""
+    return [describe_spec(s) for s in _task_specs(compiled) if getattr(s, "manual", False)]
+
+
+def start_node(compiled: CompiledProcess) -> HumanTaskInfo | None:
+    """The executable process's start event (its form is the ticket's intake form)."""
+    for spec in compiled.spec.task_specs.values():
+        if isinstance(spec, StartEvent):
+            return describe_spec(spec)
+    return None
 
 
 def describe_spec(spec, task_id: str = "") -> HumanTaskInfo:

@@ -42,13 +42,13 @@ def find_scenario_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _model_files(bpmn_path: Path) -> dict[str, str]:
+def _model_files(bpmn_path: Path, shared_dmn: Path | None) -> dict[str, str]:
     """Everything a model folder offers: other BPMN (called processes), DMN and forms,
-    then the project's shared decision tables (dmn/)."""
-    from django.conf import settings
-
+    then the shared decision tables (the project's dmn/)."""
     files = {}
-    paths = sorted(bpmn_path.parent.rglob("*")) + sorted(Path(settings.DMN_DIR).glob("*.dmn"))
+    paths = sorted(bpmn_path.parent.rglob("*"))
+    if shared_dmn is not None:
+        paths += sorted(shared_dmn.glob("*.dmn"))
     for path in paths:
         if path.is_file() and path != bpmn_path and path.suffix in (".bpmn", ".dmn", ".json"):
             if not path.name.startswith("test_"):
@@ -63,7 +63,7 @@ def _bpmn_for(scenario: Path) -> Path:
     return beside if beside.is_file() else scenario.parent.parent / name
 
 
-def run_file(scenario: Path) -> list[CaseResult]:
+def run_file(scenario: Path, shared_dmn: Path | None = None) -> list[CaseResult]:
     bpmn_path = _bpmn_for(scenario)
     try:
         cases = json.loads(scenario.read_text(encoding="utf-8"))
@@ -73,7 +73,9 @@ def run_file(scenario: Path) -> list[CaseResult]:
         return [CaseResult(scenario, "*", False, f"{bpmn_path.name} not found beside it")]
     try:
         compiled = compile_bundle(
-            bpmn_path.name, bpmn_path.read_text(encoding="utf-8"), _model_files(bpmn_path)
+            bpmn_path.name,
+            bpmn_path.read_text(encoding="utf-8"),
+            _model_files(bpmn_path, shared_dmn),
         )
     except BundleError as exc:
         return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]

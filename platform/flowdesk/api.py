@@ -17,18 +17,18 @@ install_error_handlers(api)
 
 
 def _mount_routers() -> None:
-    from bpmn.api import router as processes
+    from definitions.api import router as processes
     from intake.api import router as intake
-    from integrations.api import register_search
     from integrations.api import router as integrations
+    from notify.api import router as webhooks
     from tickets.api import router as tickets
     from tickets.operations_api import router as operations
 
-    register_search(tickets)  # GET /tickets lives beside POST /tickets
     api.add_router("", processes)
     api.add_router("", tickets)
     api.add_router("", operations)
     api.add_router("", integrations)
+    api.add_router("", webhooks)
     api.add_router("", intake)
 
 

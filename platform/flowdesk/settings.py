@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "bpmn",
+    "definitions",
     "tickets",
     "forms.apps.FormsConfig",
     "pricing",

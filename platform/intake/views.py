@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
-from bpmn.models import ProcessVersion
+from definitions.models import ProcessVersion
 from forms.boundfields import ViewContext, build_views
 from forms.permissions import field_access
 from forms.render import parse_post

@@ -1,5 +1,5 @@
 """The routing and service-level decisions: the published version when a process owner has
-published one (bpmn.decisions), else the file in dmn/ as shipped. Either way the caller
+published one (definitions.decisions), else the file in dmn/ as shipped. Either way the caller
 learns which version decided, for the ticket's timeline."""
 
 import hashlib
@@ -11,8 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
-from bpmn.decisions import resolve
 from bpmn.dmn import Decision, parse_dmn
+from definitions.decisions import resolve
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bpmn import runtime
-from bpmn.deploy import compiled_for
-from bpmn.models import ProcessVersion
+from definitions.deploy import compiled_for
+from definitions.models import ProcessVersion
 from tickets.access import may_act_on_task
 from tickets.engine import (
     OPEN_STATES,

@@ -1,9 +1,10 @@
 """Ticket, worklist and message endpoints (thin: parse, check access, call one action)."""
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
@@ -12,6 +13,7 @@ from tickets import actions
 from tickets.access import access_ticket, worklist
 from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
+from tickets.search import BadCursor, TicketFilters, search_tickets
 
 router = Router(tags=["tickets"])
 
@@ -19,6 +21,10 @@ router = Router(tags=["tickets"])
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, str] | None = None
+
+
+class DetailOut(Schema):
+    detail: str
 
 
 class TaskOut(Schema):
@@ -274,3 +280,63 @@ def correlate_message(request: HttpRequest, body: MessageIn):
         )
     except actions.ActionError as exc:
         return fail(exc)
+
+
+# ------------------------------------------------------------------------------- search
+
+
+class SearchQuery(Schema):
+    status: Ticket.Status | None = None
+    process: str | None = None
+    channel: Ticket.Channel | None = None
+    min_priority: int | None = None
+    customer: int | None = None
+    customer_phone: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    assignee: str | None = None
+    q: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+class CustomerRef(Schema):
+    id: int
+    name: str
+    tier: str
+
+
+class TicketSummaryOut(Schema):
+    id: int
+    number: str
+    title: str
+    process: str
+    status: str
+    priority: int
+    channel: str
+    customer: CustomerRef | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_process(obj):
+        return obj.process_version.key
+
+
+class TicketPageOut(Schema):
+    items: list[TicketSummaryOut]
+    next_cursor: str | None
+
+
+@router.get("/tickets", response={200: TicketPageOut, 400: DetailOut})
+@require_scope("tickets:read")
+def search(request: HttpRequest, query: Query[SearchQuery]):
+    """Tickets the caller may see, newest first; pass `next_cursor` back as `cursor` for
+    the next page (`limit` at most 100)."""
+    if not 1 <= query.limit <= 100:
+        return 400, {"detail": "limit must be between 1 and 100"}
+    filters = TicketFilters(**query.dict(exclude={"limit", "cursor"}))
+    try:
+        return search_tickets(request.user, filters, limit=query.limit, cursor=query.cursor)
+    except BadCursor as exc:
+        return 400, {"detail": str(exc)}

@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from bpmn import runtime
-from bpmn.deploy import compiled_for
+from definitions.deploy import compiled_for
 from tickets import routing
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, Ticket, TicketEvent

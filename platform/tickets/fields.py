@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from django.contrib.auth.models import User
 
-from bpmn.models import ProcessVersion
+from definitions.models import ProcessVersion
 from forms.permissions import AccessMap, field_access, visible_data
 from forms.schema import FormDefinition, load_form
 from forms.validation import ValidationResult, validate_submission
@@ -41,10 +41,11 @@ def roles_of(user) -> list[str]:
 
 
 def _node_properties(task: HumanTask) -> dict:
-    from bpmn.deploy import compiled_for
+    from bpmn import runtime
+    from definitions.deploy import compiled_for
 
-    spec = compiled_for(task.ticket.process_version).task_spec(task.bpmn_id)
-    return ((getattr(spec, "extensions", None) or {}).get("properties") or {}) if spec else {}
+    info = runtime.node(compiled_for(task.ticket.process_version), task.bpmn_id)
+    return info.properties if info else {}
 
 
 def task_access(user, task: HumanTask, form: FormDefinition) -> AccessMap:
@@ -75,18 +76,15 @@ def ticket_access(user, ticket: Ticket) -> dict:
 @lru_cache(maxsize=256)
 def _forms_of_version(version_id: int, content_hash: str) -> tuple[tuple[str, str, str], ...]:
     from bpmn import runtime
-    from bpmn.deploy import compiled_for
+    from definitions.deploy import compiled_for
 
     version = ProcessVersion.objects.get(id=version_id)
     compiled = compiled_for(version)
-    found = []
-    for spec in [compiled.spec, *compiled.subprocess_specs.values()]:
-        for task_spec in spec.task_specs.values():
-            if getattr(task_spec, "manual", False):
-                info = runtime.describe_spec(task_spec)
-                if info.form_schema:
-                    found.append((info.bpmn_id, info.form_schema, info.form_ui or ""))
-    return tuple(found)
+    return tuple(
+        (info.bpmn_id, info.form_schema, info.form_ui or "")
+        for info in runtime.human_nodes(compiled)
+        if info.form_schema
+    )
 
 
 def field_titles(version: ProcessVersion) -> dict[str, str]:
@@ -118,13 +116,11 @@ LOOKUPS = {"user": _user_exists}
 
 def start_form(version: ProcessVersion) -> FormDefinition | None:
     from bpmn import runtime
-    from bpmn.deploy import compiled_for
+    from definitions.deploy import compiled_for
 
-    for task_spec in compiled_for(version).spec.task_specs.values():
-        if type(task_spec).__name__ == "StartEvent":
-            info = runtime.describe_spec(task_spec)
-            if info.form_schema:
-                return form_of(version, info.form_schema, info.form_ui or "")
+    info = runtime.start_node(compiled_for(version))
+    if info is not None and info.form_schema:
+        return form_of(version, info.form_schema, info.form_ui or "")
     return None
 
 

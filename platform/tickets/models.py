@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from bpmn.models import ProcessVersion
+from definitions.models import ProcessVersion
 
 
 def _tracking_token() -> str:

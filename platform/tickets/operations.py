@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bpmn import runtime
-from bpmn.deploy import compiled_for
+from definitions.deploy import compiled_for
 from tickets import routing
 from tickets.access import is_supervisor, may_act_on_task
 from tickets.engine import OPEN_STATES, engine_call, locked_ticket, record_event
@@ -45,8 +45,8 @@ KNOWN = {
 
 
 def _properties(task: HumanTask) -> dict:
-    spec = compiled_for(task.ticket.process_version).task_spec(task.bpmn_id)
-    return ((getattr(spec, "extensions", None) or {}).get("properties") or {}) if spec else {}
+    info = runtime.node(compiled_for(task.ticket.process_version), task.bpmn_id)
+    return info.properties if info else {}
 
 
 def declared_operations(task: HumanTask) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bpmn.models import ProcessVersion
+from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
 from tickets import actions, operations

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bpmn import decisions
-from bpmn.models import DecisionVersion
+from definitions import decisions
+from definitions.models import DecisionVersion
 from tests.conftest import ROOT, repair_start
 from tickets import actions
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
-from bpmn.decisions import do_create_decision_versions
+from definitions.decisions import do_create_decision_versions
 from org import actions
 from org.assignment import AssignmentRequest, Route, choose_assignee, decide_route
 

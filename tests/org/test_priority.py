@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from bpmn.decisions import do_create_decision_versions
+from definitions.decisions import do_create_decision_versions
 from org.priority import (
     HIGH,
     LOW,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from bpmn.decisions import do_create_decision_versions
+from definitions.decisions import do_create_decision_versions
 from org.sla import (
     BREACH,
     SlaConfigError,

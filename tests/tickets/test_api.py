@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from bpmn.models import DecisionVersion, ProcessVersion
+from definitions.models import DecisionVersion, ProcessVersion
 from tests.conftest import FIXTURES, PROCESSES, repair_start
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def post(client, url, body):
 
 
 def repair_bundle():
-    from bpmn.deploy import read_bundle_folder
+    from definitions.deploy import read_bundle_folder
 
     name, text, files = read_bundle_folder(PROCESSES / "repair.bpmn")
     return {"bpmn_filename": name, "bpmn": text, "files": files}

@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from bpmn import services
-from bpmn.deploy import deploy_bundle
-from bpmn.models import ProcessVersion
+from definitions.deploy import deploy_bundle
+from definitions.models import ProcessVersion
 from tests.conftest import FIXTURES, PROCESSES, deploy_file, repair_start
 from tickets import actions
 from tickets.models import HumanTask, Ticket
@@ -191,7 +191,7 @@ def test_a_failing_service_task_leaves_an_incident_that_can_be_retried(cast, fla
 
 def test_state_saved_mid_process_restores_and_continues(cast, repair):
     from bpmn import runtime
-    from bpmn.deploy import compiled_for
+    from definitions.deploy import compiled_for
 
     ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start())
     ticket = finish(cast["alice"], ticket, "accept", {"accepted": True})

@@ -3,9 +3,9 @@
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
-from bpmn.deploy import deploy_bundle
-from bpmn.models import ProcessVersion
 from bpmn.parser import BundleError
+from definitions.deploy import deploy_bundle
+from definitions.models import ProcessVersion
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bpmn.deploy import deploy_bundle, read_bundle_folder
 from bpmn.parser import BundleError
+from definitions.deploy import deploy_bundle, read_bundle_folder
 
 
 class Command(BaseCommand):

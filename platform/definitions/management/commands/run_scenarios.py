@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bpmn.scenarios import find_scenario_files, run_file
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         files = find_scenario_files([Path(p) for p in paths])
         passed = failed = 0
         for scenario in files:
-            for result in run_file(scenario):
+            for result in run_file(scenario, Path(settings.DMN_DIR)):
                 label = f"{scenario}::{result.case}"
                 if result.passed:
                     passed += 1

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from bpmn.models import DecisionVersion
+from definitions.models import DecisionVersion
 
 
 class DecisionPublishError(ValueError):

@@ -7,10 +7,10 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from bpmn import decisions
-from bpmn.models import ProcessVersion
 from bpmn.parser import BundleError
 from bpmn.specs import CompiledProcess, SpecCache, compile_bundle, content_hash
+from definitions import decisions
+from definitions.models import ProcessVersion
 
 SPEC_CACHE = SpecCache()
 BUNDLE_SUFFIXES = (".dmn", ".json", ".bpmn")
