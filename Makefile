@@ -44,7 +44,7 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	cd platform && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
+	cd platform && ../$(VENV)/bin/lint-imports ../pyproject.toml
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -12,6 +12,13 @@ PROCESSES = ROOT / "processes"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def pytest_configure(config):
+    """Test users need no key stretching: full-strength PBKDF2 made the suite 9 minutes."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(username, groups=(), superuser=False):
     user = User.objects.create_user(username, password="pw", is_staff=True, is_superuser=superuser)
     user.groups.set([Group.objects.get_or_create(name=g)[0] for g in groups])
