@@ -101,7 +101,7 @@ def dumps(workflow: BpmnWorkflow) -> str:
 def loads(state: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
     """Restore state saved by this or an older format onto `spec` (the cached parse)."""
     envelope = upgrade(json.loads(state, cls=_SERIALIZER.json_decoder_cls))
-    if envelope["spec"] not in (None, spec.name):
+    if envelope.get("spec") not in (None, spec.name):
         raise StateError(f"saved state belongs to process {envelope['spec']!r}, not {spec.name!r}")
     dct = envelope["workflow"]
     spiff_version = _SERIALIZER.get_version(envelope)
@@ -135,6 +135,8 @@ def migration(source: str, *, to: str):
 
 def format_of(dct: dict) -> str:
     """The flowdesk format a decoded saved state was written in."""
+    if not isinstance(dct, dict):
+        raise StateError(f"saved state is not a JSON object but {type(dct).__name__}")
     if "format" in dct:
         return dct["format"]
     # flowdesk-1 had no envelope: its label "flowdesk-1/spiff-<v>" took SpiffWorkflow's key.

@@ -17,11 +17,11 @@ CHECKED_AGAINST = "3.2.0"
 def put_back_to_ready(task: Task) -> None:
     """Make a task that failed (ERROR) READY again, so that retrying runs it once more.
 
-    Why private: the public `Task.state` setter refuses to move a state backwards, and the
-    public alternatives (`Task.reset_branch`, `BpmnWorkflow.reset_from_task_id`) drop the
-    task's children and data, which would lose the boundary events attached to it.
-    `Task._set_state` (SpiffWorkflow/task.py, 3.2.0) only sets `_state` and
-    `last_state_change` and logs; nothing else is triggered.
+    Why private: the public `Task.state` setter raises on a backward move (ERROR is 128,
+    READY 16), and the public `Task.reset_branch` replaces the task's data with its
+    parent's and clears its internal data, so the retry would not run with what the task
+    held when it failed. `Task._set_state` (SpiffWorkflow/task.py, 3.2.0) only sets `_state`
+    and `last_state_change` and logs; the next `do_engine_steps()` runs the task again.
     """
     task._set_state(TaskState.READY)
 

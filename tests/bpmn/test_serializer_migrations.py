@@ -154,6 +154,8 @@ def test_newer_and_unknown_formats_are_refused_by_name(visits):
     bare = dict(envelope["workflow"], serializer_version="1.5")  # SpiffWorkflow's own output
     with pytest.raises(serializer.StateError, match="names no flowdesk format"):
         runtime.load(visits, json.dumps(bare))
+    with pytest.raises(serializer.StateError, match="not a JSON object"):
+        runtime.load(visits, "[]")
     future_spiff = {**envelope, "serializer_version": "9.0"}
     with pytest.raises(serializer.StateError, match="9.0, newer than"):
         runtime.load(visits, json.dumps(future_spiff))
