@@ -15,9 +15,10 @@ from collections.abc import Callable
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser, SpiffTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
+from bpmn.spiff_adapter import spiff_extensions
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -65,7 +66,7 @@ class _CamundaAware:
 
     def parse_extensions(self, node=None):
         node = self.node if node is None else node
-        extensions = SpiffTaskParser._parse_extensions(node)
+        extensions = spiff_extensions(node)
         camunda = _camunda_extensions(node)
         if "properties" in camunda:
             extensions.setdefault("properties", {}).update(camunda.pop("properties"))
@@ -99,7 +100,7 @@ class FlowdeskBusinessRuleTaskParser(_CamundaAware, BusinessRuleTaskParser):
 
     @staticmethod
     def get_decision_ref(node):
-        ref = SpiffTaskParser._parse_extensions(node).get("calledDecisionId")
+        ref = spiff_extensions(node).get("calledDecisionId")
         return ref or node.get(f"{{{CAMUNDA_NS}}}decisionRef")
 
 

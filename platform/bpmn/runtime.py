@@ -24,7 +24,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.task import TaskState
 
-from bpmn import serializer, services
+from bpmn import serializer, services, spiff_adapter
 from bpmn.dmn import capture_decisions
 from bpmn.specs import CompiledProcess, form_files, new_script_engine
 
@@ -164,7 +164,7 @@ def retry(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
     if not failed:
         raise TaskNotReady("there is no failed task to retry")
     for task in failed:
-        task._set_state(TaskState.READY)
+        spiff_adapter.put_back_to_ready(task)
     return run_steps(workflow, instance_id)
 
 
@@ -239,7 +239,7 @@ def fire_due_timers(workflow: BpmnWorkflow, now: dt.datetime, instance_id=None) 
     for task in _timer_tasks(workflow):
         moment = _fire_time(task)
         if moment is not None and moment <= now:
-            task._set_internal_data(event_fired=True)
+            spiff_adapter.mark_timer_fired(task)
             fired.append(task.task_spec.bpmn_id or task.task_spec.name)
     if fired:
         workflow.refresh_timers()
