@@ -6,10 +6,12 @@ and the next sweep does not spin on them. Row claims use SKIP LOCKED on PostgreS
 import datetime as dt
 import json
 import logging
+import threading
 import time
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -228,3 +230,59 @@ def test_a_sweep_that_fails_does_not_skip_the_others_in_the_pass(timers, monkeyp
     assert outcome["broken_sla_sweep"] is False
     assert followed_up(good) and InAppMessage.objects.filter(title="Hello").exists()
     assert "broken_sla_sweep failed" in caplog.text and "SLA tables unavailable" in caplog.text
+
+
+# ---------------------------------------------------------------- PostgreSQL: locks, savepoints
+
+
+def needs_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED and aborted-transaction recovery are PostgreSQL behaviour")
+
+
+def test_a_database_error_on_one_ticket_is_undone_to_its_savepoint(timers):
+    needs_postgresql()
+    bad = actions.do_start_ticket(timers["alice"], "reminder")
+    good = actions.do_start_ticket(timers["alice"], "reminder")
+    # process data holding a NUL character: PostgreSQL refuses it in the ticket's JSON
+    # column, which aborts the transaction unless the savepoint is rolled back
+    state = bad.state.replace('"ticket_number"', '"note": "a\\u0000b", "ticket_number"', 1)
+    assert state != bad.state
+    Ticket.objects.filter(id=bad.id).update(state=state)
+    now = timezone.now() + dt.timedelta(minutes=1)
+
+    assert actions.do_fire_due_timers(now=now) == 1
+    assert followed_up(good)
+    bad = Ticket.objects.get(id=bad.id)
+    assert bad.incident["source"] == "timer_sweep" and not followed_up(bad)
+    assert "\x00" not in bad.incident["error"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_locked_elsewhere_is_skipped_not_waited_for(timers):
+    needs_postgresql()
+    busy = actions.do_start_ticket(timers["alice"], "reminder")
+    free = actions.do_start_ticket(timers["alice"], "reminder")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with transaction.atomic():
+            Ticket.objects.select_for_update().get(id=busy.id)
+            locked.set()
+            release.wait(20)
+        connection.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        now = timezone.now() + dt.timedelta(minutes=1)
+        started = time.monotonic()
+        assert actions.do_fire_due_timers(now=now) == 1
+        assert time.monotonic() - started < 5  # no waiting on the held row
+        assert followed_up(free) and not followed_up(busy)
+    finally:
+        release.set()
+        holder.join()
+    assert actions.do_fire_due_timers(now=timezone.now() + dt.timedelta(minutes=1)) == 1
+    assert followed_up(busy)
