@@ -25,6 +25,7 @@ import hmac
 import http.client
 import json
 import smtplib
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -250,8 +251,18 @@ class WebhookChannel(Channel):
                 target, body, headers, conf.http_timeout(), _MAX_RESPONSE_BYTES
             )
         except (http.client.HTTPException, OSError) as exc:
-            raise DeliveryError(f"cannot reach {target.host}: {exc}", retryable=True) from exc
+            reason = _network_reason(exc)
+            raise DeliveryError(f"cannot reach {target.host}: {reason}", retryable=True) from exc
         _check_http_status(status, answer, target.host)
+
+
+def _network_reason(exc: Exception) -> str:
+    """What went wrong on the wire, in words ("Connection refused", "timed out")."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate was not accepted ({exc.verify_message})"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _check_http_status(status: int, answer: bytes, host: str) -> None:
