@@ -8,19 +8,12 @@ the caller can save the state up to the failure and show it.
 """
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -31,10 +24,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.task import TaskState
 
-from bpmn import serializer, services
+from bpmn import serializer, services, timers
 from bpmn.dmn import capture_decisions
-from bpmn.sandbox import SafeScriptEngine
 from bpmn.specs import CompiledProcess, form_files, new_script_engine
+from bpmn.timers import TimerCheckingEngine
 
 
 class EngineError(Exception):
@@ -86,23 +79,8 @@ class HumanTaskInfo:
     properties: dict
 
 
-class _TimerCheckingEngine(SafeScriptEngine):
-    """The platform's script engine, plus a check of what a timer expression gave (see
-    `_checked_timer_value`)."""
-
-    def evaluate(self, task, expression, external_context=None):
-        timer = _timer_definition(task, expression)
-        if timer is None:
-            return super().evaluate(task, expression, external_context)
-        try:
-            value = super().evaluate(task, expression, external_context)
-        except Exception:
-            task._set_internal_data(**{_TIMER_ERROR_MARK: True})  # so that retry reaches it
-            raise
-        return _checked_timer_value(task, timer, value)
-
-
-_SCRIPT_ENGINE = _TimerCheckingEngine(new_script_engine().environment)
+# Timer values are checked as they are evaluated (bpmn.timers): a bad one is an incident.
+_SCRIPT_ENGINE = TimerCheckingEngine(new_script_engine().environment)
 
 
 def start(compiled: CompiledProcess, data: dict | None = None, instance_id=None):
@@ -185,12 +163,12 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict, instance_id=
 def retry(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
     """Put the tasks that failed back to READY and run again (after the cause was fixed)."""
     failed = workflow.get_tasks(state=TaskState.ERROR)
-    stalled = _stalled_timers(workflow)
+    stalled = timers.stalled_timers(workflow)
     # With nothing failed in the engine (the incident came from a platform sweep), the
     # steps run again all the same: the caller then recomputes the timers from the state.
     for task in failed:
         task._set_state(TaskState.READY)
-    return run_steps(workflow, instance_id, first=lambda: _reevaluate_timers(stalled))
+    return run_steps(workflow, instance_id, first=lambda: timers.reevaluate(stalled))
 
 
 def correlate_message(
@@ -237,82 +215,6 @@ def _timer_tasks(workflow: BpmnWorkflow):
     for task in list(workflow.event_manager.tasks.values()):
         if isinstance(task.task_spec.event_definition, TimerEventDefinition):
             yield task
-
-
-# SpiffWorkflow evaluates a timer expression when the event is reached and then parses the
-# value with str methods: 5 or {"a": 1} raised AttributeError (a bare "Invalid duration"
-# Exception for other text) out of do_engine_steps, which no caller turns into an incident:
-# a 500 at start, and a timer sweep failing on that ticket at every pass. The value is
-# checked right after evaluation and a bad one raises the engine's own task error instead.
-_TIMER_KINDS = {
-    DurationTimerEventDefinition: ("duration", "'PT4H'"),
-    TimeDateEventDefinition: ("date-time", "'2026-12-01T09:00:00+08:00'"),
-    CycleTimerEventDefinition: ("repeating interval", "'R3/PT1H'"),
-}
-_TIMER_ERROR_MARK = "timer_expression_failed"
-
-
-def _timer_definition(task, expression: str) -> TimerEventDefinition | None:
-    definition = getattr(task.task_spec, "event_definition", None)
-    for candidate in getattr(definition, "event_definitions", None) or [definition]:
-        if isinstance(candidate, TimerEventDefinition) and candidate.expression == expression:
-            return candidate
-    return None
-
-
-def _checked_timer_value(task, timer: TimerEventDefinition, value):
-    """`value` as the text SpiffWorkflow parses, or a WorkflowTaskException saying why not
-    (the caller's run_steps turns it into the ticket's incident)."""
-    kind, example = next(
-        (v for cls, v in _TIMER_KINDS.items() if isinstance(timer, cls)), ("duration", "'PT4H'")
-    )
-    if isinstance(timer, TimeDateEventDefinition) and isinstance(value, dt.date):
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        value = value.isoformat()
-    problem = "" if isinstance(value, str) else "not a text"
-    if not problem:
-        try:
-            _parse_timer_text(timer, value)
-        except Exception as exc:  # SpiffWorkflow's parsers raise bare Exception
-            problem = str(exc) or type(exc).__name__
-    if not problem:
-        return value
-    task._set_internal_data(**{_TIMER_ERROR_MARK: True})
-    shown = json.dumps(value, ensure_ascii=False, default=str)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    name = task.task_spec.bpmn_id or task.task_spec.name
-    raise WorkflowTaskException(
-        f"timer {name!r} expression {timer.expression!r} gave {shown} ({problem}), "
-        f"expected an ISO 8601 {kind} text such as {example}",
-        task=task,
-    )
-
-
-def _parse_timer_text(timer: TimerEventDefinition, text: str) -> None:
-    if isinstance(timer, CycleTimerEventDefinition):
-        TimerEventDefinition.parse_iso_recurring_interval(text)
-    elif isinstance(timer, TimeDateEventDefinition):
-        if not isinstance(TimerEventDefinition.parse_time_or_duration(text), dt.datetime):
-            raise ValueError("a duration where a date-time was expected")
-    else:
-        TimerEventDefinition.parse_iso_duration(text)
-
-
-def _stalled_timers(workflow: BpmnWorkflow) -> list:
-    """Timer events whose expression failed: never registered, so nothing reaches them
-    again but a retry."""
-    return [
-        t
-        for t in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK)
-        if t.internal_data.get(_TIMER_ERROR_MARK)
-    ]
-
-
-def _reevaluate_timers(tasks: list) -> None:
-    for task in tasks:
-        task.internal_data.pop(_TIMER_ERROR_MARK, None)
-        task.task_spec._update(task)
 
 
 def _fire_time(task) -> dt.datetime | None:
