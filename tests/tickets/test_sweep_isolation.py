@@ -286,3 +286,52 @@ def test_a_ticket_locked_elsewhere_is_skipped_not_waited_for(timers):
         holder.join()
     assert actions.do_fire_due_timers(now=timezone.now() + dt.timedelta(minutes=1)) == 1
     assert followed_up(busy)
+
+
+# ---------------------------------------------------------------- the engine's timer check
+
+
+def poisoned_process(kind: str):
+    """poisoned_timer.bpmn with its first timer a timeDate or timeCycle of `first_delay`."""
+    from bpmn.specs import compile_bundle
+
+    text = (FIXTURES / "poisoned_timer.bpmn").read_text()
+    text = text.replace(
+        "<bpmn:timeDuration>first_delay</bpmn:timeDuration>",
+        f"<bpmn:{kind}>first_delay</bpmn:{kind}>",
+    )
+    return compile_bundle("poisoned_timer.bpmn", text, {})
+
+
+@pytest.mark.parametrize(
+    "kind, value, said",
+    [
+        ("timeDate", 5, "gave 5 (not a text), expected an ISO 8601 date-time text"),
+        ("timeDate", "PT4H", "(a duration where a date-time was expected)"),
+        ("timeDate", "someday", 'gave "someday" (Invalid isoformat string'),
+        (
+            "timeCycle",
+            ["R3", "PT1H"],
+            'gave ["R3", "PT1H"] (not a text), expected an ISO 8601 '
+            "repeating interval text such as 'R3/PT1H'",
+        ),
+        ("timeDuration", "P1X", 'gave "P1X" (Invalid duration)'),
+    ],
+)
+def test_every_timer_kind_reports_a_bad_value_as_an_incident(kind, value, said):
+    from bpmn import runtime
+
+    process = poisoned_process(kind)
+    workflow, result = runtime.start(process, {"first_delay": value})
+    assert result.incident is not None and result.incident.bpmn_id == "first_wait"
+    assert said in result.incident.error
+    assert runtime.next_timer_at(workflow) is None
+
+
+def test_a_time_date_given_as_a_datetime_is_taken():
+    from bpmn import runtime
+
+    at = dt.datetime(2030, 1, 2, 3, 4, 5)  # naive: read as UTC
+    workflow, result = runtime.start(poisoned_process("timeDate"), {"first_delay": at})
+    assert result.incident is None
+    assert runtime.next_timer_at(workflow) == at.replace(tzinfo=dt.UTC)
