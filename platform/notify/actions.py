@@ -32,6 +32,7 @@ from notify.models import (
 )
 from notify.preferences import preferences_for, quiet_until, user_address
 from notify.rendering import RenderError, check_template, json_safe, render
+from notify.webhooks import BadWebhookUrl, check_webhook_url
 
 log = logging.getLogger("flowdesk.notify")
 State = OutboxMessage.State
@@ -298,6 +299,10 @@ def do_subscribe_webhook(
     if not event_types:
         raise ValidationError("a webhook needs at least one event type (or '*')")
     URLValidator(schemes=["http", "https"])(url)
+    try:  # every caller (API, admin) gets the same check; names are resolved at delivery
+        url = check_webhook_url(url, resolve_host=False)
+    except BadWebhookUrl as exc:
+        raise ValidationError(str(exc)) from exc
     if secret is not None and secret.strip() and len(secret.strip()) < MIN_SECRET_LENGTH:
         raise ValidationError(
             f"a webhook signing secret needs at least {MIN_SECRET_LENGTH} characters"

@@ -113,12 +113,26 @@ def vet(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port, path, tuple(addresses))
 
 
-def check_webhook_url(url: str) -> str:
-    """The URL if deliveries may go there; BadWebhookUrl saying why not otherwise."""
+def check_webhook_url(url: str, *, resolve_host: bool = True) -> str:
+    """The URL if deliveries may go there; BadWebhookUrl saying why not otherwise.
+    Without `resolve_host` only what the URL itself says is checked (an IP literal must be
+    public); the delivery checks the name's addresses anyway."""
     if getattr(settings, "FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False):
         _parts(url)  # the name need not resolve yet when internal receivers are allowed
-    else:
+        return url.strip()
+    if resolve_host:
         vet(url)
+        return url.strip()
+    parts, port = _parts(url)
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return url.strip()
+    if _internal(literal):
+        raise BadWebhookUrl(
+            f"webhook URL points at a private or loopback address ({literal}); "
+            "set FLOWDESK_WEBHOOK_ALLOW_PRIVATE to allow internal receivers"
+        )
     return url.strip()
 
 

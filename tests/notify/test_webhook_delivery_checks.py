@@ -235,3 +235,13 @@ def test_a_subscription_without_a_secret_is_never_delivered_unsigned(receiver):
     row = deliver_one()
     assert receiver.received == [] and row.state == "dead"
     assert row.last_error == "webhook subscription has no signing secret; subscribe it again"
+
+
+def test_subscribing_an_internal_ip_is_refused_by_the_action_itself(settings):
+    settings.FLOWDESK_WEBHOOK_ALLOW_PRIVATE = False
+    for url in ("http://127.0.0.1:8000/hook", "http://169.254.169.254/latest", "http://[::1]/"):
+        with pytest.raises(ValidationError, match="private or loopback address"):
+            do_subscribe_webhook(url=url, event_types=["*"])
+    with pytest.raises(ValidationError, match="credentials"):
+        do_subscribe_webhook(url="https://user:pw@hooks.crm.test/", event_types=["*"])
+    assert not WebhookSubscription.objects.exists()
