@@ -78,8 +78,14 @@ def _failures_since_last_retry(ticket: Ticket, source: str, task: HumanTask | No
 
 def clear_sweep_incident(ticket: Ticket, source: str, task: HumanTask | None = None) -> None:
     """Handling succeeded: the incident this sweep left (for `task`, if given) is resolved."""
-    incident = sweep_incident_of(ticket, source)
-    if incident is None or (task is not None and incident["task_id"] != task.engine_task_id):
+
+    def ours(incident) -> bool:
+        return incident is not None and (task is None or incident["task_id"] == task.engine_task_id)
+
+    if not ours(sweep_incident_of(ticket, source)):
+        return  # the common case, decided without a query
+    ticket = Ticket.objects.select_for_update().get(id=ticket.id)
+    if not ours(sweep_incident_of(ticket, source)):
         return
     ticket.incident = None
     ticket.save(update_fields=["incident"])

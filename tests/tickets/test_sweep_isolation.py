@@ -118,6 +118,20 @@ def test_a_ticket_whose_state_cannot_be_loaded_backs_off_and_recovers(timers):
     assert bad.events.filter(kind="retried").get().detail == {"ok": True, "by": "timer_sweep"}
 
 
+def test_a_sweep_incident_can_be_retried_by_hand_once_the_cause_is_fixed(timers):
+    ticket = actions.do_start_ticket(timers["alice"], "reminder")
+    saved_state = ticket.state
+    Ticket.objects.filter(id=ticket.id).update(state="")
+    now = timezone.now() + dt.timedelta(minutes=1)
+    actions.do_fire_due_timers(now=now)
+    assert Ticket.objects.get(id=ticket.id).incident["source"] == "timer_sweep"
+
+    Ticket.objects.filter(id=ticket.id).update(state=saved_state)
+    ticket = actions.do_retry_incident(timers["bob"], ticket.id)
+    assert ticket.incident is None and ticket.next_timer_at is not None  # timers back
+    assert actions.do_fire_due_timers(now=now) == 1 and followed_up(ticket)
+
+
 def test_starting_a_ticket_that_reaches_a_poisoned_timer_is_not_a_500(timers):
     client = Client()
     client.force_login(timers["dave"])
