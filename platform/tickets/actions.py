@@ -249,16 +249,19 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
     return ticket
 
 
-def do_fire_due_timers(now: dt.datetime | None = None, batch: int = 50) -> int:
-    """Sweep: fire the due timers of up to `batch` tickets, one transaction per ticket.
-    Rows are claimed with SKIP LOCKED so concurrent sweeps never process one ticket twice.
+def do_fire_due_timers(now: dt.datetime | None = None, batch: int | None = None) -> int:
+    """Sweep: fire the due timers of up to `batch` tickets (default: TIMER_SWEEP_BATCH),
+    one transaction per ticket. Rows are claimed with SKIP LOCKED so concurrent sweeps
+    never process one ticket twice.
 
     A ticket that fails never stops the sweep: its firing runs in a savepoint, and a failure
     becomes an incident on that ticket (tickets.incidents) with its next_timer_at moved on,
     so neither this sweep nor the next retries it in a loop; the sweep goes on."""
+    from django.conf import settings
+
     now = now or timezone.now()
     fired, seen, ticket_id = 0, set(), None
-    for _ in range(batch):
+    for _ in range(batch or settings.TIMER_SWEEP_BATCH):
         try:
             with transaction.atomic():
                 ticket_id = _claim_due_timer(now, seen)
