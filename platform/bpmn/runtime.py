@@ -24,9 +24,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.task import TaskState
 
-from bpmn import serializer, services, spiff_adapter
+from bpmn import serializer, services, spiff_adapter, timers
 from bpmn.dmn import capture_decisions
 from bpmn.specs import CompiledProcess, form_files, new_script_engine
+from bpmn.timers import TimerCheckingEngine
 
 
 class EngineError(Exception):
@@ -78,7 +79,8 @@ class HumanTaskInfo:
     properties: dict
 
 
-_SCRIPT_ENGINE = new_script_engine()
+# Timer values are checked as they are evaluated (bpmn.timers): a bad one is an incident.
+_SCRIPT_ENGINE = TimerCheckingEngine(new_script_engine().environment)
 
 
 def start(compiled: CompiledProcess, data: dict | None = None, instance_id=None):
@@ -161,11 +163,12 @@ def complete_task(workflow: BpmnWorkflow, task_id: str, data: dict, instance_id=
 def retry(workflow: BpmnWorkflow, instance_id=None) -> StepResult:
     """Put the tasks that failed back to READY and run again (after the cause was fixed)."""
     failed = workflow.get_tasks(state=TaskState.ERROR)
-    if not failed:
-        raise TaskNotReady("there is no failed task to retry")
+    stalled = timers.stalled_timers(workflow)
+    # With nothing failed in the engine (the incident came from a platform sweep), the
+    # steps run again all the same: the caller then recomputes the timers from the state.
     for task in failed:
         spiff_adapter.put_back_to_ready(task)
-    return run_steps(workflow, instance_id)
+    return run_steps(workflow, instance_id, first=lambda: timers.reevaluate(stalled))
 
 
 def correlate_message(

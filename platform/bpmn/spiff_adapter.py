@@ -47,3 +47,23 @@ def spiff_extensions(node) -> dict:
     override it to add Camunda attributes on top of this result.
     """
     return SpiffTaskParser._parse_extensions(node)
+
+
+def set_internal_flag(task: Task, name: str, value) -> None:
+    """Keep a flag of the host's on a task (e.g. "this timer's expression failed").
+
+    Why private: `Task.internal_data` is public to read, but SpiffWorkflow writes it only
+    through `Task._set_internal_data` (SpiffWorkflow/task.py, 3.2.0), which also keeps the
+    serializer's view consistent; the flag must survive a save and load.
+    """
+    task._set_internal_data(**{name: value})
+
+
+def reenter_task(task: Task) -> None:
+    """Run a waiting task's spec update again (a timer re-reads its expression).
+
+    Why private: `TaskSpec._update` (SpiffWorkflow/specs/base.py, 3.2.0) is how the
+    workflow itself brings a WAITING/FUTURE task forward; there is no public call that
+    re-evaluates one task without resetting its branch and data.
+    """
+    task.task_spec._update(task)

@@ -32,6 +32,7 @@ from notify.models import (
 )
 from notify.preferences import preferences_for, quiet_until, user_address
 from notify.rendering import RenderError, check_template, json_safe, render
+from notify.webhooks import BadWebhookUrl, check_webhook_url
 
 log = logging.getLogger("flowdesk.notify")
 State = OutboxMessage.State
@@ -285,18 +286,31 @@ def do_resend(message_id: int, *, by=None) -> OutboxMessage:
     return message
 
 
+MIN_SECRET_LENGTH = 12
+
+
 def do_subscribe_webhook(
     *, url: str, event_types: Iterable[str], created_by=None, secret: str | None = None
 ) -> WebhookSubscription:
-    """Subscribe `url` to event types ("*" = all). The secret is generated unless given."""
+    """Subscribe `url` to event types ("*" = all). The secret is generated unless given;
+    a given one must be at least MIN_SECRET_LENGTH characters (never empty: deliveries are
+    always signed)."""
     event_types = [str(e).strip() for e in event_types if str(e).strip()]
     if not event_types:
         raise ValidationError("a webhook needs at least one event type (or '*')")
     URLValidator(schemes=["http", "https"])(url)
+    try:  # every caller (API, admin) gets the same check; names are resolved at delivery
+        url = check_webhook_url(url, resolve_host=False)
+    except BadWebhookUrl as exc:
+        raise ValidationError(str(exc)) from exc
+    if secret is not None and secret.strip() and len(secret.strip()) < MIN_SECRET_LENGTH:
+        raise ValidationError(
+            f"a webhook signing secret needs at least {MIN_SECRET_LENGTH} characters"
+        )
     with transaction.atomic():
         return WebhookSubscription.objects.create(
             url=url,
-            secret=secret or secrets.token_urlsafe(32),
+            secret=(secret or "").strip() or secrets.token_urlsafe(32),
             event_types=list(dict.fromkeys(event_types)),
             created_by=created_by,
         )

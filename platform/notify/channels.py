@@ -25,6 +25,7 @@ import hmac
 import http.client
 import json
 import smtplib
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +35,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
 
-from notify import conf
+from notify import conf, webhooks
 from notify.models import ChannelName, InAppMessage, OutboxMessage
 
 USER_AGENT = "flowdesk-notify/1"
@@ -216,21 +217,62 @@ def _check_wecom_answer(raw: bytes) -> None:
 
 
 class WebhookChannel(Channel):
+    """Signed POSTs to a subscriber's URL. The URL is checked again at every delivery and
+    the connection goes to the address that was checked (notify.webhooks): a refused
+    target fails the row for good, with the reason, instead of being retried."""
+
     name = ChannelName.WEBHOOK
 
     def send(self, message: OutboxMessage) -> None:
         subscription = message.subscription
         if subscription is None or not subscription.active:
             raise DeliveryError("webhook subscription removed or inactive", retryable=False)
+        if not subscription.secret:
+            raise DeliveryError(
+                "webhook subscription has no signing secret; subscribe it again",
+                retryable=False,
+            )
+        try:
+            target = webhooks.vet(subscription.url)
+        except webhooks.BadWebhookUrl as exc:
+            raise DeliveryError(f"delivery refused: {exc}", retryable=exc.retryable) from exc
         body = _json_bytes(message.payload)
         timestamp = str(int(time.time()))
         headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
             "X-Flowdesk-Event": message.event_type,
             "X-Flowdesk-Delivery": message.idempotency_key,
             "X-Flowdesk-Timestamp": timestamp,
             "X-Flowdesk-Signature": sign(subscription.secret, timestamp, body),
         }
-        post_json(subscription.url, body, headers)
+        try:
+            status, answer = webhooks.post_pinned(
+                target, body, headers, conf.http_timeout(), _MAX_RESPONSE_BYTES
+            )
+        except (http.client.HTTPException, OSError) as exc:
+            reason = _network_reason(exc)
+            raise DeliveryError(f"cannot reach {target.host}: {reason}", retryable=True) from exc
+        _check_http_status(status, answer, target.host)
+
+
+def _network_reason(exc: Exception) -> str:
+    """What went wrong on the wire, in words ("Connection refused", "timed out")."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate was not accepted ({exc.verify_message})"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _check_http_status(status: int, answer: bytes, host: str) -> None:
+    """A 2xx answer is accepted; redirects are not followed (a redirected POST would turn
+    into a GET without its body) and fail like any other 3xx/4xx."""
+    if 200 <= status < 300:
+        return
+    detail = answer[:300].decode("utf-8", "replace")
+    retryable = status >= 500 or status in (408, 429)
+    raise DeliveryError(f"HTTP {status} from {host}: {detail}".strip(), retryable=retryable)
 
 
 # ---------------------------------------------------------------- signatures

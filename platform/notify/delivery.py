@@ -96,8 +96,12 @@ def _mark_failed(message: OutboxMessage, token: str, now, error: str, retryable:
         )
     else:
         state, next_at = State.DEAD, now
+    # NUL bytes (from a provider's answer) would make PostgreSQL refuse the whole update.
     _owned(message, token).update(
-        state=state, next_attempt_at=next_at, last_error=error[:2000], claim_token=""
+        state=state,
+        next_attempt_at=next_at,
+        last_error=error.replace("\x00", "")[:2000],
+        claim_token="",
     )
     log.info("outbox %s: %s after attempt %d: %s", message.pk, state, message.attempts, error)
 
@@ -118,7 +122,10 @@ def send_claimed(message: OutboxMessage, token: str, now: dt.datetime) -> bool:
         return False
     except Exception as exc:  # a bug in an adapter must not stall the queue
         log.exception("outbox %s: unexpected error in channel %s", message.pk, message.channel)
-        _mark_failed(message, token, now, f"{type(exc).__name__}: {exc}", retryable=True)
+        reason = str(exc) or type(exc).__name__
+        _mark_failed(
+            message, token, now, f"{message.channel} channel failed: {reason}", retryable=True
+        )
         return False
     _mark_sent(message, token)
     return True
@@ -138,7 +145,10 @@ def deliver_pending(limit: int = 100, now=None, budget_s: float | None = None) -
         if budget_s is not None and time.monotonic() - started > budget_s:
             _release_unsent(token, [m.pk for m in rows[index:]])
             break
-        sent += send_claimed(message, token, now)
+        try:
+            sent += send_claimed(message, token, now)
+        except Exception:  # recording the outcome failed: the lease hands the row back later
+            log.exception("outbox %s: could not record the delivery outcome", message.pk)
     return sent
 
 
@@ -162,8 +172,12 @@ def deliver_digests(now=None) -> int:
     for group in groups:
         pref = prefs.get(group["recipient_id"])
         interval = dt.timedelta(minutes=pref.digest_interval_minutes if pref else 0)
-        if group["oldest"] + interval <= now and _fold_digest(group["digest_key"], pref, now):
-            made += 1
+        if group["oldest"] + interval > now:
+            continue
+        try:  # one user's broken digest must not keep the others from theirs
+            made += _fold_digest(group["digest_key"], pref, now)
+        except Exception:
+            log.exception("outbox: digest %s could not be folded", group["digest_key"])
     if made:
         schedule_delivery()
     return made

@@ -9,6 +9,7 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions.deploy import compiled_for
 from definitions.models import ProcessVersion
+from tickets import incidents
 from tickets.access import may_act_on_task
 from tickets.engine import (
     OPEN_STATES,
@@ -19,6 +20,7 @@ from tickets.engine import (
 )
 from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, NotFound
 from tickets.fields import validate_start_data, validate_task_data
+from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
 
 log = logging.getLogger("flowdesk.tickets")
@@ -247,24 +249,69 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
     return ticket
 
 
-def do_fire_due_timers(now: dt.datetime | None = None, batch: int = 50) -> int:
-    """Sweep: fire the due timers of up to `batch` tickets, one transaction per ticket.
-    Rows are claimed with SKIP LOCKED so concurrent sweeps never process one ticket twice."""
+def do_fire_due_timers(now: dt.datetime | None = None, batch: int | None = None) -> int:
+    """Sweep: fire the due timers of up to `batch` tickets (default: TIMER_SWEEP_BATCH),
+    one transaction per ticket. Rows are claimed with SKIP LOCKED so concurrent sweeps
+    never process one ticket twice.
+
+    A ticket that fails never stops the sweep: its firing runs in a savepoint, and a failure
+    becomes an incident on that ticket (tickets.incidents) with its next_timer_at moved on,
+    so neither this sweep nor the next retries it in a loop; the sweep goes on."""
+    from django.conf import settings
+
     now = now or timezone.now()
-    fired = 0
-    for _ in range(batch):
-        with transaction.atomic():
-            due = Ticket.objects.filter(
-                status=Ticket.Status.ACTIVE, next_timer_at__lte=now
-            ).order_by("next_timer_at")
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True)
-            ticket = due.first()
-            if ticket is None:
-                break
-            engine_call(
-                ticket.id,
-                lambda t, workflow: runtime.fire_due_timers(workflow, now, instance_id=t.id),
-            )
-            fired += 1
+    fired, seen, ticket_id = 0, set(), None
+    for _ in range(batch or settings.TIMER_SWEEP_BATCH):
+        try:
+            with transaction.atomic():
+                ticket_id = _claim_due_timer(now, seen)
+                if ticket_id is None:
+                    break
+                seen.add(ticket_id)
+                fired += _fire_ticket_timers(ticket_id, now)
+        except Exception:  # even recording the incident failed: leave it, go on
+            log.exception("timer sweep: ticket %s could not be handled", ticket_id)
     return fired
+
+
+def _claim_due_timer(now: dt.datetime, seen: set[int]) -> int | None:
+    due = (
+        Ticket.objects.filter(status=Ticket.Status.ACTIVE, next_timer_at__lte=now)
+        .exclude(id__in=seen)
+        .order_by("next_timer_at")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    return due.values_list("id", flat=True).first()
+
+
+def _fire_ticket_timers(ticket_id: int, now: dt.datetime) -> int:
+    """Fire one claimed ticket's due timers; 1 when they fired, 0 when it failed."""
+    steps = []
+
+    def fire(ticket, workflow):
+        steps.append(runtime.fire_due_timers(workflow, now, instance_id=ticket.id))
+        return steps[-1]
+
+    try:
+        with transaction.atomic():  # a savepoint: a failure undoes this ticket's step only
+            ticket = engine_call(ticket_id, fire)
+    except Exception as exc:
+        log.exception("timer sweep: firing the timers of ticket %s failed", ticket_id)
+        ticket = locked_ticket(ticket_id)
+        foreign = ticket.incident and not incidents.sweep_incident_of(ticket, TIMER_SWEEP)
+        retry_at = incidents.record_sweep_failure(
+            ticket, TIMER_SWEEP, "the timer sweep could not fire this ticket's timers", exc, now
+        )
+        # Under an incident of the engine, the timers wait for that one to be retried.
+        ticket.next_timer_at = None if foreign else retry_at
+        ticket.save(update_fields=["next_timer_at"])
+        return 0
+    if steps[-1].incident is not None:
+        if ticket.next_timer_at is not None and ticket.next_timer_at <= now:
+            # still due although it fired: wait for the incident's retry, not the next pass
+            ticket.next_timer_at = None
+            ticket.save(update_fields=["next_timer_at"])
+    else:
+        incidents.clear_sweep_incident(ticket, TIMER_SWEEP)
+    return 1

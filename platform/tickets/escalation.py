@@ -3,6 +3,7 @@ each task row is claimed with SELECT ... FOR UPDATE SKIP LOCKED and handled in i
 transaction, so concurrent sweeps never warn twice."""
 
 import datetime as dt
+import logging
 
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
@@ -11,11 +12,14 @@ from django.utils import timezone
 from notify.actions import do_notify
 from org import queries as org_queries
 from org.sla import BREACH, levels_due, next_mark, warning_recipients
+from tickets import incidents
 from tickets.engine import record_event
+from tickets.incidents import SLA_SWEEP
 from tickets.models import HumanTask, Ticket
 from tickets.routing import owning_group, sla_marks_of
 
 OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
+log = logging.getLogger("flowdesk.sla")
 
 
 def _users(recipients) -> list[User]:
@@ -78,22 +82,53 @@ def _handle(row: HumanTask, now: dt.datetime) -> None:
 
 
 def do_sweep_sla(now: dt.datetime | None = None, batch: int = 100) -> int:
-    """Send the warnings and escalations that are due at `now` (the caller's clock)."""
+    """Send the warnings and escalations that are due at `now` (the caller's clock).
+
+    A row whose handling raises never stops the sweep: it is undone to a savepoint, the
+    ticket gets an incident (tickets.incidents) and the row's next mark moves to a retry
+    time with exponential backoff; the sweep goes on with the other rows."""
     now = now or timezone.now()
-    handled = 0
+    handled, seen, row = 0, set(), None
     for _ in range(batch):
-        with transaction.atomic():
-            due = HumanTask.objects.filter(
-                next_sla_at__lte=now,
-                sla_paused_at__isnull=True,
-                state__in=OPEN,
-                ticket__status=Ticket.Status.ACTIVE,
-            ).order_by("next_sla_at")
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True, of=("self",))
-            row = due.select_related("ticket", "assignee").first()
-            if row is None:
-                break
-            _handle(row, now)
-            handled += 1
+        try:
+            with transaction.atomic():
+                row = _claim_due_row(now, seen)
+                if row is None:
+                    break
+                seen.add(row.id)
+                handled += _handle_isolated(row, now)
+        except Exception:  # even recording the incident failed: leave the row, go on
+            log.exception("SLA sweep: task %s could not be handled", row and row.id)
     return handled
+
+
+def _claim_due_row(now: dt.datetime, seen: set[int]) -> HumanTask | None:
+    due = (
+        HumanTask.objects.filter(
+            next_sla_at__lte=now,
+            sla_paused_at__isnull=True,
+            state__in=OPEN,
+            ticket__status=Ticket.Status.ACTIVE,
+        )
+        .exclude(id__in=seen)
+        .order_by("next_sla_at")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    return due.select_related("ticket", "assignee").first()
+
+
+def _handle_isolated(row: HumanTask, now: dt.datetime) -> int:
+    try:
+        with transaction.atomic():  # a savepoint: a failure undoes this row's warnings only
+            _handle(row, now)
+    except Exception as exc:
+        log.exception("SLA sweep: task %s of ticket %s failed", row.id, row.ticket_id)
+        ticket = Ticket.objects.select_for_update().get(id=row.ticket_id)
+        retry_at = incidents.record_sweep_failure(
+            ticket, SLA_SWEEP, f"the SLA sweep could not handle {row.name!r}", exc, now, row
+        )
+        HumanTask.objects.filter(id=row.id).update(next_sla_at=retry_at)
+        return 0
+    incidents.clear_sweep_incident(row.ticket, SLA_SWEEP, row)
+    return 1

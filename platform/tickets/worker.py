@@ -8,18 +8,32 @@ from django.db import close_old_connections
 log = logging.getLogger("flowdesk.worker")
 
 
-def _sweep_once() -> None:
+def _sweeps() -> list:
     from tickets.actions import do_fire_due_timers
     from tickets.escalation import do_sweep_sla
 
-    do_fire_due_timers()
-    do_sweep_sla()
+    sweeps = [do_fire_due_timers, do_sweep_sla]
     try:
         from notify.delivery import deliver_digests, deliver_pending
     except ImportError:  # notifications not installed
-        return
-    deliver_pending()
-    deliver_digests()
+        return sweeps
+    return [*sweeps, deliver_pending, deliver_digests]
+
+
+def _sweep_once() -> dict[str, bool]:
+    """Run every sweep once. Each runs on its own: one that fails (logged with its
+    traceback) never keeps the others from running in the same pass."""
+    outcome = {}
+    for sweep in _sweeps():
+        try:
+            sweep()
+            outcome[sweep.__name__] = True
+        except Exception:
+            log.exception("embedded worker: %s failed", sweep.__name__)
+            outcome[sweep.__name__] = False
+        finally:
+            close_old_connections()
+    return outcome
 
 
 def run_forever(stop: threading.Event, interval: float = 2.0) -> None:
@@ -28,8 +42,6 @@ def run_forever(stop: threading.Event, interval: float = 2.0) -> None:
             _sweep_once()
         except Exception:  # keep the worker alive; the failure is logged with its traceback
             log.exception("embedded worker sweep failed")
-        finally:
-            close_old_connections()
         stop.wait(interval)
 
 

@@ -89,7 +89,9 @@ def _start(receiver: Receiver) -> ThreadingHTTPServer:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    # The receiver listens on 127.0.0.1, which webhook deliveries refuse unless allowed.
+    settings.FLOWDESK_WEBHOOK_ALLOW_PRIVATE = True
     receiver = Receiver()
     server = _start(receiver)
     yield receiver
