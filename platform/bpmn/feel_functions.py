@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, DecimalException
 from typing import Any
 
+from bpmn import safe_re
 from bpmn.feel_values import (
     DECIMAL,
     FeelError,
@@ -20,6 +21,8 @@ from bpmn.feel_values import (
     parse_duration,
     parse_time,
 )
+from bpmn.limits import LimitExceeded
+from bpmn.sandbox import ExpressionError
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,9 @@ BUILTINS: dict[str, Builtin] = {
     "string length": Builtin(_text_fn(lambda s: Decimal(len(s))), 1, 1),
     "substring": Builtin(_substring, 2, 3),
     "list contains": Builtin(_list_contains, 2, 2),
+    # Regular expressions on RE2 (linear time); a pattern RE2 cannot run gives null.
+    "matches": Builtin(safe_re.feel_matches, 2, 3),
+    "replace": Builtin(safe_re.feel_replace, 3, 4),
     "today": Builtin(_today, 0, 0, pure=False),
     "now": Builtin(_now, 0, 0, pure=False),
 }
@@ -210,5 +216,7 @@ def call_builtin(name: str, args: list) -> Any:
         return normalize(BUILTINS[name].fn(*args))
     except FeelError:
         raise
+    except LimitExceeded as exc:  # a size limit is an error to report, not a FEEL null
+        raise ExpressionError(f"FEEL {name}() was stopped: {exc}") from None
     except (TypeError, ValueError, OverflowError, DecimalException):
         return None

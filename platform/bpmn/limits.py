@@ -12,6 +12,7 @@ bombs fail at once with a clear message; the process limits are the backstop.
 import math
 import re
 import string
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -264,11 +265,13 @@ def bounded_attribute(owner: Any, name: str, value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------- the expression deadline
+# ---------------------------------------------------------------- deadlines
 
 
 class Deadline:
-    """A wall-clock budget, checked by the evaluator every few steps."""
+    """An expression's wall-clock budget, checked by the evaluator every few steps and by
+    long-running helpers (regular expression iteration) through `active()`. A script's
+    budget (script_runner._Budget) offers the same `at`, `check()` and `overrun()`."""
 
     __slots__ = ("at", "ms", "steps")
 
@@ -277,6 +280,24 @@ class Deadline:
         self.at = time.monotonic() + ms / 1000
         self.steps = 0
 
+    def overrun(self) -> Exception:
+        return LimitExceeded(f"it ran longer than the time limit of {_n(self.ms)} ms")
+
     def check(self) -> None:
         if time.monotonic() > self.at:
-            raise LimitExceeded(f"it ran longer than the time limit of {_n(self.ms)} ms")
+            raise self.overrun()
+
+
+_active = threading.local()
+
+
+def active():
+    """The deadline of the expression or script this thread is evaluating, if any."""
+    return getattr(_active, "clock", None)
+
+
+def activate(clock):
+    """Make `clock` the active deadline; returns the previous one to put back."""
+    previous = getattr(_active, "clock", None)
+    _active.clock = clock
+    return previous

@@ -13,7 +13,7 @@ from typing import Any
 
 import re2
 
-from bpmn.limits import LimitExceeded, check_length
+from bpmn.limits import Deadline, LimitExceeded, activate, active, check_length, current
 
 IGNORECASE = 2  # the values of re's flags, so `re.IGNORECASE` written for `re` works
 MULTILINE = 8
@@ -71,11 +71,29 @@ def fullmatch(pattern, text, flags=0):
 
 
 def findall(pattern, text, flags=0):
-    return _compile(pattern, flags).findall(_text(text))
+    regexp = _compile(pattern, flags)
+    empty = ""
+    items = []
+    for found in _each(regexp, _text(text)):
+        if not regexp.groups:
+            items.append(found.group())
+        elif regexp.groups == 1:
+            items.append(found.groups(default=empty)[0])
+        else:
+            items.append(found.groups(default=empty))
+    return items
 
 
 def split(pattern, text, maxsplit=0, flags=0):
-    return _compile(pattern, flags).split(_text(text), maxsplit)
+    regexp = _compile(pattern, flags)
+    text = _text(text)
+    pieces, end = [], 0
+    for found in _each(regexp, text, maxsplit):
+        pieces.append(text[end : found.start()])
+        pieces.extend(found[group] for group in range(1, regexp.groups + 1))
+        end = found.end()
+    pieces.append(text[end:])
+    return pieces
 
 
 def sub(pattern, repl, text, count=0, flags=0):
@@ -83,13 +101,29 @@ def sub(pattern, repl, text, count=0, flags=0):
     text = _text(text)
     if not isinstance(repl, str):
         raise RegexError("the replacement of re.sub must be a text")
-    if len(repl) > 1:  # a longer replacement can grow the text: bound the result first
-        hits = sum(1 for _ in regexp.finditer(text))
-        if count:
-            hits = min(hits, count)
-        group_refs = repl.count("\\") + repl.count("$")
-        check_length(len(text) + hits * (len(repl) + group_refs * len(text)), "a replaced text")
-    return regexp.sub(repl, text, count)
+    pieces, end, size = [], 0, 0
+    for found in _each(regexp, text, count):
+        kept, added = text[end : found.start()], found.expand(repl)
+        size += len(kept) + len(added)
+        check_length(size + len(text) - found.end(), "a replaced text")
+        pieces += (kept, added)
+        end = found.end()
+    pieces.append(text[end:])
+    return "".join(pieces)
+
+
+def _each(regexp, text: str, limit: int = 0):
+    """The matches, at most `limit` (0: all), with the size and deadline checked as they
+    come: RE2 finds each match in linear time, but a text can hold a million of them."""
+    clock = active()
+    for number, found in enumerate(regexp.finditer(text), 1):
+        if limit and number > limit:
+            return
+        if number % 256 == 0:
+            check_length(number, "the matches of a regular expression")
+            if clock is not None:
+                clock.check()
+        yield found
 
 
 def namespace() -> SimpleNamespace:
@@ -122,7 +156,12 @@ def feel_replace(text: Any, pattern: Any, replacement: Any, flags: Any = "") -> 
     if not all(isinstance(v, str) for v in (text, pattern, replacement, flags)):
         return None
     python_repl = re2_replacement(replacement)
-    return sub(pattern, python_repl, text, 0, _feel_flags(flags))
+    # FEEL has no evaluator deadline of its own: give this call the expression time limit.
+    previous = activate(active() or Deadline(current().expression_timeout_ms))
+    try:
+        return sub(pattern, python_repl, text, 0, _feel_flags(flags))
+    finally:
+        activate(previous)
 
 
 def re2_replacement(replacement: str) -> str:

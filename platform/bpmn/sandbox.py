@@ -98,17 +98,15 @@ _datetime_ns = SimpleNamespace(
     UTC=_dt.UTC,
 )
 
-_running = threading.local()  # the budget of the script this thread runs
-
 
 def _bounded_sleep(seconds: float) -> None:
     # Models use sleep to pace demos; never let one hold a worker for long, and never past
     # the script's time limit (a loop of sleeps used to go unchecked).
     pause = max(0.0, min(float(seconds), MAX_SLEEP_SECONDS))
-    budget = getattr(_running, "budget", None)
-    if budget is not None and time.monotonic() + pause > budget.deadline:
-        time.sleep(max(0.0, budget.deadline - time.monotonic()))
-        raise budget.overrun()
+    clock = limits.active()
+    if clock is not None and time.monotonic() + pause > clock.at:
+        time.sleep(max(0.0, clock.at - time.monotonic()))
+        raise clock.overrun()
     time.sleep(pause)
 
 
@@ -260,6 +258,7 @@ def evaluate_expression(source: str, context: Mapping[str, Any]) -> Any:
     tree = _parse_expression(source.strip())
     names = {**_EXPRESSION_NAMES, **context}
     deadline = limits.Deadline(limits.current().expression_timeout_ms)
+    previous = limits.activate(deadline)
     try:
         return _Evaluator(names, deadline).eval(source, previously_parsed=tree)
     except ExpressionError:
@@ -278,6 +277,8 @@ def evaluate_expression(source: str, context: Mapping[str, Any]) -> Any:
         raise ExpressionError(f"{source!r}: {exc}") from exc
     except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         raise ExpressionError(f"{source!r}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        limits.activate(previous)
 
 
 def compile_expression(source: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -365,6 +366,26 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def validate(self, expression):
         _parse_expression(expression.strip())
+
+    def evaluate(self, task, expression, external_context=None):
+        # SpiffWorkflow's own wrapper keeps only "Error evaluating expression ..." and drops
+        # the reason (a limit, an unknown name); the reason is what the analyst needs.
+        from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+        from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except ExpressionError as err:
+            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+        except Exception as err:
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {type(err).__name__}: {err}",
+                task=task,
+                exception=err,
+            ) from err
 
     def call_service(self, task, **kwargs):
         from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException

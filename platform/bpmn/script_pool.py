@@ -164,6 +164,10 @@ class ScriptPool:
 
         threading.Thread(target=start, name="script-pool-refill", daemon=True).start()
 
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
     def warm(self) -> None:
         while len(self._idle) < self.idle_size:
             self.started += 1

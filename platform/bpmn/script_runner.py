@@ -28,7 +28,7 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.PrintCollector import PrintCollector
 
-from bpmn import safe_re
+from bpmn import limits, safe_re
 from bpmn.limits import (
     LimitExceeded,
     bounded_attribute,
@@ -46,7 +46,6 @@ from bpmn.sandbox import (
     ScriptError,
     ScriptMemoryError,
     ScriptTimeout,
-    _running,
 )
 
 _TICK_CHECK_EVERY = 1024
@@ -149,23 +148,30 @@ def compile_script(source: str):
 
 
 class _Budget:
+    """The script's own clock (the worker process's limits are the backstop); also the
+    active deadline (limits.active) for sleep and regular expression iteration."""
+
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.at = time.monotonic() + seconds
         self.ticks = 0
 
     def overrun(self) -> ScriptTimeout:
         return ScriptTimeout(f"script stopped: time limit of {self.seconds:g} s exceeded")
 
+    def check(self) -> None:
+        if time.monotonic() > self.at:
+            raise self.overrun()
+
     def tick(self):
         self.ticks += 1
-        if self.ticks % _TICK_CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+        if self.ticks % _TICK_CHECK_EVERY == 0 and time.monotonic() > self.at:
             raise self.overrun()
 
     def getiter(self, obj):
         iterator = default_guarded_getiter(obj)
         for count, item in enumerate(iterator):
-            if count % _TICK_CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+            if count % _TICK_CHECK_EVERY == 0 and time.monotonic() > self.at:
                 raise self.overrun()
             yield item
 
@@ -244,7 +250,7 @@ def execute_here(
         **injected,
         **data,
     }
-    _running.budget = budget
+    previous = limits.activate(budget)
     try:
         exec(compiled.code, namespace)  # noqa: S102 - RestrictedPython bytecode, guarded names
     except ScriptError:
@@ -260,7 +266,7 @@ def execute_here(
     except Exception as exc:
         raise ScriptError(f"{type(exc).__name__}{_where(exc)}: {exc}") from None
     finally:
-        _running.budget = None
+        limits.activate(previous)
     result = {
         key: value
         for key, value in namespace.items()
