@@ -387,6 +387,18 @@ class SafeScriptEngine(PythonScriptEngine):
                 exception=err,
             ) from err
 
+    def execute(self, task, script, external_context=None):
+        # A ScriptError already says what happened in words ("script stopped: time limit of
+        # 5 s exceeded"); SpiffWorkflow would prefix the class name.
+        from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except ScriptError as err:
+            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+        except Exception as err:
+            raise self.create_task_exec_exception(task, script, err) from err
+
     def call_service(self, task, **kwargs):
         from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 

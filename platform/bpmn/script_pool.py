@@ -36,13 +36,17 @@ _PLATFORM_DIR = str(Path(__file__).resolve().parent.parent)
 
 class _Worker:
     def __init__(self):
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PLATFORM_DIR, env.get("PYTHONPATH")) if p)
+        # Isolated interpreter (-I: no PYTHON* variables, no current directory on the path)
+        # and an environment without the server's secrets (DATABASE_URL, keys): a script
+        # that escaped RestrictedPython would find little to read.
+        boot = f"import sys; sys.path.insert(0, {_PLATFORM_DIR!r}); "
+        boot += "from bpmn.script_worker import serve; serve()"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bpmn.script_worker"],
+            [sys.executable, "-I", "-c", boot],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+            cwd=_PLATFORM_DIR,
             close_fds=True,
             start_new_session=True,  # a Ctrl-C in the terminal is for the server, not for us
         )

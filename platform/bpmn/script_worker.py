@@ -1,6 +1,6 @@
 """A sandbox worker process: runs scripts sent by script_pool.py, one at a time.
 
-Started as `python -m bpmn.script_worker`. It reads jobs from stdin and writes replies to
+Started by script_pool.py (an isolated interpreter calling `serve()`). It reads jobs from stdin and writes replies to
 its original stdout (each a 4-byte length and a pickle); anything a script or library
 prints goes to /dev/null instead. Before each job it lowers its own soft limits: address
 space (its size at start plus the script's memory limit) and CPU time (what it has used so
@@ -111,7 +111,3 @@ def serve() -> None:
         write_frame(replies, reply)
         if finished:
             return
-
-
-if __name__ == "__main__":
-    serve()

@@ -7,6 +7,7 @@ bomb is stopped within its limit plus a second, leaves an incident that a proces
 can read on the ticket, and while a script bomb runs the server keeps answering.
 """
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -63,6 +64,7 @@ def assert_readable(message: str):
     """What an analyst reads: words, not a traceback or a Python object's repr."""
     assert message and "Traceback" not in message and "object at 0x" not in message
     assert not any(f"<{word}" in message for word in ("class", "function", "built-in", "bpmn."))
+    assert not re.match(r"\w+(Error|Timeout|Exception):", message), message  # no class name
 
 
 # ---------------------------------------------------------------- scripts
@@ -388,3 +390,15 @@ def test_the_engine_reads_no_django_settings():
         text = (Path(limits.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
         assert "django" not in text, module
     assert "settings" not in source
+
+
+def test_sandbox_processes_get_none_of_the_servers_secrets(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://flowdesk:secret@db/flowdesk")
+    monkeypatch.setenv("FLOWDESK_SECRET_KEY", "not-for-scripts")
+    worker = script_pool._Worker()
+    try:
+        environ = Path(f"/proc/{worker.proc.pid}/environ").read_bytes().decode()
+    finally:
+        worker.kill()
+    assert "secret" not in environ and "DATABASE_URL" not in environ
+    assert set(entry.split("=")[0] for entry in environ.split("\0") if entry) == {"PATH", "LANG"}
