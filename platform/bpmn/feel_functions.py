@@ -22,6 +22,7 @@ from bpmn.feel_values import (
     parse_time,
 )
 from bpmn.limits import LimitExceeded
+from bpmn.limits import checked_int as _int  # int() of a huge Decimal takes minutes
 from bpmn.sandbox import ExpressionError
 
 
@@ -37,7 +38,7 @@ def _date(*args):
     if len(args) == 3:
         if not all(kind(a) == "number" for a in args):
             return None
-        return dt.date(int(args[0]), int(args[1]), int(args[2]))
+        return dt.date(_int(args[0]), _int(args[1]), _int(args[2]))
     value = args[0]
     if isinstance(value, str):
         return parse_date(value)
@@ -64,7 +65,7 @@ def _time(*args):
     if len(args) >= 3:
         if not all(kind(a) == "number" for a in args[:3]):
             return None
-        return dt.time(int(args[0]), int(args[1]), int(args[2]))
+        return dt.time(_int(args[0]), _int(args[1]), _int(args[2]))
     value = args[0]
     if isinstance(value, str):
         return parse_time(value)
@@ -142,7 +143,7 @@ def _rounded(value, scale, rounding):
     if kind(value) != "number" or kind(scale) != "number":
         return None
     try:
-        return value.quantize(Decimal(1).scaleb(-int(scale)), rounding=rounding, context=DECIMAL)
+        return value.quantize(Decimal(1).scaleb(-_int(scale)), rounding=rounding, context=DECIMAL)
     except DecimalException:
         return None
 
@@ -157,9 +158,9 @@ def _text_fn(fn):
 def _substring(text, start, length=None):
     if not isinstance(text, str) or kind(start) != "number":
         return None
-    index = int(start)
+    index = _int(start)
     begin = index - 1 if index > 0 else len(text) + index  # FEEL positions are 1-based
-    end = None if length is None else begin + int(length)
+    end = None if length is None else begin + _int(length)
     return text[max(begin, 0) : end]
 
 

@@ -15,9 +15,12 @@ import string
 import threading
 import time
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 MAX_SEQUENCE_LENGTH = 1_000_000  # characters of a text, items of a list built by an operation
+MAX_EXPRESSION_LENGTH = 100_000  # the same, in an expression (in-process: sorting a million
+# strings alone takes most of a second), as simpleeval's own MAX_STRING_LENGTH
 MAX_INT_DIGITS = 4_300  # Python's own limit for int <-> str conversions
 MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10)) + 1
 
@@ -75,10 +78,11 @@ def _n(value: int) -> str:
 
 
 def check_length(length: int, what: str = "a text or list") -> None:
-    if length > MAX_SEQUENCE_LENGTH:
+    limit = getattr(active(), "max_length", MAX_SEQUENCE_LENGTH)
+    if length > limit:
         raise LimitExceeded(
             f"{what} would be {_n(length)} long, over the size limit of "
-            f"{_n(MAX_SEQUENCE_LENGTH)} characters or items"
+            f"{_n(limit)} characters or items"
         )
 
 
@@ -97,6 +101,34 @@ def _check_bits(bits: int) -> None:
             f"a number of about {_n(digits)} digits would exceed the limit of "
             f"{_n(MAX_INT_DIGITS)} digits"
         )
+
+
+def check_integral(value: Any) -> None:
+    """Turning a Decimal into an int takes time quadratic in its digits (int() of
+    Decimal('1e999999') runs for most of a minute): refuse the ones no int may hold."""
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() >= MAX_INT_DIGITS:
+        _check_bits(int((value.adjusted() + 1) * math.log2(10)) + 1)
+
+
+def checked_int(value: Any = 0, *args: Any) -> int:
+    check_integral(value)
+    return int(value, *args)
+
+
+def checked_round(value: Any, *args: Any) -> Any:
+    if not args or args[0] is None:
+        check_integral(value)
+    return round(value, *args)
+
+
+def to_integral(fn):
+    """math.floor / math.ceil with the same check."""
+
+    def checked(value):
+        check_integral(value)
+        return fn(value)
+
+    return checked
 
 
 # ---------------------------------------------------------------- operators
@@ -146,6 +178,8 @@ def checked_mod(a: Any, b: Any) -> Any:
                             check_length(abs(value), "a formatted text")
                 elif part:
                     check_length(int(part) if len(part) < 12 else 10**12, "a formatted text")
+        for value in b if isinstance(b, tuple) else (b,):
+            check_integral(value)  # %d of a Decimal converts it to an int
     return a % b
 
 
@@ -274,6 +308,7 @@ class Deadline:
     budget (script_runner._Budget) offers the same `at`, `check()` and `overrun()`."""
 
     __slots__ = ("at", "ms", "steps")
+    max_length = MAX_EXPRESSION_LENGTH
 
     def __init__(self, ms: int):
         self.ms = ms

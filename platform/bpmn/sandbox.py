@@ -118,10 +118,9 @@ _time_ns = SimpleNamespace(time=time.time, sleep=_bounded_sleep)
 _decimal_ns = SimpleNamespace(Decimal=decimal.Decimal, ROUND_HALF_UP=decimal.ROUND_HALF_UP)
 _json_ns = SimpleNamespace(dumps=json.dumps, loads=json.loads)
 _math_ns = SimpleNamespace(
-    **{
-        name: getattr(math, name)
-        for name in ("ceil", "floor", "sqrt", "pi", "e", "fabs", "log", "isclose")
-    }
+    **{name: getattr(math, name) for name in ("sqrt", "pi", "e", "fabs", "log", "isclose")},
+    ceil=limits.to_integral(math.ceil),
+    floor=limits.to_integral(math.floor),
 )
 _re_ns = safe_re.namespace()
 
@@ -176,6 +175,13 @@ _SAFE_FUNCTIONS: dict[str, Callable] = {
 # ---------------------------------------------------------------- expressions
 
 _TYPES = {"date": _dt.date, "timedelta": _dt.timedelta, "Decimal": decimal.Decimal}
+# In expressions int() and round() are only called, never used as types: check them. (Scripts
+# keep the real int, for isinstance(); their sandbox process's limits are the backstop.)
+_EXPRESSION_FUNCTIONS = {
+    **_SAFE_FUNCTIONS,
+    "int": limits.checked_int,
+    "round": limits.checked_round,
+}
 
 
 @lru_cache(maxsize=8192)
@@ -203,7 +209,7 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):
 
     def __init__(self, names: Mapping[str, Any], deadline: limits.Deadline):
         callables = {k: v for k, v in names.items() if callable(v) and not isinstance(v, type)}
-        functions = {**_SAFE_FUNCTIONS, **callables, **_TYPES}
+        functions = {**_EXPRESSION_FUNCTIONS, **callables, **_TYPES}
         super().__init__(operators=_OPERATORS, functions=functions, names=names)
         self.deadline = deadline
         self.nodes[ast.Call] = self._eval_call_guarded
@@ -271,6 +277,9 @@ def evaluate_expression(source: str, context: Mapping[str, Any]) -> Any:
         raise ExpressionError(f"expression {_shown(source)} ran out of memory") from None
     except RecursionError:
         raise ExpressionError(f"expression {_shown(source)} is nested too deeply") from None
+    except decimal.DecimalException as exc:  # its str() is a list of classes
+        reason = type(exc).__name__.replace("Operation", " operation").lower()
+        raise ExpressionError(f"expression {_shown(source)}: decimal {reason}") from None
     except simpleeval.NameNotDefined as exc:
         raise ExpressionError(f"{source!r}: name {exc.name!r} is not defined") from exc
     except simpleeval.InvalidExpression as exc:

@@ -203,7 +203,7 @@ def test_script_size_checks_fail_fast_with_the_line():
 
 EXPRESSION_BOMBS = {
     "cpu": ("sum(range(10 ** 9))", "range() of 1,000,000,000 numbers is over the limit"),
-    "memory": ("'a'.ljust(3 * 10 ** 9)", "over the size limit of 1,000,000"),
+    "memory": ("'a'.ljust(3 * 10 ** 9)", "over the size limit of 100,000"),
     "power": ("10 ** 1000 ** 10000", "would exceed the limit of 4,300 digits"),
     "sleep": ("time.sleep(5)", "time.sleep is not allowed in an expression"),
     "slow": (
@@ -326,13 +326,17 @@ def test_a_bomb_in_a_user_tasks_assignee_or_due_date_is_refused(cast, echo_opera
         ("(10 ** 4000) * (10 ** 4000)", "4,300 digits"),
         ("1 << 10 ** 6", "4,300 digits"),
         ("re.sub('a', 'b' * 100000, 'a' * 20)", "a replaced text"),
-        ("re.findall('', 'a' * 500000)", f"time limit of {EXPRESSION_MS} ms"),
+        ("re.findall('', long_text)", f"time limit of {EXPRESSION_MS} ms|the matches of a"),
+        ("long_text + '.'", "a joined text or list would be 500,001 long"),
+        ("int(Decimal('1e999999'))", "about 1,000,000 digits"),
+        ("round(Decimal('9' * 99999))", "about 99,999 digits"),
+        ("math.floor(Decimal('1e5000'))", "about 5,001 digits"),
     ],
 )
 def test_expressions_refuse_to_build_huge_values(source, says):
     started = time.monotonic()
     with pytest.raises(ExpressionError, match=says) as refused:
-        evaluate_expression(source, {})
+        evaluate_expression(source, {"long_text": "a" * 500_000})
     assert time.monotonic() - started < 0.1
     assert str(refused.value).startswith("expression ")
     assert_readable(str(refused.value))
@@ -402,3 +406,18 @@ def test_sandbox_processes_get_none_of_the_servers_secrets(monkeypatch):
         worker.kill()
     assert "secret" not in environ and "DATABASE_URL" not in environ
     assert set(entry.split("=")[0] for entry in environ.split("\0") if entry) == {"PATH", "LANG"}
+
+
+def test_a_huge_decimal_reaches_a_python_decision_cell_without_a_minute_of_int():
+    from decimal import Decimal
+
+    from bpmn.dmn_cells import to_python
+
+    started = time.monotonic()
+    assert to_python(Decimal("1e999999")) == float("inf")
+    assert to_python(Decimal("42")) == 42 and to_python(Decimal("4.5")) == 4.5
+    assert time.monotonic() - started < 0.1
+    with pytest.raises(ExpressionError, match="FEEL substring\\(\\) was stopped"):
+        feel.compile_expression("substring(x, n)", ["x", "n"]).fn(
+            {"x": "abc", "n": Decimal("1e999999")}, None
+        )
