@@ -39,7 +39,6 @@ from bpmn.limits import (
     checked_pow,
 )
 
-MAX_SCRIPT_SECONDS = 5.0  # the default; the host sets its own with limits.configure()
 MAX_DATA_BYTES = 1_000_000
 MAX_SLEEP_SECONDS = 1.0
 
