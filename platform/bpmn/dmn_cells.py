@@ -16,6 +16,7 @@ from bpmn import feel
 from bpmn.dmn_xml import DmnError
 from bpmn.feel_nodes import Compiled, UnaryTestSpec, build_test, const
 from bpmn.feel_values import FeelError, normalize
+from bpmn.limits import MAX_INT_DIGITS
 from bpmn.sandbox import ExpressionError, compile_expression, evaluate_expression
 
 PYTHON_INPUT = "dmninputexpr"  # the name SpiffWorkflow gives the input in Python cells
@@ -124,6 +125,8 @@ def to_python(value: Any) -> Any:
     """FEEL value -> what Python cells expect: Decimal as int when integral, else float
     (SpiffArena tables were written against JSON numbers)."""
     if value.__class__ is Decimal:
+        if value.is_finite() and value.adjusted() >= MAX_INT_DIGITS:
+            return float(value)  # int() of a 10**999999 would take most of a minute
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, list):
         return [to_python(item) for item in value]

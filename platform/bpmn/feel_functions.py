@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, DecimalException
 from typing import Any
 
+from bpmn import safe_re
 from bpmn.feel_values import (
     DECIMAL,
     FeelError,
@@ -20,6 +21,9 @@ from bpmn.feel_values import (
     parse_duration,
     parse_time,
 )
+from bpmn.limits import LimitExceeded
+from bpmn.limits import checked_int as _int  # int() of a huge Decimal takes minutes
+from bpmn.sandbox import ExpressionError
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ def _date(*args):
     if len(args) == 3:
         if not all(kind(a) == "number" for a in args):
             return None
-        return dt.date(int(args[0]), int(args[1]), int(args[2]))
+        return dt.date(_int(args[0]), _int(args[1]), _int(args[2]))
     value = args[0]
     if isinstance(value, str):
         return parse_date(value)
@@ -61,7 +65,7 @@ def _time(*args):
     if len(args) >= 3:
         if not all(kind(a) == "number" for a in args[:3]):
             return None
-        return dt.time(int(args[0]), int(args[1]), int(args[2]))
+        return dt.time(_int(args[0]), _int(args[1]), _int(args[2]))
     value = args[0]
     if isinstance(value, str):
         return parse_time(value)
@@ -139,7 +143,7 @@ def _rounded(value, scale, rounding):
     if kind(value) != "number" or kind(scale) != "number":
         return None
     try:
-        return value.quantize(Decimal(1).scaleb(-int(scale)), rounding=rounding, context=DECIMAL)
+        return value.quantize(Decimal(1).scaleb(-_int(scale)), rounding=rounding, context=DECIMAL)
     except DecimalException:
         return None
 
@@ -154,9 +158,9 @@ def _text_fn(fn):
 def _substring(text, start, length=None):
     if not isinstance(text, str) or kind(start) != "number":
         return None
-    index = int(start)
+    index = _int(start)
     begin = index - 1 if index > 0 else len(text) + index  # FEEL positions are 1-based
-    end = None if length is None else begin + int(length)
+    end = None if length is None else begin + _int(length)
     return text[max(begin, 0) : end]
 
 
@@ -196,6 +200,9 @@ BUILTINS: dict[str, Builtin] = {
     "string length": Builtin(_text_fn(lambda s: Decimal(len(s))), 1, 1),
     "substring": Builtin(_substring, 2, 3),
     "list contains": Builtin(_list_contains, 2, 2),
+    # Regular expressions on RE2 (linear time); a pattern RE2 cannot run gives null.
+    "matches": Builtin(safe_re.feel_matches, 2, 3),
+    "replace": Builtin(safe_re.feel_replace, 3, 4),
     "today": Builtin(_today, 0, 0, pure=False),
     "now": Builtin(_now, 0, 0, pure=False),
 }
@@ -210,5 +217,7 @@ def call_builtin(name: str, args: list) -> Any:
         return normalize(BUILTINS[name].fn(*args))
     except FeelError:
         raise
+    except LimitExceeded as exc:  # a size limit is an error to report, not a FEEL null
+        raise ExpressionError(f"FEEL {name}() was stopped: {exc}") from None
     except (TypeError, ValueError, OverflowError, DecimalException):
         return None

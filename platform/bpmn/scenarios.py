@@ -18,7 +18,7 @@ from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from bpmn.parser import BundleError
-from bpmn.sandbox import SafeEnvironment, SafeScriptEngine
+from bpmn.sandbox import Constant, SafeEnvironment, SafeScriptEngine
 from bpmn.specs import compile_bundle
 
 MAX_STEPS = 10_000
@@ -103,7 +103,7 @@ def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:
 
 
 def _constant(value):
-    return lambda *args, **kwargs: value
+    return Constant(value)  # not a lambda: scripts run in a sandbox process it must reach
 
 
 def _diff(expected: dict, actual: dict) -> str:

@@ -23,6 +23,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -124,7 +129,12 @@ LOGOUT_REDIRECT_URL = "/login/"
 PROCESSES_DIR = BASE_DIR / "processes"
 DMN_DIR = BASE_DIR / "dmn"
 FLOWDESK_MAX_UPLOAD_BYTES = env_int("FLOWDESK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
-FLOWDESK_SCRIPT_TIMEOUT_S = env_int("FLOWDESK_SCRIPT_TIMEOUT_S", 5)
+# Hard limits on model code (bpmn.limits): a script runs in a sandbox process stopped after
+# this many seconds (wall clock and CPU) or this much memory; an expression in this process
+# is stopped at its deadline. Handed to the engine by tickets.apps.
+FLOWDESK_SCRIPT_TIMEOUT_S = env_float("FLOWDESK_SCRIPT_TIMEOUT_S", 5.0)
+FLOWDESK_SCRIPT_MEMORY_MB = env_int("FLOWDESK_SCRIPT_MEMORY_MB", 256)
+FLOWDESK_EXPRESSION_TIMEOUT_MS = env_int("FLOWDESK_EXPRESSION_TIMEOUT_MS", 200)
 FLOWDESK_TICKET_PREFIX = env_str("FLOWDESK_TICKET_PREFIX", "SV")
 
 # Celery: Redis when REDIS_URL is set; otherwise the embedded worker thread does the sweeps.
