@@ -17,9 +17,9 @@ import pytest
 from django.test import Client
 
 from bpmn import feel, limits, runtime, script_pool, services
-from bpmn.deploy import deploy_bundle
 from bpmn.sandbox import ExpressionError, ScriptError, evaluate_expression, run_script
 from bpmn.specs import compile_bundle
+from definitions.deploy import deploy_bundle
 from tests.conftest import FIXTURES, deploy_file
 from tickets import actions
 from tickets.models import HumanTask, Ticket
