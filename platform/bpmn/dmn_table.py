@@ -66,9 +66,9 @@ class Rule:
 
 
 class Table:
-    def __init__(self, spec: DecisionSpec, known: frozenset, filename: str):
+    def __init__(self, spec: DecisionSpec, known: frozenset, filename: str, where: str = ""):
         self.id = spec.id
-        self.where = f"{filename}: decision {spec.id!r}"
+        self.where = where or f"{filename}: decision {spec.id!r}"
         self.policy = spec.hit_policy
         self.aggregation = spec.aggregation
         self.columns = [self._column(i, c, known) for i, c in enumerate(spec.inputs, start=1)]

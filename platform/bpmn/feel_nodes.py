@@ -85,8 +85,11 @@ def apply(op, *nodes: Compiled, pure: bool = True) -> Compiled:
     return Compiled(fn, names, uses_input)
 
 
-def name_node(name: str) -> Compiled:
-    return Compiled(lambda ctx, q: normalize(ctx.get(name)), frozenset([name]))
+def name_node(name: str, fallback: Any = None) -> Compiled:
+    """A variable; `fallback` is what an undeclared name means (a built-in function value)."""
+    if fallback is None:
+        return Compiled(lambda ctx, q: normalize(ctx.get(name)), frozenset([name]))
+    return Compiled(lambda ctx, q: normalize(ctx.get(name, fallback)), frozenset([name]))
 
 
 def logic(is_and: bool, left: Compiled, right: Compiled) -> Compiled:

@@ -127,11 +127,8 @@ def test_other_builtins():
         "True",
         "x is None",
         "[1..",
-        'date("2026-13-01")',  # a bad literal is caught when compiling
-        'duration("P1Y")',  # years-and-months durations are not supported
         "__import__('os').system('x')",
         "().__class__.__bases__",
-        "{a: 1}",
         "",
     ],
 )

@@ -1,0 +1,185 @@
+"""Compiled nodes of FEEL's scoped constructs: contexts, filters, for/some/every, function
+literals and invocations, `instance of`. A nested scope is a ChainMap over the outer context,
+so nothing is copied per evaluation."""
+
+from collections import ChainMap
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from bpmn.feel_nodes import Compiled, const
+from bpmn.feel_values import FeelFunction, Range, kind, normalize
+
+_NAMES_ANY = frozenset()
+
+
+def context_node(entries: list[tuple[str, Compiled]]) -> Compiled:
+    """`{a: 1, b: a + 1}`: each entry sees the ones before it."""
+    pairs = [(key, node.fn) for key, node in entries]
+    names = frozenset().union(*(node.names for _, node in entries)) if entries else frozenset()
+    uses_input = any(node.uses_input for _, node in entries)
+
+    def fn(ctx, q):
+        result: dict = {}
+        scope = ChainMap(result, ctx)
+        for key, f in pairs:
+            result[key] = f(scope, q)
+        return result
+
+    return Compiled(fn, names, uses_input)
+
+
+def list_node(items: list[Compiled]) -> Compiled:
+    if all(i.is_const for i in items):
+        return const([i.const for i in items])
+    fns = [i.fn for i in items]
+    names = frozenset().union(*(i.names for i in items))
+    return Compiled(
+        lambda ctx, q: [f(ctx, q) for f in fns], names, any(i.uses_input for i in items)
+    )
+
+
+def _item_scope(item: Any, ctx: Mapping) -> Mapping:
+    own = {"item": item}
+    if isinstance(item, dict):
+        own = {**item, "item": item}
+    return ChainMap(own, ctx)
+
+
+def filter_node(target: Compiled, condition: Compiled) -> Compiled:
+    """`list[3]`, `list[-1]` (1-based, from the end), `list[item > 2]`, `people[age > 18]`."""
+    t, c = target.fn, condition.fn
+    names = target.names | condition.names
+
+    def fn(ctx, q):
+        value = t(ctx, q)
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else [value]
+        index = c(ctx, q) if condition.is_const or not _reads_items(condition) else None
+        if kind(index) == "number":
+            return _at(items, index)
+        out = []
+        for item in items:
+            keep = c(_item_scope(normalize(item), ctx), q)
+            if keep is True:
+                out.append(item)
+            elif kind(keep) == "number" and item is items[0] and not out:
+                return _at(items, keep)
+        return out
+
+    return Compiled(fn, names, target.uses_input or condition.uses_input)
+
+
+def _reads_items(condition: Compiled) -> bool:
+    return bool(condition.names)
+
+
+def _at(items: list, index: Decimal) -> Any:
+    if index != index.to_integral_value():
+        return None
+    position = int(index)
+    if position > 0 and position <= len(items):
+        return normalize(items[position - 1])
+    if position < 0 and -position <= len(items):
+        return normalize(items[position])
+    return None
+
+
+def iteration_domain(value: Any) -> list | None:
+    """What `for x in ...` walks: a list, a single value, or an integer range `1..3`."""
+    if isinstance(value, Range):
+        low, high = value.low, value.high
+        if kind(low) != "number" or kind(high) != "number":
+            return None
+        step = 1 if high >= low else -1
+        return [Decimal(i) for i in range(int(low), int(high) + step, step)]
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [value]
+
+
+def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
+    """`for i in xs, j in ys return e`: the cartesian product, with `partial` the results so far."""
+    b = body.fn
+
+    def fn(ctx, q):
+        results: list = []
+
+        def walk(level: int, scope: dict):
+            if level == len(variables):
+                results.append(b(ChainMap({**scope, "partial": results}, ctx), q))
+                return
+            name, domain = variables[level]
+            items = iteration_domain(domain.fn(ChainMap(scope, ctx), q))
+            for item in items or ():
+                walk(level + 1, {**scope, name: normalize(item)})
+
+        walk(0, {})
+        return results
+
+    names = body.names.union(*(d.names for _, d in variables))
+    return Compiled(fn, names, body.uses_input)
+
+
+def quantified_node(every: bool, variables: list[tuple[str, Compiled]], test: Compiled) -> Compiled:
+    """`some x in xs satisfies x > 2` / `every ...`: true, false or null (when undecided)."""
+    looped = for_node(variables, test)
+    f = looped.fn
+
+    def fn(ctx, q):
+        results = f(ctx, q)
+        if every:
+            if any(r is False for r in results):
+                return False
+            return True if all(r is True for r in results) else None
+        if any(r is True for r in results):
+            return True
+        return False if all(r is False for r in results) else None
+
+    return Compiled(fn, looped.names, looped.uses_input)
+
+
+def function_node(params: list[str], body: Compiled) -> Compiled:
+    """`function(a, b) a + b`: a closure over the context it is created in."""
+    b = body.fn
+    names = tuple(params)
+
+    def fn(ctx, q):
+        def run(args):
+            return b(ChainMap(dict(zip(names, args, strict=False)), ctx), q)
+
+        return FeelFunction("anonymous", names, run)
+
+    return Compiled(fn, body.names, body.uses_input)
+
+
+def invoke(function: Any, args: list, named: dict | None) -> Any:
+    if isinstance(function, FeelFunction):
+        return normalize(function.call(args, named))
+    return None
+
+
+def call_node(target: Compiled, args: list[Compiled], keys: list[str] | None) -> Compiled:
+    """A call of a function value (user function, BKM, decision service, built-in by name)."""
+    t = target.fn
+    fns = [a.fn for a in args]
+    names = target.names.union(*(a.names for a in args))
+    uses_input = target.uses_input or any(a.uses_input for a in args)
+    if keys is None:
+        return Compiled(
+            lambda ctx, q: invoke(t(ctx, q), [f(ctx, q) for f in fns], None), names, uses_input
+        )
+
+    def fn(ctx, q):
+        named = {k: f(ctx, q) for k, f in zip(keys, fns, strict=True)}
+        return invoke(t(ctx, q), [], named)
+
+    return Compiled(fn, names, uses_input)
+
+
+def instance_node(value: Compiled, check: Callable[[Any], bool]) -> Compiled:
+    f = value.fn
+    if value.is_const:
+        return const(check(value.const))
+    return Compiled(lambda ctx, q: check(f(ctx, q)), value.names, value.uses_input)
