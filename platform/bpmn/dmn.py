@@ -220,10 +220,11 @@ class DmnDefinitions:
     def _add_services(self, spec: DefinitionsSpec) -> None:
         self.services = {}
         for service in spec.services:
-            params = [
+            # The service's function takes its input data, then its input decisions.
+            params = [self.inputs[i][0] for i in service.input_data if i in self.inputs]
+            params += [
                 self.decisions[i].name for i in service.input_decisions if i in self.decisions
             ]
-            params += [self.inputs[i][0] for i in service.input_data if i in self.inputs]
             outputs = [self.decisions[i] for i in service.outputs if i in self.decisions]
             overrides = [self.decisions[i] for i in service.input_decisions if i in self.decisions]
 

@@ -11,7 +11,7 @@ _TOKEN = re.compile(
       | (?P<number>\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)
       | (?P<string>"(?:[^"\\]|\\.)*")
       | (?P<op>\.\.|<=|>=|!=|\*\*|->|[-+*/<>=(),\[\]{}:.@?])
-      | (?P<name>[^\W\d]\w*(?:'\w*)*)""",
+      | (?P<name>(?:[^\W\d]|[\U00010000-\U0010FFFF])(?:\w|[\U00010000-\U0010FFFF])*(?:'\w*)*)""",
     re.VERBOSE | re.DOTALL,
 )
 SIMPLE_NAME = re.compile(r"[^\W\d]\w*")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from bpmn.feel_values import (
     DECIMAL,
+    FeelError,
     FeelFunction,
     Range,
     add,
@@ -315,8 +316,23 @@ def _range(text):
         return None
     from bpmn.feel import evaluate  # the range text is FEEL itself
 
-    value = evaluate(text)
-    return value if isinstance(value, Range) else None
+    try:
+        value = evaluate(text)
+    except FeelError:
+        return None
+    if not isinstance(value, Range):
+        return None
+    ends = [v for v in (value.low, value.high) if v is not None]
+    bracketed = text.strip()[:1] in "[(]"
+    if bracketed and len(ends) < 2 or not ends:
+        return None
+    kinds = {kind(v) for v in ends}
+    allowed = {"number", "string", "date", "datetime", "time", "duration", "ymduration"}
+    if len(kinds) != 1 or not kinds <= allowed:
+        return None
+    if len(ends) == 2 and compare(operator.gt, value.low, value.high) is not False:
+        return None
+    return value
 
 
 LIBRARY = {

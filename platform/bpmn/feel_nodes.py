@@ -135,10 +135,15 @@ def between(value, low, high):
     return None if above is None or below is None else above and below
 
 
+def _not_equal(a, b):
+    same = equal(a, b)
+    return None if same is None else not same
+
+
 BINARY = {"+": add, "-": subtract, "*": multiply, "/": divide, "**": power}
 COMPARE_OPS = {
     "=": equal,
-    "!=": lambda a, b: not equal(a, b),
+    "!=": lambda a, b: _not_equal(a, b),
     **{op: partial(compare, fn) for op, fn in COMPARISONS.items()},
 }
 

@@ -26,6 +26,7 @@ from bpmn.feel_nodes import (
     spec_names,
 )
 from bpmn.feel_scope import (
+    Span,
     call_node,
     context_node,
     filter_node,
@@ -192,7 +193,7 @@ class Parser:
             if self._at_op(".."):
                 self.i += 1
                 high = self._expression()
-                domain = apply(lambda lo, hi: Range(lo, hi, True, True), domain, high)
+                domain = apply(lambda lo, hi: Span(lo, hi, True, True), domain, high)
             variables.append((name, domain))
             if not self._at_op(","):
                 return variables

@@ -2,6 +2,7 @@
 literals and invocations, `instance of`. A nested scope is a ChainMap over the outer context,
 so nothing is copied per evaluation."""
 
+import datetime as dt
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -86,17 +87,43 @@ def _at(items: list, index: Decimal) -> Any:
     return None
 
 
+class Span(Range):
+    """`a..b` after `for x in`: integers or days from a to b, counting down when b < a."""
+
+
 def iteration_domain(value: Any) -> list | None:
-    """What `for x in ...` walks: a list, a single value, or an integer range `1..3`."""
+    """What `for x in ...` walks: a list, a single value, `1..3` or a range value `[1..3)`."""
     if isinstance(value, Range):
-        low, high = value.low, value.high
-        if kind(low) != "number" or kind(high) != "number":
-            return None
-        step = 1 if high >= low else -1
-        return [Decimal(i) for i in range(int(low), int(high) + step, step)]
+        return _walk(value)
     if value is None:
         return None
     return value if isinstance(value, list) else [value]
+
+
+def _walk(value: Range) -> list | None:
+    low, high = value.low, value.high
+    kinds = {kind(low), kind(high)}
+    if len(kinds) != 1 or kinds - {"number", "date"}:
+        return None
+    if not isinstance(value, Span) and high < low:
+        return None
+    step = 1 if high >= low else -1
+    if kinds == {"date"}:
+        count = (high - low).days
+        items = [low + dt.timedelta(days=i) for i in range(0, count + step, step)]
+    else:
+        if low != low.to_integral_value() or high != high.to_integral_value():
+            return None
+        items = [Decimal(i) for i in range(int(low), int(high) + step, step)]
+    if not value.low_closed and items:
+        items = items[1:]
+    if not value.high_closed and items:
+        items = items[:-1]
+    return items
+
+
+class _NoDomain(Exception):
+    """`for x in` something that cannot be walked: the whole loop is null."""
 
 
 def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
@@ -112,10 +139,15 @@ def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
                 return
             name, domain = variables[level]
             items = iteration_domain(domain.fn(ChainMap(scope, ctx), q))
-            for item in items or ():
+            if items is None:
+                raise _NoDomain
+            for item in items:
                 walk(level + 1, {**scope, name: normalize(item)})
 
-        walk(0, {})
+        try:
+            walk(0, {})
+        except _NoDomain:
+            return None
         return results
 
     names = body.names.union(*(d.names for _, d in variables))
@@ -129,6 +161,8 @@ def quantified_node(every: bool, variables: list[tuple[str, Compiled]], test: Co
 
     def fn(ctx, q):
         results = f(ctx, q)
+        if results is None:
+            return None
         if every:
             if any(r is False for r in results):
                 return False

@@ -100,6 +100,8 @@ def parse_time(text: str) -> dt.time:
         raise FeelError(f"not a time: {text!r}")
     hours, minutes, seconds, fraction, zone = match.groups()
     micro = int((fraction or ".0")[1:7].ljust(6, "0"))
+    if hours == "24" and minutes == seconds == "00" and not micro:
+        hours = "00"  # the end of a day is midnight (parse_datetime moves to the next day)
     try:
         return dt.time(int(hours), int(minutes), int(seconds), micro, tzinfo=_zone(zone))
     except ValueError as exc:
@@ -114,6 +116,8 @@ def parse_datetime(text: str) -> dt.datetime:
     if not sep:
         return dt.datetime.combine(day, dt.time())
     time = parse_time(time_text)
+    if time_text.startswith("24"):
+        day += dt.timedelta(days=1)
     return dt.datetime.combine(day, time)
 
 
@@ -179,8 +183,7 @@ def datetime_difference(a, b) -> dt.timedelta | None:
     if isinstance(a, dt.datetime) is not isinstance(b, dt.datetime):
         a, b = _as_datetime(a), _as_datetime(b)
     if isinstance(a, dt.datetime) and (a.tzinfo is None) != (b.tzinfo is None):
-        # FEEL: a local date-time and a zoned one are compared in UTC.
-        a, b = a.replace(tzinfo=a.tzinfo or dt.UTC), b.replace(tzinfo=b.tzinfo or dt.UTC)
+        return None  # a local date-time and a zoned one have no difference
     try:
         return a - b
     except (TypeError, OverflowError):

@@ -125,19 +125,30 @@ def equal(a: Any, b: Any) -> bool | None:
         return a is b
     ka, kb = kind(a), kind(b)
     if ka != kb:
-        return False
+        return None
     if ka == "list":
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     if ka == "context":
         return a.keys() == b.keys() and all(equal(normalize(a[k]), normalize(b[k])) for k in a)
-    if ka == "datetime" and (a.tzinfo is None) != (b.tzinfo is None):
-        return False
+    if ka in ("datetime", "time") and (a.tzinfo is None) != (b.tzinfo is None):
+        return None
     if ka == "time":
         return _time_key(a) == _time_key(b)
+    if ka == "range":
+        return _range_equal(a, b)
     try:
         return bool(a == b)
     except (TypeError, DecimalException):
         return False
+
+
+def _range_equal(a, b) -> bool:
+    if a.low_closed != b.low_closed or a.high_closed != b.high_closed:
+        return False
+    return all(
+        x is y if x is None or y is None else equal(x, y) is True
+        for x, y in ((a.low, b.low), (a.high, b.high))
+    )
 
 
 def _time_key(value: dt.time):
@@ -210,11 +221,19 @@ def add(a: Any, b: Any) -> Any:
         return YearsMonths(a.months + b.months)
     if kb == "ymduration" and ka in ("date", "datetime"):
         return add_months(a, b.months)
-    if kb == "duration" and ka in ("duration", "date", "datetime"):
+    if kb == "duration" and ka in ("duration", "datetime"):
         return _guard(operator.add, a, b)
+    if kb == "duration" and ka == "date":
+        return _date_shift(a, b)
     if kb == "duration" and ka == "time":
         return time_shift(a, b)
     return None
+
+
+def _date_shift(day: dt.date, delta: dt.timedelta) -> dt.date | None:
+    """date + duration = date(date and time(date) + duration)."""
+    moved = _guard(operator.add, dt.datetime.combine(day, dt.time()), delta)
+    return None if moved is None else moved.date()
 
 
 def subtract(a: Any, b: Any) -> Any:
@@ -225,13 +244,15 @@ def subtract(a: Any, b: Any) -> Any:
         return YearsMonths(a.months - b.months)
     if kb == "ymduration" and ka in ("date", "datetime"):
         return add_months(a, -b.months)
-    if kb == "duration" and ka in ("duration", "date", "datetime"):
+    if kb == "duration" and ka in ("duration", "datetime"):
         return _guard(operator.sub, a, b)
+    if kb == "duration" and ka == "date":
+        return _date_shift(a, -b)
     if kb == "duration" and ka == "time":
         return time_shift(a, -b)
     if ka == kb == "time":
         return time_difference(a, b)
-    if ka in ("date", "datetime") and kb in ("date", "datetime"):
+    if ka == kb and ka in ("date", "datetime"):
         return datetime_difference(a, b)
     return None
 

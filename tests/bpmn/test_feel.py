@@ -44,7 +44,7 @@ def test_literals_and_arithmetic(text, expected):
         ("3 >= 5", False),
         ("3 = 3.0", True),
         ('"a" != "b"', True),
-        ("1 = true", False),  # numbers and booleans never equal
+        ("1 = true", None),  # numbers and booleans never equal
         ('1 < "2"', None),  # different kinds do not compare
         ("null = null", True),
         ("true and null", None),
