@@ -21,6 +21,7 @@ from bpmn.dmn_cells import compile_value
 from bpmn.dmn_table import Table, nest
 from bpmn.dmn_types import TypeRegistry
 from bpmn.dmn_xml import DecisionSpec, DefinitionsSpec, DmnError, read_definitions
+from bpmn.feel_scope import TYPES_KEY
 from bpmn.feel_values import FeelFunction, equal, normalize, to_json
 from bpmn.sandbox import ExpressionError
 
@@ -183,13 +184,13 @@ class DmnDefinitions:
         self.namespace = spec.namespace
         self.types = TypeRegistry()
         self.types.add_item_definitions(spec.item_definitions)
-        self.globals: dict[str, Any] = {}  # BKMs, decision services, imports by name
+        self.globals: dict[str, Any] = {TYPES_KEY: self.types.checks}  # + BKMs, services, imports
         self.imported = dict(imported)
         names = set(spec.all_names)
         for prefix, model in imported.items():
             self.types.add_item_definitions(model.item_definitions, prefix + ".")
             self.globals[prefix] = dict(model.globals)
-            names |= {f"{prefix}.{n}" for n in model.all_names}
+            names |= model.all_names | {prefix}
         self.item_definitions = spec.item_definitions
         self.all_names = spec.all_names
         self.known = frozenset(n for n in names if n) | _spaced_inputs(spec)

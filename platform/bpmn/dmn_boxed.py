@@ -136,7 +136,8 @@ class BoxedCompiler:
         params = [(p.get("name"), p.get("typeRef")) for p in el if local(p) == "formalParameter"]
         body = self.compile(expression_child(el), f"{where} body")
         conform = self.conform
-        if not any(t for _, t in params):
+        result_type = _body_type(el)
+        if not any(t for _, t in params) and not result_type:
             return function_node([n for n, _ in params], body)
         names = tuple(n for n, _ in params)
         b = body.fn
@@ -144,7 +145,11 @@ class BoxedCompiler:
         def fn(ctx, q):
             def run(args):
                 values = {n: conform(a, t) for (n, t), a in zip(params, args, strict=False)}
-                return b(ChainMap(values, ctx), q)
+                if any(
+                    values[n] is None and a is not None for n, a in zip(names, args, strict=False)
+                ):
+                    return None  # an argument not of its parameter's type
+                return conform(b(ChainMap(values, ctx), q), result_type)
 
             return FeelFunction("anonymous", names, run)
 
@@ -152,10 +157,18 @@ class BoxedCompiler:
 
     def _conditional(self, el, where):
         cond, then, other = (self._child(el, n, where).fn for n in ("if", "then", "else"))
-        return Compiled(lambda ctx, q: then(ctx, q) if cond(ctx, q) is True else other(ctx, q))
+
+        def fn(ctx, q):
+            test = cond(ctx, q)
+            if test is True:
+                return then(ctx, q)
+            return other(ctx, q) if test is False or test is None else None
+
+        return Compiled(fn)
 
     def _filter(self, el, where):
-        return filter_node(self._child(el, "in", where), self._child(el, "match", where))
+        match = self._child(el, "match", where)
+        return filter_node(self._child(el, "in", where), match, strict=True)
 
     def _iterator(self, el, where, body_name):
         name = el.get("iteratorVariable") or "item"
@@ -165,7 +178,15 @@ class BoxedCompiler:
         return for_node(*self._iterator(el, where, "return"))
 
     def _some(self, el, where):
-        return quantified_node(False, *self._iterator(el, where, "satisfies"))
+        variables, test = self._iterator(el, where, "satisfies")
+        return quantified_node(False, variables, test, strict=True)
 
     def _every(self, el, where):
-        return quantified_node(True, *self._iterator(el, where, "satisfies"))
+        variables, test = self._iterator(el, where, "satisfies")
+        return quantified_node(True, variables, test, strict=True)
+
+
+def _body_type(el) -> str | None:
+    """The declared result type of a function definition (its body's typeRef)."""
+    body = expression_child(el)
+    return body.get("typeRef") if body is not None else None

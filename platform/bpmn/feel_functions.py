@@ -171,6 +171,8 @@ def _rounded(rounding):
     def rounded(value, scale=Decimal(0)):
         if scale is None or not -6111 <= scale <= 6176:
             return None
+        if -value.as_tuple().exponent <= scale:
+            return value  # already no more digits than asked for
         quantum = Decimal(1).scaleb(-int(scale))
         return value.quantize(quantum, rounding=rounding, context=DECIMAL)
 
@@ -201,8 +203,14 @@ def _log(value):
 # ---------------------------------------------------------------- strings
 
 
+def singleton(value):
+    """FEEL reads a one-item list where a single value is expected."""
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
 def _text_fn(fn):
     def wrapper(*args):
+        args = [singleton(a) for a in args]
         return fn(*args) if all(isinstance(a, str) for a in args) else None
 
     return wrapper

@@ -35,10 +35,10 @@ def tokenize(text: str, long_names: tuple[str, ...], functions: frozenset) -> li
     tokens = []
     pos = 0
     while pos < len(text):
-        name = _long_name_at(text, pos, long_names, functions)
-        if name:
-            tokens.append(Token("name", name, pos))
-            pos += len(name)
+        found = _long_name_at(text, pos, long_names, functions)
+        if found:
+            tokens.append(Token("name", found[0], pos))
+            pos = found[1]
             continue
         match = _TOKEN.match(text, pos)
         if match is None:
@@ -50,21 +50,28 @@ def tokenize(text: str, long_names: tuple[str, ...], functions: frozenset) -> li
     return tokens
 
 
-def _long_name_at(text: str, pos: int, long_names: tuple[str, ...], functions) -> str | None:
+def _long_name_at(text: str, pos: int, long_names: tuple[str, ...], functions):
     """A known name with spaces or symbols (longest first) starting at pos, if any."""
     if not (text[pos].isalpha() or text[pos] == "_"):
         return None
     if pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
         return None
     for name in long_names:
-        if not text.startswith(name, pos):
+        if text.startswith(name, pos):
+            end = pos + len(name)
+        elif " " in name and text.startswith(name.split(" ", 1)[0], pos):
+            # `date and\n time(...)`: the words of a name may be split by any white space
+            match = re.compile(r"\s+".join(map(re.escape, name.split(" ")))).match(text, pos)
+            if match is None:
+                continue
+            end = match.end()
+        else:
             continue
-        end = pos + len(name)
         if end < len(text) and (text[end].isalnum() or text[end] == "_"):
             continue
         if name in functions and not text[end:].lstrip().startswith("("):
             continue  # "date and time" is a function name only when called
-        return name
+        return name, end
     return None
 
 

@@ -132,8 +132,12 @@ def _any(*args):
 
 
 def _list(fn):
+    """A list function; a single value given for the list is a list of one."""
+
     def wrapper(items, *rest):
-        return fn(items, *rest) if isinstance(items, list) else None
+        if items is None:
+            return None
+        return fn(items if isinstance(items, list) else [items], *rest)
 
     return wrapper
 
@@ -222,6 +226,7 @@ def _sort(items, precedes=None):
 
 
 def _string_join(items, delimiter=None):
+    items = [items] if isinstance(items, str) else items
     if not isinstance(items, list) or delimiter is not None and not isinstance(delimiter, str):
         return None
     present = [i for i in items if i is not None]
@@ -265,6 +270,7 @@ def _context_put(context, key, value):
 
 
 def _context_merge(contexts):
+    contexts = [contexts] if isinstance(contexts, dict) else contexts
     if not isinstance(contexts, list) or not all(isinstance(c, dict) for c in contexts):
         return None
     out: dict = {}

@@ -22,6 +22,7 @@ from bpmn.feel_values import (
     equal,
     multiply,
     normalize,
+    path,
     power,
     subtract,
 )
@@ -87,9 +88,31 @@ def apply(op, *nodes: Compiled, pure: bool = True) -> Compiled:
 
 def name_node(name: str, fallback: Any = None) -> Compiled:
     """A variable; `fallback` is what an undeclared name means (a built-in function value)."""
+    if "." in name:
+        return _dotted_name(name)
     if fallback is None:
         return Compiled(lambda ctx, q: normalize(ctx.get(name)), frozenset([name]))
     return Compiled(lambda ctx, q: normalize(ctx.get(name, fallback)), frozenset([name]))
+
+
+_MISSING = object()
+
+
+def _dotted_name(name: str) -> Compiled:
+    """A declared name with a dot (`Person.Gender`, a BKM parameter) is that name where it
+    is bound, and the path `Person` . `Gender` elsewhere."""
+    first, *rest = name.split(".")
+
+    def fn(ctx, q):
+        value = ctx.get(name, _MISSING)
+        if value is not _MISSING:
+            return normalize(value)
+        value = normalize(ctx.get(first))
+        for key in rest:
+            value = path(value, key)
+        return value
+
+    return Compiled(fn, frozenset([name, first]))
 
 
 def logic(is_and: bool, left: Compiled, right: Compiled) -> Compiled:

@@ -36,7 +36,7 @@ from bpmn.feel_scope import (
     list_node,
     quantified_node,
 )
-from bpmn.feel_types import TYPE_NAMES, type_checker
+from bpmn.feel_types import TYPE_NAMES
 from bpmn.feel_values import DECIMAL, FeelError, Range, negate, parse_temporal, path
 
 _FUNCTIONS = frozenset(BUILTINS)
@@ -202,11 +202,13 @@ class Parser:
     def _function_literal(self) -> Compiled:
         self.i += 2
         params = []
+        types = []
         while not self._at_op(")"):
             params.append(self._name_words())
+            types.append(None)
             if self._at_op(":"):
                 self.i += 1
-                self._type_text()
+                types[-1] = self._type_text()
             if not self._at_op(")"):
                 self._expect_op(",")
         self.i += 1
@@ -215,7 +217,7 @@ class Parser:
         self.bound.append(set(params))
         body = self._expression()
         self.bound.pop()
-        return function_node(params, body)
+        return function_node(params, body, types)
 
     def _disjunction(self) -> Compiled:
         node = self._conjunction()
@@ -248,7 +250,7 @@ class Parser:
                 left = self._in(left)
             elif self._at_word("instance") and self._at_word("of", ahead=1):
                 self.i += 2
-                left = instance_node(left, type_checker(self._type_text(), self.types))
+                left = instance_node(left, self._type_text())
             else:
                 return left
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn.feel_nodes import Compiled, const
+from bpmn.feel_types import type_checker
 from bpmn.feel_values import FeelFunction, Range, kind, normalize
 
 _NAMES_ANY = frozenset()
@@ -43,11 +44,11 @@ def list_node(items: list[Compiled]) -> Compiled:
 def _item_scope(item: Any, ctx: Mapping) -> Mapping:
     own = {"item": item}
     if isinstance(item, dict):
-        own = {**item, "item": item}
+        own = {"item": item, **item}
     return ChainMap(own, ctx)
 
 
-def filter_node(target: Compiled, condition: Compiled) -> Compiled:
+def filter_node(target: Compiled, condition: Compiled, strict: bool = False) -> Compiled:
     """`list[3]`, `list[-1]` (1-based, from the end), `list[item > 2]`, `people[age > 18]`."""
     t, c = target.fn, condition.fn
     names = target.names | condition.names
@@ -65,6 +66,8 @@ def filter_node(target: Compiled, condition: Compiled) -> Compiled:
             keep = c(_item_scope(normalize(item), ctx), q)
             if keep is True:
                 out.append(item)
+            elif strict and keep is not False and keep is not None:
+                return None  # a boxed filter's match must be boolean
             elif kind(keep) == "number" and item is items[0] and not out:
                 return _at(items, keep)
         return out
@@ -154,7 +157,9 @@ def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
     return Compiled(fn, names, body.uses_input)
 
 
-def quantified_node(every: bool, variables: list[tuple[str, Compiled]], test: Compiled) -> Compiled:
+def quantified_node(
+    every: bool, variables: list[tuple[str, Compiled]], test: Compiled, strict: bool = False
+) -> Compiled:
     """`some x in xs satisfies x > 2` / `every ...`: true, false or null (when undecided)."""
     looped = for_node(variables, test)
     f = looped.fn
@@ -162,6 +167,8 @@ def quantified_node(every: bool, variables: list[tuple[str, Compiled]], test: Co
     def fn(ctx, q):
         results = f(ctx, q)
         if results is None:
+            return None
+        if strict and any(r is not None and not isinstance(r, bool) for r in results):
             return None
         if every:
             if any(r is False for r in results):
@@ -174,13 +181,18 @@ def quantified_node(every: bool, variables: list[tuple[str, Compiled]], test: Co
     return Compiled(fn, looped.names, looped.uses_input)
 
 
-def function_node(params: list[str], body: Compiled) -> Compiled:
-    """`function(a, b) a + b`: a closure over the context it is created in."""
+def function_node(params: list[str], body: Compiled, types: list | None = None) -> Compiled:
+    """`function(a, b) a + b`: a closure over the context it is created in. An argument
+    that is not of its parameter's declared type makes the call null."""
     b = body.fn
     names = tuple(params)
+    checks = [(i, typed_check(t)) for i, t in enumerate(types or ()) if t]
 
     def fn(ctx, q):
         def run(args):
+            for index, check in checks:
+                if args[index] is not None and not check(args[index], ctx):
+                    return None
             return b(ChainMap(dict(zip(names, args, strict=False)), ctx), q)
 
         return FeelFunction("anonymous", names, run)
@@ -212,8 +224,28 @@ def call_node(target: Compiled, args: list[Compiled], keys: list[str] | None) ->
     return Compiled(fn, names, uses_input)
 
 
-def instance_node(value: Compiled, check: Callable[[Any], bool]) -> Compiled:
+TYPES_KEY = " types"  # the model's item definitions in a context (no FEEL name has a space first)
+
+
+def typed_check(type_text: str) -> Callable[[Any, Mapping], bool]:
+    """A check of `value instance of T`, T a FEEL type or an item definition of the model
+    (found in the context under TYPES_KEY when the check runs)."""
+    static = type_checker(type_text)
+    cache: dict = {}
+
+    def check(value, ctx):
+        named = ctx.get(TYPES_KEY)
+        if named is None:
+            return static(value)
+        key = id(named)
+        if key not in cache:
+            cache[key] = type_checker(type_text, named)
+        return cache[key](value)
+
+    return check
+
+
+def instance_node(value: Compiled, type_text: str) -> Compiled:
     f = value.fn
-    if value.is_const:
-        return const(check(value.const))
-    return Compiled(lambda ctx, q: check(f(ctx, q)), value.names, value.uses_input)
+    check = typed_check(type_text)
+    return Compiled(lambda ctx, q: check(f(ctx, q), ctx), value.names, value.uses_input)

@@ -126,11 +126,9 @@ def parse_temporal(text: str):
     stripped = text.strip()
     if stripped.lstrip("-").startswith("P"):
         return parse_duration(stripped)
-    if "T" in stripped:
-        return parse_datetime(stripped)
-    if ":" in stripped:
-        return parse_time(stripped)
-    return parse_date(stripped)
+    if re.match(r"-?\d{4,}-", stripped):
+        return parse_datetime(stripped) if "T" in stripped else parse_date(stripped)
+    return parse_time(stripped)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -181,7 +179,8 @@ def time_difference(a: dt.time, b: dt.time) -> dt.timedelta | None:
 
 def datetime_difference(a, b) -> dt.timedelta | None:
     if isinstance(a, dt.datetime) is not isinstance(b, dt.datetime):
-        a, b = _as_datetime(a), _as_datetime(b)
+        zone = a.tzinfo if isinstance(a, dt.datetime) else b.tzinfo
+        a, b = _as_datetime(a, zone), _as_datetime(b, zone)
     if isinstance(a, dt.datetime) and (a.tzinfo is None) != (b.tzinfo is None):
         return None  # a local date-time and a zoned one have no difference
     try:
@@ -190,10 +189,11 @@ def datetime_difference(a, b) -> dt.timedelta | None:
         return None
 
 
-def _as_datetime(value):
+def _as_datetime(value, zone):
+    """A date as a date and time: midnight, in the zone of the value it meets."""
     if isinstance(value, dt.datetime):
         return value
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
 
 
 # ---------------------------------------------------------------- text

@@ -252,7 +252,7 @@ def subtract(a: Any, b: Any) -> Any:
         return time_shift(a, -b)
     if ka == kb == "time":
         return time_difference(a, b)
-    if ka == kb and ka in ("date", "datetime"):
+    if ka in ("date", "datetime") and kb in ("date", "datetime"):
         return datetime_difference(a, b)
     return None
 
