@@ -22,6 +22,7 @@ from decimal import (
 )
 from typing import Any
 
+from bpmn.feel_calendar import combine, make_date
 from bpmn.feel_library import LIBRARY
 from bpmn.feel_temporal import months_between
 from bpmn.feel_values import (
@@ -79,7 +80,7 @@ def _date(*args):
     if len(args) == 3:
         if not all(kind(a) == "number" for a in args):
             return None
-        return dt.date(int(args[0]), int(args[1]), int(args[2]))
+        return make_date(int(args[0]), int(args[1]), int(args[2]))
     value = args[0]
     if isinstance(value, str):
         return parse_date(value)
@@ -93,7 +94,7 @@ def _date_and_time(*args):
         day, time = args
         if isinstance(day, dt.date) and isinstance(time, dt.time):
             day = day.date() if isinstance(day, dt.datetime) else day
-            return dt.datetime.combine(day, time)
+            return combine(day, time)
         return None
     value = args[0]
     if isinstance(value, str):
@@ -101,7 +102,7 @@ def _date_and_time(*args):
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
+        return combine(value, dt.time())
     return None
 
 

@@ -13,6 +13,8 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bpmn.feel_calendar import combine, make_date, with_date
+
 
 class FeelError(ValueError):
     """A FEEL text is malformed or uses something this engine does not support."""
@@ -69,7 +71,7 @@ def parse_date(text: str) -> dt.date:
     if not match:
         raise FeelError(f"not a date: {text!r}")
     try:
-        return dt.date(*(int(g) for g in match.groups()))
+        return make_date(*(int(g) for g in match.groups()))
     except ValueError as exc:
         raise FeelError(f"not a date: {text!r}") from exc
 
@@ -114,11 +116,11 @@ def parse_datetime(text: str) -> dt.datetime:
     day_text, sep, time_text = text.strip().partition("T")
     day = parse_date(day_text)
     if not sep:
-        return dt.datetime.combine(day, dt.time())
+        return combine(day, dt.time())
     time = parse_time(time_text)
     if time_text.startswith("24"):
         day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, time)
+    return combine(day, time)
 
 
 def parse_temporal(text: str):
@@ -138,10 +140,10 @@ def add_months(value, months: int):
     """date or date and time + a number of months, the day clamped to the month's end."""
     total = value.year * 12 + (value.month - 1) + months
     year, month = divmod(total, 12)
-    if not 1 <= year <= 9999:
+    if abs(year) > 999_999_999:
         return None
-    day = min(value.day, calendar.monthrange(year, month + 1)[1])
-    return value.replace(year=year, month=month + 1, day=day)
+    last = calendar.monthrange(2000 + (year - 2000) % 400, month + 1)[1]
+    return with_date(value, year, month + 1, min(value.day, last))
 
 
 def months_between(start, end) -> YearsMonths:
@@ -193,7 +195,7 @@ def _as_datetime(value, zone):
     """A date as a date and time: midnight, in the zone of the value it meets."""
     if isinstance(value, dt.datetime):
         return value
-    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+    return combine(value, dt.time(tzinfo=zone))
 
 
 # ---------------------------------------------------------------- text

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
 from decimal import Context as DecimalContext
 from typing import Any
 
+from bpmn.feel_calendar import combine
 from bpmn.feel_temporal import (
     FeelError,
     YearsMonths,
@@ -232,7 +233,7 @@ def add(a: Any, b: Any) -> Any:
 
 def _date_shift(day: dt.date, delta: dt.timedelta) -> dt.date | None:
     """date + duration = date(date and time(date) + duration)."""
-    moved = _guard(operator.add, dt.datetime.combine(day, dt.time()), delta)
+    moved = _guard(operator.add, combine(day, dt.time()), delta)
     return None if moved is None else moved.date()
 
 
