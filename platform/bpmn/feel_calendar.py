@@ -15,9 +15,14 @@ def _cycles_of(year: int) -> int:
     return (year - 2000) // CYCLE_YEARS
 
 
+MAX_YEAR = 999_999_999
+
+
 def make_date(year: int, month: int, day: int) -> dt.date:
     if 1 <= year <= 9999:
         return dt.date(year, month, day)
+    if abs(year) > MAX_YEAR:
+        raise ValueError(f"year {year} is out of range")
     cycles = _cycles_of(year)
     value = FarDate(year - CYCLE_YEARS * cycles, month, day)
     value.cycles = cycles
@@ -27,6 +32,8 @@ def make_date(year: int, month: int, day: int) -> dt.date:
 def make_datetime(year, month, day, hour=0, minute=0, second=0, micro=0, tzinfo=None):
     if 1 <= year <= 9999:
         return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=tzinfo)
+    if abs(year) > MAX_YEAR:
+        raise ValueError(f"year {year} is out of range")
     cycles = _cycles_of(year)
     value = FarDateTime(
         year - CYCLE_YEARS * cycles, month, day, hour, minute, second, micro, tzinfo=tzinfo

@@ -174,7 +174,15 @@ def _remove(items, position):
 
 def _list_replace(items, position, new_item):
     if isinstance(position, FeelFunction):
-        return [new_item if position.call([item, new_item]) is True else item for item in items]
+        if len(position.params) != 2:
+            return None
+        out = []
+        for item in items:
+            match = position.call([item, new_item])
+            if not isinstance(match, bool):
+                return None  # the match function must answer true or false
+            out.append(new_item if match else item)
+        return out
     index = _position(items, position)
     return None if index is None else items[:index] + [new_item] + items[index + 1 :]
 

@@ -181,8 +181,10 @@ def time_difference(a: dt.time, b: dt.time) -> dt.timedelta | None:
 
 def datetime_difference(a, b) -> dt.timedelta | None:
     if isinstance(a, dt.datetime) is not isinstance(b, dt.datetime):
-        zone = a.tzinfo if isinstance(a, dt.datetime) else b.tzinfo
-        a, b = _as_datetime(a, zone), _as_datetime(b, zone)
+        zoned = a.tzinfo if isinstance(a, dt.datetime) else b.tzinfo
+        if zoned is None:
+            return None  # a date and a local date and time have no difference
+        a, b = _as_datetime(a, dt.UTC), _as_datetime(b, dt.UTC)
     if isinstance(a, dt.datetime) and (a.tzinfo is None) != (b.tzinfo is None):
         return None  # a local date-time and a zoned one have no difference
     try:
@@ -216,8 +218,9 @@ def _offset_text(tz: dt.tzinfo | None, when: dt.datetime | None) -> str:
     if not offset:
         return "Z"
     sign = "-" if offset < dt.timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    seconds = abs(int(offset.total_seconds()))
+    text = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+    return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
 
 
 def date_text(value: dt.date) -> str:

@@ -89,6 +89,7 @@ def _generic(head: str, inner: str, named) -> Check:
             key, _, value_type = part.partition(":")
             fields[key.strip().strip('"')] = type_checker(value_type, named)
         return lambda v: (
-            isinstance(v, dict) and all(k in v and check(v[k]) for k, check in fields.items())
+            isinstance(v, dict)
+            and all(k in v and (v[k] is None or check(v[k])) for k, check in fields.items())
         )
     return lambda v: False

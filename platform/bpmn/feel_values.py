@@ -83,10 +83,8 @@ class FeelFunction:
             if unknown:
                 return None
             args = [named.get(p) for p in self.params]
-        elif not self.variadic:
-            if len(args) > len(self.params):
-                return None
-            args = list(args) + [None] * (len(self.params) - len(args))
+        elif not self.variadic and len(args) != len(self.params):
+            return None  # FEEL: a call with the wrong number of arguments is null
         return self.body(args)
 
 
