@@ -221,24 +221,31 @@ class DmnDefinitions:
     def _add_services(self, spec: DefinitionsSpec) -> None:
         self.services = {}
         for service in spec.services:
-            # The service's function takes its input data, then its input decisions.
-            params = [self.inputs[i][0] for i in service.input_data if i in self.inputs]
-            params += [
-                self.decisions[i].name for i in service.input_decisions if i in self.decisions
-            ]
-            outputs = [self.decisions[i] for i in service.outputs if i in self.decisions]
-            overrides = [self.decisions[i] for i in service.input_decisions if i in self.decisions]
-
-            def run(args, outputs=outputs, overrides=overrides, params=tuple(params)):
-                context = dict(zip(params, args, strict=False))
-                ctx = self.scope(context)
-                memo = {d.id: ctx.get(d.name) for d in overrides}
-                values = {d.name: d.value_in(ctx, memo) for d in outputs}
-                return next(iter(values.values())) if len(values) == 1 else values
-
-            function = FeelFunction(service.name, tuple(params), run)
+            function = self._service_function(service)
             self.services[service.name] = function
             self.globals.setdefault(service.name, function)
+
+    def _service_function(self, service) -> FeelFunction:
+        """A decision service as a function of its input data, then its input decisions. An
+        argument not of its declared type makes the call null."""
+        data = [self.inputs[i] for i in service.input_data if i in self.inputs]
+        overrides = [self.decisions[i] for i in service.input_decisions if i in self.decisions]
+        params = tuple([name for name, _ in data] + [d.name for d in overrides])
+        types = [type_ref for _, type_ref in data] + [d.type_ref for d in overrides]
+        outputs = [self.decisions[i] for i in service.outputs if i in self.decisions]
+        result_type = self.types.function_outputs.get(service.type_ref or "")
+
+        def run(args):
+            for value, type_ref in zip(args, types, strict=True):
+                if value is not None and type_ref and self.types.conform(value, type_ref) is None:
+                    return None
+            ctx = self.scope(dict(zip(params, args, strict=True)))
+            memo = {d.id: self.types.conform(ctx.get(d.name), d.type_ref) for d in overrides}
+            values = {d.name: d.value_in(ctx, memo) for d in outputs}
+            result = next(iter(values.values())) if len(values) == 1 else values
+            return self.types.conform(result, result_type)
+
+        return FeelFunction(service.name, params, run)
 
     def scope(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
         """The names a decision sees: input data (coerced to their declared types), the

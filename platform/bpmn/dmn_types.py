@@ -49,6 +49,8 @@ class TypeRegistry:
     def __init__(self):
         self.checks: dict[str, Callable[[Any], bool]] = {}
         self.collections: dict[str, bool] = {}
+        self.function_outputs: dict[str, str] = {}  # function item -> its result type
+        self.allowed: dict[str, Callable] = {}  # item definition -> its allowedValues test
 
     def add_item_definitions(self, definitions: list, prefix: str = "") -> None:
         for el in definitions:
@@ -68,12 +70,18 @@ class TypeRegistry:
                     for k, check in fields.items()
                 )
         elif _children(el, "functionItem"):
+            output = _children(el, "functionItem")[0].get("outputTypeRef")
+            if output:
+                self.function_outputs[prefix + (el.get("name") or "")] = prefix_ref(output, prefix)
             single = lambda v: v.__class__.__name__ == "FeelFunction"  # noqa: E731
         else:
             type_ref = _type_ref_of(el)
-            base = (lambda v: True) if not type_ref else self.checker(prefix_ref(type_ref, prefix))
+            single = (
+                (lambda v: True) if not type_ref else self.checker(prefix_ref(type_ref, prefix))
+            )
             allowed = _allowed(el)
-            single = base if allowed is None else (lambda v: base(v) and allowed(v, {}))
+            if allowed is not None:  # checked when a value is coerced, not by `instance of`
+                self.allowed[prefix + (el.get("name") or "")] = allowed
         if el.get("isCollection") == "true":
             return lambda v: (
                 isinstance(v, list) and all(x is None or single(normalize(x)) for x in v)
@@ -95,6 +103,9 @@ class TypeRegistry:
         if not type_ref or value is None or type_ref in ("Any", "any"):
             return value
         check = self.checker(type_ref)
+        allowed = self.allowed.get(type_ref)
+        if allowed is not None and check(value) and not allowed(value, {}):
+            return None
         if check(value):
             return value
         kind_name = base_kind(type_ref)

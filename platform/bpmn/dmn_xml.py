@@ -78,6 +78,7 @@ class InvocableSpec:
     outputs: list[str] = field(default_factory=list)
     input_decisions: list[str] = field(default_factory=list)
     input_data: list[str] = field(default_factory=list)
+    type_ref: str | None = None  # its variable's typeRef
 
 
 @dataclass
@@ -124,6 +125,7 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
                 outputs=_hrefs(el, "outputDecision"),
                 input_decisions=_hrefs(el, "inputDecision"),
                 input_data=_hrefs(el, "inputData"),
+                type_ref=_variable_type(el),
             )
         )
     spec.item_definitions = _children(root, "itemDefinition")
@@ -139,6 +141,11 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
         if isinstance(el.tag, str) and el.get("iteratorVariable")
     }
     return spec
+
+
+def _variable_type(el: etree._Element) -> str | None:
+    variable = _child(el, "variable")
+    return variable.get("typeRef") if variable is not None else None
 
 
 def _hrefs(el: etree._Element, name: str) -> list[str]:

@@ -6,6 +6,7 @@ them to its BUILTINS. Wrong argument kinds give null."""
 import datetime as dt
 import functools
 import operator
+import re
 from decimal import Decimal
 
 from bpmn.feel_values import (
@@ -325,11 +326,22 @@ def _today():
     return dt.datetime.now(dt.UTC).date()
 
 
+_ENDPOINT = (
+    r'(?:-?\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*"|@"[^"]*"'
+    r'|(?:date and time|date|time|duration)\(\s*"[^"]*"\s*\))'
+)
+_RANGE_TEXT = re.compile(
+    rf"[\[(\]]\s*{_ENDPOINT}\s*\.\.\s*{_ENDPOINT}\s*[\])\[]|(?:<=?|>=?|=|!=)\s*{_ENDPOINT}"
+)
+
+
 def _range(text):
     if not isinstance(text, str):
         return None
     from bpmn.feel import evaluate  # the range text is FEEL itself
 
+    if not _RANGE_TEXT.fullmatch(text.strip()):
+        return None  # the end points of a range text must be literals
     try:
         value = evaluate(text)
     except FeelError:
