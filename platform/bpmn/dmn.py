@@ -309,7 +309,7 @@ def load_dmn(path: Path) -> DmnDefinitions:
     """A DMN file with its imports resolved from the .dmn files in the same folder (by
     namespace); decisions that do not compile fail only when evaluated."""
     data = path.read_bytes()
-    spec = read_definitions(data, path.name)
+    spec = read_definitions(data, str(path))
     imported = {}
     for namespace, name in spec.imports:
         for other in sorted(path.parent.glob("*.dmn")):
@@ -319,7 +319,7 @@ def load_dmn(path: Path) -> DmnDefinitions:
             if other_spec.namespace == namespace:
                 imported[name] = load_dmn(other)
                 break
-    return parse_dmn(data, path.name, strict=False, imported=imported)
+    return parse_dmn(data, str(path), strict=False, imported=imported)
 
 
 def _link_requirements(definitions: DmnDefinitions, filename: str) -> None:

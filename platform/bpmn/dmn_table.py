@@ -231,6 +231,12 @@ class Table:
             outputs = hits[0][1] if hits else self._defaults(ctx)
             value = self._value(outputs) if hits or self.has_default else None
             return value, nest(dict(zip(self.names, outputs, strict=True)))
+        if not hits and self.has_default:
+            # No rule matched: the default output entries are the one result (for COLLECT
+            # and the other multi-hit policies too, not only the single-hit ones).
+            hits = [(None, self._defaults(ctx))]
+            if self.aggregation:
+                return hits[0][1][0], nest({self.names[0]: hits[0][1][0]})
         if self.aggregation:
             number = aggregate(self.aggregation, [outputs[0] for _, outputs in hits])
             return number, nest({self.names[0]: number})

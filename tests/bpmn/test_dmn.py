@@ -512,3 +512,22 @@ def test_decide_refuses_unsafe_xml_from_the_shell(tmp_path):
 
 def test_twenty_rule_table_evaluates_well_under_a_tenth_of_a_millisecond():
     assert bench_table(rules=20, runs=1000) < 0.1
+
+
+def test_no_match_in_a_collect_table_gives_the_default_output():
+    outputs = (("team", None, '"triage"'),)
+    result = decide(table([(["> 10"], ['"ops"'])], outputs=outputs, hit_policy="COLLECT"), amount=1)
+    assert result.value == ["triage"]
+    assert result.task_data == {"team": ["triage"]}
+    summed = table([(["> 10"], ["5"])], outputs=(("fee", None, "1"),), hit_policy="C+")
+    assert decide(summed, amount=1).value == Decimal(1)
+    assert decide(summed, amount=11).value == Decimal(5)
+
+
+def test_declared_input_types_are_applied():
+    inputs = (("Due", "due", "date"),)
+    xml = table(
+        [(['< date("2026-01-01")'], ['"late"']), (["-"], ['"ok"'])], inputs=inputs, hit_policy="F"
+    )
+    assert decide(xml, due="2025-12-31").value == "late"
+    assert decide(xml, due="2026-03-01").value == "ok"
