@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bpmn.dmn_boxed import BoxedCompiler
-from bpmn.dmn_cells import compile_value
+from bpmn.dmn_cells import PYTHON_CELLS, compile_value
 from bpmn.dmn_table import Table, nest
 from bpmn.dmn_types import TypeRegistry
 from bpmn.dmn_xml import DecisionSpec, DefinitionsSpec, DmnError, read_definitions
@@ -298,7 +298,11 @@ def parse_dmn(
     spec = read_definitions(data, filename)
     if strict and not spec.decisions:
         raise DmnError(f"{filename}: no <decision> in the file")
-    definitions = DmnDefinitions(spec, filename, imported or {})
+    token = PYTHON_CELLS.set(spec.python_cells)
+    try:
+        definitions = DmnDefinitions(spec, filename, imported or {})
+    finally:
+        PYTHON_CELLS.reset(token)
     if strict and definitions.errors:
         raise DmnError(definitions.errors[0])
     _link_requirements(definitions, filename)

@@ -92,6 +92,7 @@ class DefinitionsSpec:
     item_definitions: list = field(default_factory=list)
     imports: list[tuple[str, str]] = field(default_factory=list)  # (namespace, name)
     all_names: set = field(default_factory=set)  # every name the file declares
+    python_cells: bool = True  # may texts that are not FEEL run as sandboxed Python?
 
 
 def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
@@ -107,6 +108,7 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
     ]
     input_names = [el.get("name", "") for el in _children(root, "inputData") if el.get("name")]
     spec = DefinitionsSpec(decisions, input_names, namespace=root.get("namespace") or "")
+    spec.python_cells = _python_dialect(root)
     for el in _children(root, "inputData"):
         variable = _child(el, "variable")
         type_ref = variable.get("typeRef") if variable is not None else None
@@ -146,6 +148,24 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
 def _variable_type(el: etree._Element) -> str | None:
     variable = _child(el, "variable")
     return variable.get("typeRef") if variable is not None else None
+
+
+_FEEL_ONLY_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20211108/MODEL/",  # DMN 1.4
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",  # DMN 1.5
+)
+
+
+def _python_dialect(root: etree._Element) -> bool:
+    """SpiffArena's modeler writes DMN 1.3 files whose cells are Python; a file that says
+    its expression language is Python is too. DMN 1.4/1.5 files and files that name FEEL as
+    their language are FEEL only: a text that is not FEEL is an error, never Python."""
+    language = (root.get("expressionLanguage") or "").lower()
+    if "python" in language:
+        return True
+    if "feel" in language:
+        return False
+    return etree.QName(root).namespace not in _FEEL_ONLY_NAMESPACES
 
 
 def _hrefs(el: etree._Element, name: str) -> list[str]:

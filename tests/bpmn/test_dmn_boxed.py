@@ -151,3 +151,15 @@ def test_decide_runs_services_and_imported_models(tmp_path):
     assert load_dmn(tmp_path / "main.dmn").evaluate("Gold rate", {}) == Decimal("0.2")
     with pytest.raises(CommandError, match="JAVA functions are not supported"):
         call_command("decide", str(tmp_path / "boxed.dmn"), "Java", stdout=StringIO())
+
+
+def test_feel_only_files_never_fall_back_to_python():
+    python_cell = model(
+        '<decision id="d" name="d"><variable name="d"/>'
+        "<literalExpression><text>len(items)</text></literalExpression></decision>"
+    )
+    with pytest.raises(DmnError, match="decision 'd'.*unknown function 'len'"):
+        parse_dmn(python_cell, "feel.dmn").evaluate("d", {"items": [1, 2]})
+    # SpiffArena's modeler writes DMN 1.3 files with Python cells: those still run, sandboxed
+    spiff = python_cell.replace(DMN15, CAMUNDA)
+    assert parse_dmn(spiff, "spiff.dmn").evaluate("d", {"items": [1, 2]}) == Decimal(2)
