@@ -37,7 +37,17 @@ from bpmn.feel_scope import (
     quantified_node,
 )
 from bpmn.feel_types import TYPE_NAMES
-from bpmn.feel_values import DECIMAL, FeelError, Range, negate, parse_temporal, path
+from bpmn.feel_values import (
+    DECIMAL,
+    NULL_END,
+    EqualsRange,
+    FeelError,
+    NotEqualsRange,
+    Range,
+    negate,
+    parse_temporal,
+    path,
+)
 
 _FUNCTIONS = frozenset(BUILTINS)
 
@@ -380,6 +390,9 @@ class Parser:
 
     def _open_range(self, op: str) -> Compiled:
         bound = self._additive()
+        if op in ("=", "!="):
+            cls = EqualsRange if op == "=" else NotEqualsRange
+            return apply(lambda at: cls(at, at, True, True), bound)
         if op in ("<", "<="):
             return apply(lambda hi: Range(None, hi, False, op == "<="), bound)
         return apply(lambda lo: Range(lo, None, op == ">=", False), bound)
@@ -454,6 +467,10 @@ class Parser:
         return apply(at_runtime, *args, pure=False)
 
     def _parenthesised(self) -> Compiled:
+        if self._at_op("=", "!="):  # `(=10)`, `(!=10)`: ranges of one point (not `x == 1`)
+            inner = self._open_range(self._take().value)
+            self._expect_op(")")
+            return inner
         inner = self._expression()
         if self._at_op(".."):
             return self._interval(inner, low_closed=False)
@@ -501,7 +518,13 @@ class Parser:
         if end.kind != "op" or end.value not in ("]", ")", "["):
             self._fail("expected ']', ')' or '[' to close the range", end)
         high_closed = end.value == "]"
-        return apply(lambda lo, hi: Range(lo, hi, low_closed, high_closed), low, high)
+
+        def make(lo, hi):
+            lo = NULL_END if lo is None else lo  # `(null..10)` is not `(< 10)`
+            hi = NULL_END if hi is None else hi
+            return Range(lo, hi, low_closed, high_closed)
+
+        return apply(make, low, high)
 
 
 def _tested(test, value, ctx):

@@ -142,7 +142,7 @@ def equal(a: Any, b: Any) -> bool | None:
 
 
 def _range_equal(a, b) -> bool:
-    if a.low_closed != b.low_closed or a.high_closed != b.high_closed:
+    if type(a) is not type(b) or a.low_closed != b.low_closed or a.high_closed != b.high_closed:
         return False
     return all(
         x is y if x is None or y is None else equal(x, y) is True
@@ -200,6 +200,31 @@ class Range:
         if self.high is not None:
             return compare(operator.le if self.high_closed else operator.lt, value, self.high)
         return True
+
+
+class EqualsRange(Range):
+    """`(=10)`: the range holding only its end point; equal only to another `=` range."""
+
+    def contains(self, value: Any) -> bool | None:
+        return equal(value, self.low)
+
+
+class NotEqualsRange(Range):
+    """`(!=10)`: everything but its end point."""
+
+    def contains(self, value: Any) -> bool | None:
+        same = equal(value, self.low)
+        return None if same is None else not same
+
+
+class _NullEnd:
+    """The end point of `(null..10)`: unknown, unlike the missing end of `(< 10)`."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+NULL_END = _NullEnd()
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -386,6 +411,9 @@ def path(value: Any, key: str) -> Any:
     getter = _PROPERTIES.get(kind(value), {}).get(key)
     if getter is None:
         return None
+    if kind(value) == "range":
+        found = getter(value)
+        return None if found is NULL_END else found
     if kind(value) == "time" and key == "time offset" and isinstance(value.tzinfo, dt.timezone):
         return value.tzinfo.utcoffset(None)
     try:
@@ -429,6 +457,8 @@ def _literal(value: Any) -> str:
         items = (f"{k}: {_literal(normalize(v))}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, Range):
+        if isinstance(value, EqualsRange | NotEqualsRange):
+            return f"{'=' if isinstance(value, EqualsRange) else '!='}{_literal(value.low)}"
         low = "" if value.low is None else _literal(value.low)
         high = "" if value.high is None else _literal(value.high)
         return f"{'[' if value.low_closed else '('}{low}..{high}{']' if value.high_closed else ')'}"
