@@ -34,9 +34,9 @@ class YearsMonths:
 
 
 _DURATION = re.compile(
-    r"(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+    r"(-)?P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?)S)?)?"
 )
-_DATE = re.compile(r"(-?\d{4,9})-(\d\d)-(\d\d)")
+_DATE = re.compile(r"(-?(?:[1-9]\d{4,8}|\d{4}))-(\d\d)-(\d\d)")
 _TIME = re.compile(r"(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d(?::\d\d)?|@[\w/+\-]+)?")
 
 
@@ -101,7 +101,7 @@ def parse_time(text: str) -> dt.time:
     if not match:
         raise FeelError(f"not a time: {text!r}")
     hours, minutes, seconds, fraction, zone = match.groups()
-    micro = int((fraction or ".0")[1:7].ljust(6, "0"))
+    micro = int((fraction or ".0")[1:4].ljust(3, "0")) * 1000  # FEEL keeps milliseconds
     if hours == "24" and minutes == seconds == "00" and not micro:
         hours = "00"  # the end of a day is midnight (parse_datetime moves to the next day)
     try:
