@@ -7,7 +7,6 @@ compiles every cell to a closure (dmn_cells, feel), evaluates under every hit po
 """
 
 import re
-from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,6 +20,7 @@ from bpmn.dmn_cells import PYTHON_CELLS, compile_value
 from bpmn.dmn_table import Table, nest
 from bpmn.dmn_types import TypeRegistry
 from bpmn.dmn_xml import DecisionSpec, DefinitionsSpec, DmnError, read_definitions
+from bpmn.feel_nodes import Scope
 from bpmn.feel_scope import TYPES_KEY
 from bpmn.feel_values import FeelFunction, equal, normalize, to_json
 from bpmn.sandbox import ExpressionError
@@ -141,7 +141,7 @@ class Decision:
                 bound[required.name] = value
                 bound.setdefault(required.variable, value)
                 required.bind_outputs(value, bound)
-            ctx = ChainMap(bound, ctx)
+            ctx = Scope(bound, ctx)
         value, task_data, rows, inputs = self._logic.evaluate(ctx)
         if self.type_ref:
             value = self.model.types.conform(value, self.type_ref)
@@ -255,7 +255,7 @@ class DmnDefinitions:
             for name, type_ref in self.input_types.items()
             if name in context
         }
-        return ChainMap(coerced, context, self.globals)
+        return Scope(coerced, Scope(context, self.globals))
 
     def get(self, id_or_name: str) -> Decision:
         found = self.decisions.get(id_or_name)

@@ -3,7 +3,6 @@ contexts, invocations, relations, lists, function definitions and the DMN 1.5 co
 filter, for, some and every. Each compiles to a `Compiled` evaluated with the decision's
 context; an element this engine does not know raises DmnError naming it."""
 
-from collections import ChainMap
 from collections.abc import Callable
 
 from lxml import etree
@@ -11,7 +10,7 @@ from lxml import etree
 from bpmn.dmn_cells import compile_value
 from bpmn.dmn_table import Table
 from bpmn.dmn_xml import DecisionSpec, DmnError, read_table, text_of
-from bpmn.feel_nodes import Compiled, const
+from bpmn.feel_nodes import Compiled, Scope, const
 from bpmn.feel_scope import filter_node, for_node, function_node, invoke, quantified_node
 from bpmn.feel_values import FeelFunction
 
@@ -79,7 +78,7 @@ class BoxedCompiler:
 
         def fn(ctx, q):
             values: dict = {}
-            scope = ChainMap(values, ctx)
+            scope = Scope(values, ctx)
             for name, type_ref, f in entries:
                 values[name] = conform(f(scope, q), type_ref)
             return result(scope, q) if result is not None else values
@@ -149,7 +148,7 @@ class BoxedCompiler:
                     values[n] is None and a is not None for n, a in zip(names, args, strict=False)
                 ):
                     return None  # an argument not of its parameter's type
-                return conform(b(ChainMap(values, ctx), q), result_type)
+                return conform(b(Scope(values, ctx), q), result_type)
 
             return FeelFunction("anonymous", names, run)
 

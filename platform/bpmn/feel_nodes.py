@@ -51,6 +51,36 @@ class UnaryTestSpec:
     children: list = field(default_factory=list)
 
 
+class Scope(Mapping):
+    """Names bound by a context, loop or call (`own`) over the enclosing ones (`parent`).
+    A lighter ChainMap: evaluation looks names up far more often than it builds scopes."""
+
+    __slots__ = ("own", "parent")
+
+    def __init__(self, own: dict, parent: Mapping):
+        self.own = own
+        self.parent = parent
+
+    def __getitem__(self, key):
+        own = self.own
+        return own[key] if key in own else self.parent[key]
+
+    def get(self, key, default=None):
+        own = self.own
+        return own[key] if key in own else self.parent.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self.own or key in self.parent
+
+    def __iter__(self):
+        seen = set(self.own)
+        yield from self.own
+        yield from (key for key in self.parent if key not in seen)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 # ---------------------------------------------------------------- expression nodes
 
 

@@ -1,14 +1,13 @@
 """Compiled nodes of FEEL's scoped constructs: contexts, filters, for/some/every, function
-literals and invocations, `instance of`. A nested scope is a ChainMap over the outer context,
+literals and invocations, `instance of`. A nested scope is a Scope over the outer context,
 so nothing is copied per evaluation."""
 
 import datetime as dt
-from collections import ChainMap
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from bpmn.feel_nodes import Compiled, const
+from bpmn.feel_nodes import Compiled, Scope, const
 from bpmn.feel_types import type_checker
 from bpmn.feel_values import FeelFunction, Range, kind, normalize
 
@@ -23,7 +22,7 @@ def context_node(entries: list[tuple[str, Compiled]]) -> Compiled:
 
     def fn(ctx, q):
         result: dict = {}
-        scope = ChainMap(result, ctx)
+        scope = Scope(result, ctx)
         for key, f in pairs:
             result[key] = f(scope, q)
         return result
@@ -45,7 +44,7 @@ def _item_scope(item: Any, ctx: Mapping) -> Mapping:
     own = {"item": item}
     if isinstance(item, dict):
         own = {"item": item, **item}
-    return ChainMap(own, ctx)
+    return Scope(own, ctx)
 
 
 def filter_node(target: Compiled, condition: Compiled, strict: bool = False) -> Compiled:
@@ -132,16 +131,19 @@ class _NoDomain(Exception):
 def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
     """`for i in xs, j in ys return e`: the cartesian product, with `partial` the results so far."""
     b = body.fn
+    names = body.names.union(*(d.names for _, d in variables))
+    if len(variables) == 1:
+        return Compiled(_single_loop(variables[0], b), names, body.uses_input)
 
     def fn(ctx, q):
         results: list = []
 
         def walk(level: int, scope: dict):
             if level == len(variables):
-                results.append(b(ChainMap({**scope, "partial": results}, ctx), q))
+                results.append(b(Scope({**scope, "partial": results}, ctx), q))
                 return
             name, domain = variables[level]
-            items = iteration_domain(domain.fn(ChainMap(scope, ctx), q))
+            items = iteration_domain(domain.fn(Scope(scope, ctx), q))
             if items is None:
                 raise _NoDomain
             for item in items:
@@ -153,8 +155,25 @@ def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
             return None
         return results
 
-    names = body.names.union(*(d.names for _, d in variables))
     return Compiled(fn, names, body.uses_input)
+
+
+def _single_loop(variable: tuple[str, Compiled], b):
+    """The common `for x in xs return e`, without the general walk (a fresh scope per item:
+    a function created in the body keeps its own `x`)."""
+    name, domain = variable
+    d = domain.fn
+
+    def fn(ctx, q):
+        items = iteration_domain(d(ctx, q))
+        if items is None:
+            return None
+        results: list = []
+        for item in items:
+            results.append(b(Scope({name: normalize(item), "partial": results}, ctx), q))
+        return results
+
+    return fn
 
 
 def quantified_node(
@@ -193,7 +212,7 @@ def function_node(params: list[str], body: Compiled, types: list | None = None) 
             for index, check in checks:
                 if args[index] is not None and not check(args[index], ctx):
                     return None
-            return b(ChainMap(dict(zip(names, args, strict=False)), ctx), q)
+            return b(Scope(dict(zip(names, args, strict=False)), ctx), q)
 
         return FeelFunction("anonymous", names, run)
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bpmn.dmn import DecisionTaskEngine, DmnError, capture_decisions, parse_dmn
-from bpmn.dmn_bench import bench_table
+from bpmn.dmn_bench import bench_feel_expression, bench_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -531,3 +531,7 @@ def test_declared_input_types_are_applied():
     )
     assert decide(xml, due="2025-12-31").value == "late"
     assert decide(xml, due="2026-03-01").value == "ok"
+
+
+def test_a_mixed_feel_expression_evaluates_within_the_table_budget():
+    assert bench_feel_expression(runs=500) < 100  # µs; typically ~20
