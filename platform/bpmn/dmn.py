@@ -7,10 +7,7 @@ compiles every cell to a closure (dmn_cells, feel), evaluates under every hit po
 """
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from copy import deepcopy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 from bpmn.dmn_boxed import BoxedCompiler
 from bpmn.dmn_cells import PYTHON_CELLS, compile_value
 from bpmn.dmn_table import Table, nest
+from bpmn.dmn_task import DecisionTaskEngine, capture_decisions
 from bpmn.dmn_types import TypeRegistry
 from bpmn.dmn_xml import DecisionSpec, DefinitionsSpec, DmnError, read_definitions
 from bpmn.feel_nodes import Scope
@@ -375,47 +373,3 @@ def same_value(expected: Any, actual: Any) -> bool:
     if isinstance(expected, str) and not isinstance(actual, str) and actual is not None:
         return to_json(actual) == to_json(expected)
     return equal(expected, normalize(actual))
-
-
-# ---------------------------------------------------------------- SpiffWorkflow glue
-
-_CAPTURES: ContextVar[tuple[list, ...]] = ContextVar("dmn_captures", default=())
-
-
-@contextmanager
-def capture_decisions() -> Iterator[list[dict]]:
-    """Collect a record of every decision a business rule task evaluates inside the block
-    (for the ticket's audit trail). Nested blocks each receive the records made while they
-    are open, so an inner capture does not hide decisions from an outer one."""
-    records: list[dict] = []
-    token = _CAPTURES.set((*_CAPTURES.get(), records))
-    try:
-        yield records
-    finally:
-        _CAPTURES.reset(token)
-
-
-class DecisionTaskEngine:
-    """SpiffWorkflow's BusinessRuleTask calls `dmnEngine.result(task)` and deep-merges the
-    returned dict into the task data. The decision is resolved on every call, so a task
-    runs whichever version `resolve` says is current."""
-
-    def __init__(self, decision_id: str, resolve: Callable[[str], tuple[Decision, str]]):
-        self.decision_id = decision_id
-        self.resolve = resolve
-
-    def result(self, task) -> dict:
-        decision, version = self.resolve(self.decision_id)
-        result = decision.evaluate(task.data)
-        captures = _CAPTURES.get()
-        if captures:
-            record = {
-                "decision_id": result.decision_id,
-                "version": version,
-                "inputs": deepcopy(result.inputs),
-                "outputs": deepcopy(result.task_data),  # task data is merged in and mutated
-                "matched_rules": list(result.matched_rules),
-            }
-            for records in captures:
-                records.append(record)
-        return result.task_data

@@ -13,11 +13,11 @@ from typing import Any
 from bpmn.dmn_cells import compile_cell, compile_value, python_names
 from bpmn.dmn_xml import DecisionSpec, DmnError, InputSpec, OutputSpec
 from bpmn.feel import UnaryTest, compile_unary_tests, constant_list
+from bpmn.feel_arith import add
 from bpmn.feel_nodes import Compiled
 from bpmn.feel_values import (
     COMPARISONS,
     FeelError,
-    add,
     compare,
     equal,
     parse_date,

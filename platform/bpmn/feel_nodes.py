@@ -13,18 +13,14 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from bpmn.feel_arith import add, divide, multiply, power, subtract
 from bpmn.feel_values import (
     COMPARISONS,
     Range,
-    add,
     compare,
-    divide,
     equal,
-    multiply,
     normalize,
     path,
-    power,
-    subtract,
 )
 
 UnaryTest = Callable[[Any, Mapping[str, Any]], bool]

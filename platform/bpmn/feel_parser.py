@@ -6,11 +6,12 @@ Anything that is not FEEL raises FeelError, which is how the DMN engine recognis
 SpiffArena's Python cells (`len(x)`, `'Large'`, `x is None`) and hands them to the sandbox.
 """
 
-from collections.abc import Iterable
 from decimal import DecimalException
 
-from bpmn.feel_functions import BUILTINS, MULTI_WORD_FUNCTIONS, builtin_value, call_builtin
-from bpmn.feel_lexer import KEYWORDS, NO_MERGE, SIMPLE_NAME, Token, tokenize, unescape
+from bpmn.feel_arith import negate
+from bpmn.feel_functions import BUILTINS, builtin_value, call_builtin
+from bpmn.feel_lexer import KEYWORDS, NO_MERGE, Token, unescape
+from bpmn.feel_literals import LiteralParsing
 from bpmn.feel_nodes import (
     BINARY,
     COMPARE_OPS,
@@ -25,52 +26,29 @@ from bpmn.feel_nodes import (
     name_node,
     spec_names,
 )
+from bpmn.feel_reader import TokenReader
 from bpmn.feel_scope import (
     Span,
     call_node,
-    context_node,
     filter_node,
     for_node,
     function_node,
     instance_node,
-    list_node,
     quantified_node,
 )
-from bpmn.feel_types import TYPE_NAMES
 from bpmn.feel_values import (
     DECIMAL,
-    NULL_END,
-    EqualsRange,
     FeelError,
-    NotEqualsRange,
-    Range,
-    negate,
-    parse_temporal,
     path,
 )
 
 _FUNCTIONS = frozenset(BUILTINS)
 
 
-class Parser:
+class Parser(LiteralParsing, TokenReader):
     """One text, one parse. Precedence, lowest first: if/for/some/every/function, or, and,
     comparison/between/in/instance of, + -, * /, **, unary minus, postfix (path, filter,
     call), primary."""
-
-    def __init__(self, text: str, known_names: Iterable[str] = (), types=None):
-        self.text = text
-        self.known = frozenset(known_names)
-        self.types = types
-        long_names = {n for n in self.known if not SIMPLE_NAME.fullmatch(n)}
-        long_names.update(MULTI_WORD_FUNCTIONS)
-        order = tuple(sorted(long_names, key=len, reverse=True))
-        self.tokens = tokenize(text, order, _FUNCTIONS)
-        self.i = 0
-        self.bound: list[set] = []  # names bound by enclosing contexts, functions, loops
-        self.in_range_end = False  # `[1..10[`: the `[` closes the range, it is no filter
-
-    def _declared(self, name: str) -> bool:
-        return name in self.known or any(name in scope for scope in self.bound)
 
     # -- entry points
 
@@ -88,55 +66,6 @@ class Parser:
         spec = self._positive_tests()
         self._expect_end()
         return spec
-
-    # -- token helpers
-
-    def _peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
-
-    def _take(self) -> Token:
-        token = self._peek()
-        self.i += 1
-        return token
-
-    def _at_op(self, *ops: str, ahead: int = 0) -> bool:
-        token = self._peek(ahead)
-        return token.kind == "op" and token.value in ops
-
-    def _at_word(self, word: str, ahead: int = 0) -> bool:
-        token = self._peek(ahead)
-        return token.kind == "name" and token.value == word
-
-    def _expect_op(self, op: str) -> None:
-        if not self._at_op(op):
-            self._fail(f"expected {op!r}")
-        self.i += 1
-
-    def _expect_word(self, word: str) -> None:
-        if not self._at_word(word):
-            self._fail(f"expected {word!r}")
-        self.i += 1
-
-    def _expect_end(self) -> None:
-        if self._peek().kind != "end":
-            self._fail("unexpected text")
-
-    def _fail(self, message: str, token: Token | None = None):
-        token = token or self._peek()
-        found = repr(token.value) if token.kind != "end" else "end of text"
-        raise FeelError(f"{message} at position {token.pos + 1} ({found}) in {self.text!r}")
-
-    def _name_words(self) -> str:
-        """A name, possibly of several words (`start position`, `time offset`)."""
-        token = self._take()
-        if token.kind == "string":
-            return unescape(token.value)
-        if token.kind != "name":
-            self._fail("expected a name", token)
-        word = token.value
-        while self._peek().kind == "name" and self._peek().value not in NO_MERGE:
-            word = f"{word} {self._take().value}"
-        return word
 
     # -- unary tests
 
@@ -264,34 +193,6 @@ class Parser:
             else:
                 return left
 
-    def _type_text(self) -> str:
-        """The text of a type after `instance of` or a parameter's `:`."""
-        start = self._peek().pos
-        rest = self.text[start:]
-        name = next((t for t in TYPE_NAMES if rest.startswith(t) and t != "context"), None)
-        end = start + len(name) if name else None
-        if end is None:
-            token = self._take()
-            if token.kind != "name":
-                self._fail("expected a type", token)
-            end = token.pos + len(token.value)
-        depth = 0
-        while True:
-            while self._peek().kind != "end" and self._peek().pos < end:
-                self.i += 1
-            if self._at_op("<") and self._peek().pos == end or depth and self._peek().kind != "end":
-                token = self._take()
-                depth += {"<": 1, ">": -1}.get(token.value, 0) if token.kind == "op" else 0
-                end = token.pos + len(token.value)
-                if depth == 0:
-                    break
-                continue
-            break
-        if self._at_op("->"):
-            self.i += 1
-            end = self._peek().pos + len(self._type_text())
-        return self.text[start:end].strip()
-
     def _in(self, left: Compiled) -> Compiled:
         start = self.i
         try:
@@ -382,21 +283,6 @@ class Parser:
                 return self._at_literal(self._take())
         self._fail("unexpected", token)
 
-    def _at_literal(self, token: Token) -> Compiled:
-        try:
-            return const(parse_temporal(unescape(token.value)))
-        except FeelError as exc:
-            self._fail(str(exc), token)
-
-    def _open_range(self, op: str) -> Compiled:
-        bound = self._additive()
-        if op in ("=", "!="):
-            cls = EqualsRange if op == "=" else NotEqualsRange
-            return apply(lambda at: cls(at, at, True, True), bound)
-        if op in ("<", "<="):
-            return apply(lambda hi: Range(None, hi, False, op == "<="), bound)
-        return apply(lambda lo: Range(lo, None, op == ">=", False), bound)
-
     def _name_or_call(self, token: Token) -> Compiled:
         word = token.value
         if word in ("true", "false"):
@@ -467,66 +353,6 @@ class Parser:
         if not args:
             return Compiled(lambda c, q: at_runtime())
         return apply(at_runtime, *args, pure=False)
-
-    def _parenthesised(self) -> Compiled:
-        if self._at_op("=", "!="):  # `(=10)`, `(!=10)`: ranges of one point (not `x == 1`)
-            inner = self._open_range(self._take().value)
-            self._expect_op(")")
-            return inner
-        inner = self._expression()
-        if self._at_op(".."):
-            return self._interval(inner, low_closed=False)
-        self._expect_op(")")
-        return inner
-
-    def _bracketed(self) -> Compiled:
-        if self._at_op("]"):
-            self.i += 1
-            return const([])
-        first = self._expression()
-        if self._at_op(".."):
-            return self._interval(first, low_closed=True)
-        items = [first]
-        while self._at_op(","):
-            self.i += 1
-            items.append(self._expression())
-        self._expect_op("]")
-        return list_node(items)
-
-    def _context(self) -> Compiled:
-        entries = []
-        scope: set = set()
-        self.bound.append(scope)
-        while not self._at_op("}"):
-            key = self._name_words()
-            self._expect_op(":")
-            entries.append((key, self._expression()))
-            scope.add(key)
-            if not self._at_op("}"):
-                self._expect_op(",")
-        self.i += 1
-        self.bound.pop()
-        keys = [k for k, _ in entries]
-        if len(set(keys)) != len(keys):
-            self._fail("a context has two entries with the same name")
-        return context_node(entries)
-
-    def _interval(self, low: Compiled, low_closed: bool) -> Compiled:
-        self._expect_op("..")
-        self.in_range_end, outer = True, self.in_range_end
-        high = self._expression()
-        self.in_range_end = outer
-        end = self._take()
-        if end.kind != "op" or end.value not in ("]", ")", "["):
-            self._fail("expected ']', ')' or '[' to close the range", end)
-        high_closed = end.value == "]"
-
-        def make(lo, hi):
-            lo = NULL_END if lo is None else lo  # `(null..10)` is not `(< 10)`
-            hi = NULL_END if hi is None else hi
-            return Range(lo, hi, low_closed, high_closed)
-
-        return apply(make, low, high)
 
 
 def _tested(test, value, ctx):
