@@ -135,6 +135,9 @@ class Decision:
         if self.required:
             bound: dict = {}
             for required in self.required:
+                if required.model is not self.model:
+                    self._bind_imported(required, ctx, memo, bound)
+                    continue
                 value = required.value_in(ctx, memo)
                 bound[required.name] = value
                 bound.setdefault(required.variable, value)
@@ -144,6 +147,15 @@ class Decision:
         if self.type_ref:
             value = self.model.types.conform(value, self.type_ref)
         return value, task_data, rows, inputs
+
+    def _bind_imported(self, required: "Decision", ctx, memo: dict, bound: dict) -> None:
+        """A decision of an imported model runs in that model's scope, and is read here as
+        `<import name>.<decision name>`."""
+        value = required.value_in(required.model.scope(ctx), memo)
+        for prefix, imported in self.model.imported.items():
+            if imported is required.model:
+                namespace = bound.setdefault(prefix, dict(self.model.globals.get(prefix, {})))
+                namespace[required.name] = value
 
     def bind_outputs(self, value: Any, bound: dict) -> None:
         """Camunda's DRGs read a required table's result under its output column name."""
@@ -328,14 +340,7 @@ def _link_requirements(definitions: DmnDefinitions, filename: str) -> None:
     decisions = definitions.decisions
     for decision in decisions.values():
         for required_id in decision.required_ids:
-            found = decisions.get(required_id) or next(
-                (
-                    m.decisions[required_id]
-                    for m in definitions.imported.values()
-                    if required_id in m.decisions
-                ),
-                None,
-            )
+            found = _find_required(definitions, required_id)
             if found is None:
                 raise DmnError(
                     f"{filename}: decision {decision.id!r} requires unknown decision "
@@ -344,6 +349,14 @@ def _link_requirements(definitions: DmnDefinitions, filename: str) -> None:
             decision.required.append(found)
     for decision in decisions.values():
         _check_acyclic(decision, (), filename)
+
+
+def _find_required(definitions: DmnDefinitions, href: str) -> "Decision | None":
+    namespace, _, decision_id = href.rpartition("#")
+    if not namespace or namespace == definitions.namespace:
+        return definitions.decisions.get(decision_id)
+    model = next((m for m in definitions.imported.values() if m.namespace == namespace), None)
+    return None if model is None else model.decisions.get(decision_id)
 
 
 def _check_acyclic(decision: Decision, path: tuple[str, ...], filename: str) -> None:

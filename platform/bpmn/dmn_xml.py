@@ -209,7 +209,9 @@ def _required_decisions(el: etree._Element) -> list[str]:
     for requirement in _children(el, "informationRequirement"):
         required = _child(requirement, "requiredDecision")
         if required is not None and required.get("href"):
-            ids.append(required.get("href").rpartition("#")[2])
+            # "#id" in this file; "namespace#id" in an imported model
+            namespace, _, decision_id = required.get("href").rpartition("#")
+            ids.append(f"{namespace}#{decision_id}" if namespace else decision_id)
     return ids
 
 

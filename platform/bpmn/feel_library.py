@@ -109,7 +109,7 @@ _ENDPOINT = (
     r'|(?:date and time|date|time|duration)\(\s*"[^"]*"\s*\))'
 )
 _RANGE_TEXT = re.compile(
-    rf"[\[(\]]\s*{_ENDPOINT}\s*\.\.\s*{_ENDPOINT}\s*[\])\[]|(?:<=?|>=?|=|!=)\s*{_ENDPOINT}"
+    rf"[\[(\]]\s*{_ENDPOINT}\s*\.\.\s*{_ENDPOINT}\s*[\])\[]"  # `>=10` is no range literal
 )
 
 

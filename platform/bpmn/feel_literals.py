@@ -91,7 +91,7 @@ class LiteralParsing:
         scope: set = set()
         self.bound.append(scope)
         while not self._at_op("}"):
-            key = self._name_words()
+            key = self._context_key()
             self._expect_op(":")
             entries.append((key, self._expression()))
             scope.add(key)
@@ -103,6 +103,21 @@ class LiteralParsing:
         if len(set(keys)) != len(keys):
             self._fail("a context has two entries with the same name")
         return context_node(entries)
+
+    def _context_key(self) -> str:
+        """A string, or a name that may hold `+ - * / .` (`{foo+bar: 1}`): the text up to `:`."""
+        if self._peek().kind != "name":
+            return self._name_words()
+        ahead = 0
+        while self._peek(ahead).kind in ("name", "number") or self._at_op(
+            "+", "-", "*", "/", ".", ahead=ahead
+        ):
+            ahead += 1
+        if not self._at_op(":", ahead=ahead) or ahead == 1:
+            return self._name_words()
+        start, end = self._peek().pos, self._peek(ahead).pos
+        self.i += ahead
+        return " ".join(self.text[start:end].split())
 
     def _interval(self, low: Compiled, low_closed: bool) -> Compiled:
         self._expect_op("..")

@@ -340,8 +340,8 @@ class Parser(LiteralParsing, TokenReader):
             args = [args[i] if i is not None else const(None) for i in ordered]
             while args and ordered[len(args) - 1] is None:
                 args.pop()
-            if len(args) < builtin.min_args:
-                return const(None)  # FEEL: a required parameter not given makes the call null
+            while len(args) < builtin.min_args:
+                args.append(const(None))  # a parameter not named is null
         if not builtin.min_args <= len(args) <= builtin.max_args:
             self._fail(f"{name}() takes {builtin.min_args}..{builtin.max_args} arguments", token)
         if builtin.pure and all(arg.is_const for arg in args):
