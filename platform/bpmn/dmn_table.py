@@ -20,6 +20,7 @@ from bpmn.feel_values import (
     FeelError,
     compare,
     equal,
+    feel_string,
     parse_date,
     parse_datetime,
     parse_duration,
@@ -175,7 +176,7 @@ class Table:
             raise DmnError(f"{self.where} input {column.key!r}: {exc}") from exc
         if column.allowed is not None and value is not None and not column.allowed(value, ctx):
             raise DmnError(
-                f"{self.where}: input {column.key!r} is {value!r}, "
+                f"{self.where}: input {column.key!r} is {_text(value)}, "
                 f"not one of its inputValues {column.allowed_text}"
             )
         return value
@@ -191,7 +192,7 @@ class Table:
         for out, value in zip(self.outputs, values, strict=True):
             if out.values and value is not None and not any(equal(value, v) for v in out.values):
                 raise DmnError(
-                    f"{self.where} rule {row}: output {out.name!r} is {value!r}, "
+                    f"{self.where} rule {row}: output {out.name!r} is {_text(value)}, "
                     f"not one of its outputValues"
                 )
 
@@ -300,3 +301,9 @@ def nest(flat: dict) -> dict:
 
 def known_names(names: Iterable[str]) -> frozenset:
     return frozenset(n for n in names if n)
+
+
+def _text(value: Any) -> str:
+    """A value as the analyst wrote it (FEEL text), never a Python repr."""
+    text = feel_string(value)
+    return f'"{text}"' if isinstance(value, str) else text
