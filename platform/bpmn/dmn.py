@@ -7,7 +7,8 @@ compiles every cell to a closure (dmn_cells, feel), evaluates under every hit po
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,8 @@ class Decision:
         and their values added to the context under their names (and, as Camunda does, under
         the output names of their tables)."""
         ctx = self.model.scope(context)
-        value, task_data, rows, inputs = self._run(ctx, {})
+        with _guarded(f"{self.model.filename}: decision {self.name!r}"):
+            value, task_data, rows, inputs = self._run(ctx, {})
         return DecisionResult(self.id, value, task_data, rows, inputs)
 
     def value_in(self, ctx: Mapping[str, Any], memo: dict) -> Any:
@@ -286,7 +288,20 @@ class DmnDefinitions:
         service = self.services.get(name)
         if service is None:
             raise DmnError(f"{self.filename}: no decision service {name!r}")
-        return service.call([context.get(p) for p in service.params])
+        with _guarded(f"{self.filename}: decision service {name!r}"):
+            return service.call([context.get(p) for p in service.params])
+
+
+@contextmanager
+def _guarded(where: str) -> Iterator[None]:
+    """An evaluation that breaks down (a function calling itself forever, a value too large)
+    is a DmnError naming the decision, never a traceback."""
+    try:
+        yield
+    except RecursionError as exc:
+        raise DmnError(f"{where}: functions call each other too deeply") from exc
+    except (ArithmeticError, MemoryError, OverflowError) as exc:
+        raise DmnError(f"{where}: a value is out of range") from exc
 
 
 def _spaced_inputs(spec: DefinitionsSpec) -> set:

@@ -93,8 +93,8 @@ class LiteralParsing:
         while not self._at_op("}"):
             key = self._context_key()
             self._expect_op(":")
+            scope.add(key)  # before its value: a function entry may call itself
             entries.append((key, self._expression()))
-            scope.add(key)
             if not self._at_op("}"):
                 self._expect_op(",")
         self.i += 1

@@ -163,3 +163,13 @@ def test_feel_only_files_never_fall_back_to_python():
     # SpiffArena's modeler writes DMN 1.3 files with Python cells: those still run, sandboxed
     spiff = python_cell.replace(DMN15, CAMUNDA)
     assert parse_dmn(spiff, "spiff.dmn").evaluate("d", {"items": [1, 2]}) == Decimal(2)
+
+
+def test_endless_recursion_is_an_error_naming_the_decision():
+    endless = model(
+        '<decision id="d" name="Loop"><variable name="Loop"/>'
+        "<literalExpression><text>{f: function(n) f(n + 1), r: f(1)}.r</text>"
+        "</literalExpression></decision>"
+    )
+    with pytest.raises(DmnError, match="decision 'Loop': functions call each other too deeply"):
+        parse_dmn(endless, "loop.dmn").evaluate("Loop", {})
