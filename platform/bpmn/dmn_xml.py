@@ -109,6 +109,24 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
     input_names = [el.get("name", "") for el in _children(root, "inputData") if el.get("name")]
     spec = DefinitionsSpec(decisions, input_names, namespace=root.get("namespace") or "")
     spec.python_cells = _python_dialect(root)
+    _read_invocables(root, spec)
+    spec.item_definitions = _children(root, "itemDefinition")
+    spec.imports = [
+        (el.get("namespace") or "", el.get("name") or "") for el in _children(root, "import")
+    ]
+    spec.all_names = {
+        el.get("name") for el in root.iter() if isinstance(el.tag, str) and el.get("name")
+    }
+    spec.all_names |= {
+        el.get("iteratorVariable")
+        for el in root.iter()
+        if isinstance(el.tag, str) and el.get("iteratorVariable")
+    }
+    return spec
+
+
+def _read_invocables(root: etree._Element, spec: DefinitionsSpec) -> None:
+    """Input data (with their types), business knowledge models and decision services."""
     for el in _children(root, "inputData"):
         variable = _child(el, "variable")
         type_ref = variable.get("typeRef") if variable is not None else None
@@ -130,19 +148,6 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
                 type_ref=_variable_type(el),
             )
         )
-    spec.item_definitions = _children(root, "itemDefinition")
-    spec.imports = [
-        (el.get("namespace") or "", el.get("name") or "") for el in _children(root, "import")
-    ]
-    spec.all_names = {
-        el.get("name") for el in root.iter() if isinstance(el.tag, str) and el.get("name")
-    }
-    spec.all_names |= {
-        el.get("iteratorVariable")
-        for el in root.iter()
-        if isinstance(el.tag, str) and el.get("iteratorVariable")
-    }
-    return spec
 
 
 def _variable_type(el: etree._Element) -> str | None:
