@@ -11,10 +11,9 @@ _FUNCTIONS = frozenset(BUILTINS)
 
 
 class TokenReader:
-    def __init__(self, text: str, known_names: Iterable[str] = (), types=None):
+    def __init__(self, text: str, known_names: Iterable[str] = ()):
         self.text = text
         self.known = frozenset(known_names)
-        self.types = types
         long_names = {n for n in self.known if not SIMPLE_NAME.fullmatch(n)}
         long_names.update(MULTI_WORD_FUNCTIONS)
         order = tuple(sorted(long_names, key=len, reverse=True))

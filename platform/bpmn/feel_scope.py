@@ -11,8 +11,6 @@ from bpmn.feel_nodes import Compiled, Scope, const
 from bpmn.feel_types import type_checker
 from bpmn.feel_values import FeelFunction, Range, kind, normalize
 
-_NAMES_ANY = frozenset()
-
 
 def context_node(entries: list[tuple[str, Compiled]]) -> Compiled:
     """`{a: 1, b: a + 1}`: each entry sees the ones before it."""
@@ -57,7 +55,9 @@ def filter_node(target: Compiled, condition: Compiled, strict: bool = False) -> 
         if value is None:
             return None
         items = value if isinstance(value, list) else [value]
-        index = c(ctx, q) if condition.is_const or not _reads_items(condition) else None
+        # A condition that reads no names (`[2]`, `[-1]`) is an index; one that does is tried
+        # on the first item: a number there is an index too (`[i]`), else it filters.
+        index = c(ctx, q) if not condition.names else None
         if kind(index) == "number":
             return _at(items, index)
         out = []
@@ -72,10 +72,6 @@ def filter_node(target: Compiled, condition: Compiled, strict: bool = False) -> 
         return out
 
     return Compiled(fn, names, target.uses_input or condition.uses_input)
-
-
-def _reads_items(condition: Compiled) -> bool:
-    return bool(condition.names)
 
 
 def _at(items: list, index: Decimal) -> Any:
