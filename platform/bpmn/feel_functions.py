@@ -24,6 +24,7 @@ from typing import Any
 
 from bpmn.feel_calendar import combine, make_date
 from bpmn.feel_library import LIBRARY
+from bpmn.feel_regex import translate
 from bpmn.feel_temporal import months_between
 from bpmn.feel_values import (
     DECIMAL,
@@ -255,9 +256,13 @@ def _regex(pattern, flags):
     for flag in flags or "":
         if flag not in "smixq":
             return None
-        options |= {"s": re.S, "m": re.M, "i": re.I, "x": re.X, "q": 0}[flag]
+        options |= {"s": re.S, "m": re.M, "i": re.I, "x": 0, "q": 0}[flag]
     if "q" in (flags or ""):
         pattern = re.escape(pattern)
+    else:
+        pattern = translate(pattern, flags or "")
+        if pattern is None:
+            return None
     try:
         return re.compile(pattern, options)
     except re.error:

@@ -68,6 +68,11 @@ def test_feel_is_not_python(text, expected):
         ("stddev([2, 4, 7, 5])", D("2.081665999466132735282297706979931")),
         ('replace("0123456789", "(\\d{3})(\\d{3})(\\d{4})", "($1) $2-$3")', "(012) 345-6789"),
         ('range("[1..10)").end included', False),
+        # XPath regular expressions, not Python's
+        ('matches("Mary\\u000DJones", "Mary.Jones")', False),  # `.` never matches \r
+        ('matches("hello world", "hello\\ sworld", "x")', True),  # x drops all white space
+        ('matches("X", "[A-Z-[OI]]", "i")', True),  # class subtraction
+        ('matches("abcd", "(asd)[\\1]")', None),  # no back-reference inside a class
     ],
 )
 def test_language_and_library(text, expected):
