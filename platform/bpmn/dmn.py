@@ -267,7 +267,9 @@ class DmnDefinitions:
             for name, type_ref in self.input_types.items()
             if name in context
         }
-        return Scope(coerced, Scope(context, self.globals))
+        bare = len(self.globals) == 1 and not self.types.checks  # no BKMs, services, types
+        outer = context if bare else Scope(context, self.globals)
+        return Scope(coerced, outer) if coerced else outer
 
     def get(self, id_or_name: str) -> Decision:
         found = self.decisions.get(id_or_name)

@@ -44,11 +44,17 @@ __all__ = [
 DECIMAL = DecimalContext(prec=34, rounding=ROUND_HALF_EVEN, Emax=6144, Emin=-6143)
 
 
+# Values already in FEEL form (the hot path of every name lookup).
+_FEEL_CLASSES = frozenset(
+    {Decimal, str, bool, type(None), dict, dt.date, dt.datetime, dt.time, dt.timedelta}
+)
+
+
 def normalize(value: Any) -> Any:
     """Python data -> FEEL value: int and float become Decimal (bool stays bool), tuples and
     lists become lists of FEEL values. Dicts are left alone and normalized on access."""
     cls = value.__class__
-    if cls is Decimal or cls is str or cls is bool or value is None:
+    if cls in _FEEL_CLASSES:
         return value
     if cls is int:
         return Decimal(value)
