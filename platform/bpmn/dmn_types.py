@@ -102,6 +102,8 @@ class TypeRegistry:
         value = normalize(value)
         if not type_ref or value is None or type_ref in ("Any", "any"):
             return value
+        if not self.knows(type_ref):
+            return value  # a type this engine cannot check is not a reason to drop a value
         check = self.checker(type_ref)
         allowed = self.allowed.get(type_ref)
         if allowed is not None and check(value) and not allowed(value, {}):
@@ -126,6 +128,14 @@ class TypeRegistry:
         ):
             return dt.datetime.combine(value, dt.time())
         return None
+
+    def knows(self, type_ref: str) -> bool:
+        head = type_ref.partition("<")[0].strip()
+        return (
+            type_ref in self.checks
+            or base_kind(type_ref) is not None
+            or head in ("list", "context", "range", "function", "Null")
+        )
 
     def _is_collection(self, type_ref: str) -> bool:
         return self.collections.get(type_ref, False) or type_ref.startswith("list<")

@@ -13,6 +13,12 @@ Check = Callable[[Any], bool]
 
 _KIND_OF_TYPE = {
     "number": "number",
+    # Camunda and XML Schema names for numbers
+    "integer": "number",
+    "int": "number",
+    "long": "number",
+    "double": "number",
+    "decimal": "number",
     "string": "string",
     "boolean": "boolean",
     "date": "date",

@@ -173,3 +173,17 @@ def test_endless_recursion_is_an_error_naming_the_decision():
     )
     with pytest.raises(DmnError, match="decision 'Loop': functions call each other too deeply"):
         parse_dmn(endless, "loop.dmn").evaluate("Loop", {})
+
+
+def test_camunda_and_unknown_type_names_never_drop_a_value():
+    typed = model(
+        '<inputData id="i" name="Amount"><variable name="Amount" typeRef="integer"/></inputData>'
+        '<decision id="d" name="Twice"><variable name="Twice" typeRef="double"/>'
+        "<literalExpression><text>Amount * 2</text></literalExpression></decision>"
+        '<decision id="e" name="Odd"><variable name="Odd" typeRef="tNotDeclared"/>'
+        '<literalExpression><text>"kept"</text></literalExpression></decision>'
+    )
+    definitions = parse_dmn(typed, "typed.dmn")
+    assert definitions.evaluate("Twice", {"Amount": 21}) == Decimal(42)
+    assert definitions.evaluate("Twice", {"Amount": "21"}) is None  # not a number: null
+    assert definitions.evaluate("Odd", {}) == "kept"
