@@ -31,6 +31,7 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _NUMBERS = ("decimal", "double", "int", "integer", "long", "float", "short")
 _TEMPORAL = ("date", "time", "dateTime", "duration")
+JAVA_ONLY = "0076-feel-external-java"
 
 
 @dataclass
@@ -214,6 +215,12 @@ def report(outcomes: list[Outcome]) -> str:
         lines.append(f"{level}: {passed} of {len(mine)} tests pass ({share:.1f}%)")
     total = sum(o.passed for o in outcomes)
     lines.append(f"total: {total} of {len(outcomes)} ({100 * total / len(outcomes):.1f}%)")
+    runnable = [o for o in outcomes if not o.test_id.startswith(JAVA_ONLY)]
+    done = sum(o.passed for o in runnable)
+    lines.append(
+        f"without {JAVA_ONLY} (needs Java): {done} of {len(runnable)} "
+        f"({100 * done / len(runnable):.2f}%)"
+    )
     return "\n".join(lines)
 
 
