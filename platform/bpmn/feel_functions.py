@@ -5,6 +5,7 @@ A function given arguments of the wrong kinds returns null, as FEEL does. A call
 that is neither built in nor declared by the model is not FEEL (the DMN engine then tries
 the text as a sandboxed Python expression instead)."""
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -46,6 +47,9 @@ class Builtin:
     signatures: tuple  # parameter names of each form: (("from",), ("year", "month", "day"))
     variadic: bool = False
     pure: bool = True  # may be evaluated once at compile time when its arguments are constants
+    # What an argument passed by this name must be (`context put(key: ...)` takes one key;
+    # the list form is named `keys`): a call breaking it is null.
+    named_checks: tuple = ()
 
     @property
     def min_args(self) -> int:
@@ -337,6 +341,10 @@ BUILTINS: dict[str, Builtin] = {
 }
 
 # Function names with spaces: the tokenizer reads these as one name when "(" follows.
+BUILTINS["context put"] = dataclasses.replace(
+    BUILTINS["context put"], named_checks=(("key", lambda v: isinstance(v, str)),)
+)
+
 MULTI_WORD_FUNCTIONS = tuple(sorted((n for n in BUILTINS if " " in n), key=len, reverse=True))
 
 

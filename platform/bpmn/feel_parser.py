@@ -338,6 +338,7 @@ class Parser(LiteralParsing, TokenReader):
             if ordered is None:
                 self._fail(f"{name}() has no parameters named {', '.join(keys)}", token)
             args = [args[i] if i is not None else const(None) for i in ordered]
+            args = _checked(builtin, keys, ordered, args)
             while args and ordered[len(args) - 1] is None:
                 args.pop()
             while len(args) < builtin.min_args:
@@ -353,6 +354,22 @@ class Parser(LiteralParsing, TokenReader):
         if not args:
             return Compiled(lambda c, q: at_runtime())
         return apply(at_runtime, *args, pure=False)
+
+
+def _checked(builtin, keys: list[str], ordered: list, args: list[Compiled]) -> list[Compiled]:
+    """Apply a built-in's checks on arguments given by name: a failing one becomes an
+    argument the function rejects, so the call is null."""
+    checks = dict(builtin.named_checks)
+    for position, index in enumerate(ordered):
+        if index is not None and keys[index] in checks:
+            check = checks[keys[index]]
+            args[position] = apply(
+                lambda v, check=check: v if check(v) else _REJECTED, args[position]
+            )
+    return args
+
+
+_REJECTED = object()  # no built-in accepts it: its call gives null
 
 
 def _tested(test, value, ctx):
