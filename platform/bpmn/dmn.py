@@ -7,8 +7,7 @@ compiles every cell to a closure (dmn_cells, feel), evaluates under every hit po
 """
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,8 +123,10 @@ class Decision:
         and their values added to the context under their names (and, as Camunda does, under
         the output names of their tables)."""
         ctx = self.model.scope(context)
-        with _guarded(f"{self.model.filename}: decision {self.name!r}"):
+        try:
             value, task_data, rows, inputs = self._run(ctx, {})
+        except _BREAKDOWNS as exc:
+            raise _breakdown(f"{self.model.filename}: decision {self.name!r}", exc) from exc
         return DecisionResult(self.id, value, task_data, rows, inputs)
 
     def value_in(self, ctx: Mapping[str, Any], memo: dict) -> Any:
@@ -262,13 +263,16 @@ class DmnDefinitions:
     def scope(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
         """The names a decision sees: input data (coerced to their declared types), the
         rest of `context`, then BKMs, decision services and imported models."""
+        # no BKMs, services or types: the context as it is (the decision-table hot path)
+        bare = len(self.globals) == 1 and not self.types.checks
+        outer = context if bare else Scope(context, self.globals)
+        if not self.input_types:
+            return outer
         coerced = {
             name: self.types.conform(context[name], type_ref)
             for name, type_ref in self.input_types.items()
             if name in context
         }
-        bare = len(self.globals) == 1 and not self.types.checks  # no BKMs, services, types
-        outer = context if bare else Scope(context, self.globals)
         return Scope(coerced, outer) if coerced else outer
 
     def get(self, id_or_name: str) -> Decision:
@@ -290,20 +294,21 @@ class DmnDefinitions:
         service = self.services.get(name)
         if service is None:
             raise DmnError(f"{self.filename}: no decision service {name!r}")
-        with _guarded(f"{self.filename}: decision service {name!r}"):
+        try:
             return service.call([context.get(p) for p in service.params])
+        except _BREAKDOWNS as exc:
+            raise _breakdown(f"{self.filename}: decision service {name!r}", exc) from exc
 
 
-@contextmanager
-def _guarded(where: str) -> Iterator[None]:
-    """An evaluation that breaks down (a function calling itself forever, a value too large)
-    is a DmnError naming the decision, never a traceback."""
-    try:
-        yield
-    except RecursionError as exc:
-        raise DmnError(f"{where}: functions call each other too deeply") from exc
-    except (ArithmeticError, MemoryError, OverflowError) as exc:
-        raise DmnError(f"{where}: a value is out of range") from exc
+# An evaluation that breaks down (a function calling itself forever, a value too large) is
+# a DmnError naming the decision, never a traceback.
+_BREAKDOWNS = (RecursionError, ArithmeticError, MemoryError)
+
+
+def _breakdown(where: str, exc: Exception) -> DmnError:
+    if isinstance(exc, RecursionError):
+        return DmnError(f"{where}: functions call each other too deeply")
+    return DmnError(f"{where}: a value is out of range")
 
 
 def _spaced_inputs(spec: DefinitionsSpec) -> set:
