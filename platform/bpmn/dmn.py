@@ -20,7 +20,7 @@ from bpmn.dmn_types import TypeRegistry
 from bpmn.dmn_xml import DecisionSpec, DefinitionsSpec, DmnError, read_definitions
 from bpmn.feel_nodes import Scope
 from bpmn.feel_scope import TYPES_KEY
-from bpmn.feel_values import FeelFunction, equal, normalize, to_json
+from bpmn.feel_values import FeelError, FeelFunction, equal, normalize, to_json
 from bpmn.sandbox import ExpressionError
 
 # Words separated by single spaces, none of them a FEEL keyword: `Applicant Age`, not `a and b`.
@@ -302,10 +302,12 @@ class DmnDefinitions:
 
 # An evaluation that breaks down (a function calling itself forever, a value too large) is
 # a DmnError naming the decision, never a traceback.
-_BREAKDOWNS = (RecursionError, ArithmeticError, MemoryError)
+_BREAKDOWNS = (RecursionError, ArithmeticError, MemoryError, FeelError)
 
 
 def _breakdown(where: str, exc: Exception) -> DmnError:
+    if isinstance(exc, FeelError):
+        return DmnError(f"{where}: {exc}")
     if isinstance(exc, RecursionError):
         return DmnError(f"{where}: functions call each other too deeply")
     return DmnError(f"{where}: a value is out of range")

@@ -9,7 +9,7 @@ from typing import Any
 
 from bpmn.feel_nodes import Compiled, Scope, const
 from bpmn.feel_types import type_checker
-from bpmn.feel_values import FeelFunction, Range, kind, normalize
+from bpmn.feel_values import FeelError, FeelFunction, Range, kind, normalize
 
 
 def context_node(entries: list[tuple[str, Compiled]]) -> Compiled:
@@ -85,6 +85,10 @@ def _at(items: list, index: Decimal) -> Any:
     return None
 
 
+# Loops build their results in memory: `for i in 1..1000000000` is refused, not attempted.
+MAX_ITEMS = 1_000_000
+
+
 class Span(Range):
     """`a..b` after `for x in`: integers or days from a to b, counting down when b < a."""
 
@@ -106,6 +110,9 @@ def _walk(value: Range) -> list | None:
     if not isinstance(value, Span) and high < low:
         return None
     step = 1 if high >= low else -1
+    span = abs((high - low).days) if kinds == {"date"} else abs(high - low)
+    if span > MAX_ITEMS:
+        raise FeelError(f"a loop over more than {MAX_ITEMS} items")
     if kinds == {"date"}:
         count = (high - low).days
         items = [low + dt.timedelta(days=i) for i in range(0, count + step, step)]
@@ -136,6 +143,8 @@ def for_node(variables: list[tuple[str, Compiled]], body: Compiled) -> Compiled:
 
         def walk(level: int, scope: dict):
             if level == len(variables):
+                if len(results) >= MAX_ITEMS:
+                    raise FeelError(f"a loop over more than {MAX_ITEMS} items")
                 results.append(b(Scope({**scope, "partial": results}, ctx), q))
                 return
             name, domain = variables[level]

@@ -187,3 +187,13 @@ def test_camunda_and_unknown_type_names_never_drop_a_value():
     assert definitions.evaluate("Twice", {"Amount": 21}) == Decimal(42)
     assert definitions.evaluate("Twice", {"Amount": "21"}) is None  # not a number: null
     assert definitions.evaluate("Odd", {}) == "kept"
+
+
+def test_a_loop_too_large_to_build_is_refused_naming_the_decision():
+    huge = model(
+        '<decision id="d" name="Huge"><variable name="Huge"/>'
+        "<literalExpression><text>count(for i in 1..1000000000 return i)</text>"
+        "</literalExpression></decision>"
+    )
+    with pytest.raises(DmnError, match="decision 'Huge': a loop over more than 1000000 items"):
+        parse_dmn(huge, "huge.dmn").evaluate("Huge", {})
