@@ -9,6 +9,7 @@ the input is compared with it for equality; one that starts with an operator (`>
 
 import ast
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,8 @@ from bpmn.limits import MAX_INT_DIGITS
 from bpmn.sandbox import ExpressionError, compile_expression, evaluate_expression
 
 PYTHON_INPUT = "dmninputexpr"  # the name SpiffWorkflow gives the input in Python cells
+# Whether the file being compiled may hold Python cells (set by dmn.parse_dmn per file).
+PYTHON_CELLS: ContextVar[bool] = ContextVar("python_cells", default=True)
 
 
 def compile_value(text: str, known: Iterable[str], where: str) -> Compiled:
@@ -29,7 +32,7 @@ def compile_value(text: str, known: Iterable[str], where: str) -> Compiled:
     try:
         return feel.compile_expression(text, known)
     except FeelError as feel_error:
-        tree = _python_tree(text, where)
+        tree = _python_tree(text, where) if PYTHON_CELLS.get() else None
         if tree is None:
             raise DmnError(f"{where}: {feel_error}") from feel_error
         return _python_value(text, tree, where)
@@ -42,7 +45,7 @@ def compile_cell(
     try:
         return feel.compile_unary_tests(text, known, input_names)
     except FeelError as feel_error:
-        test = _python_cell(text.strip(), input_names, where)
+        test = _python_cell(text.strip(), input_names, where) if PYTHON_CELLS.get() else None
         if test is None:
             raise DmnError(f"{where}: {feel_error}") from feel_error
         return test

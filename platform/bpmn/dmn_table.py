@@ -13,13 +13,14 @@ from typing import Any
 from bpmn.dmn_cells import compile_cell, compile_value, python_names
 from bpmn.dmn_xml import DecisionSpec, DmnError, InputSpec, OutputSpec
 from bpmn.feel import UnaryTest, compile_unary_tests, constant_list
+from bpmn.feel_arith import add
 from bpmn.feel_nodes import Compiled
 from bpmn.feel_values import (
     COMPARISONS,
     FeelError,
-    add,
     compare,
     equal,
+    feel_string,
     parse_date,
     parse_datetime,
     parse_duration,
@@ -66,9 +67,9 @@ class Rule:
 
 
 class Table:
-    def __init__(self, spec: DecisionSpec, known: frozenset, filename: str):
+    def __init__(self, spec: DecisionSpec, known: frozenset, filename: str, where: str = ""):
         self.id = spec.id
-        self.where = f"{filename}: decision {spec.id!r}"
+        self.where = where or f"{filename}: decision {spec.id!r}"
         self.policy = spec.hit_policy
         self.aggregation = spec.aggregation
         self.columns = [self._column(i, c, known) for i, c in enumerate(spec.inputs, start=1)]
@@ -175,7 +176,7 @@ class Table:
             raise DmnError(f"{self.where} input {column.key!r}: {exc}") from exc
         if column.allowed is not None and value is not None and not column.allowed(value, ctx):
             raise DmnError(
-                f"{self.where}: input {column.key!r} is {value!r}, "
+                f"{self.where}: input {column.key!r} is {_text(value)}, "
                 f"not one of its inputValues {column.allowed_text}"
             )
         return value
@@ -191,7 +192,7 @@ class Table:
         for out, value in zip(self.outputs, values, strict=True):
             if out.values and value is not None and not any(equal(value, v) for v in out.values):
                 raise DmnError(
-                    f"{self.where} rule {row}: output {out.name!r} is {value!r}, "
+                    f"{self.where} rule {row}: output {out.name!r} is {_text(value)}, "
                     f"not one of its outputValues"
                 )
 
@@ -231,6 +232,12 @@ class Table:
             outputs = hits[0][1] if hits else self._defaults(ctx)
             value = self._value(outputs) if hits or self.has_default else None
             return value, nest(dict(zip(self.names, outputs, strict=True)))
+        if not hits and self.has_default:
+            # No rule matched: the default output entries are the one result (for COLLECT
+            # and the other multi-hit policies too, not only the single-hit ones).
+            hits = [(None, self._defaults(ctx))]
+            if self.aggregation:
+                return hits[0][1][0], nest({self.names[0]: hits[0][1][0]})
         if self.aggregation:
             number = aggregate(self.aggregation, [outputs[0] for _, outputs in hits])
             return number, nest({self.names[0]: number})
@@ -294,3 +301,9 @@ def nest(flat: dict) -> dict:
 
 def known_names(names: Iterable[str]) -> frozenset:
     return frozenset(n for n in names if n)
+
+
+def _text(value: Any) -> str:
+    """A value as the analyst wrote it (FEEL text), never a Python repr."""
+    text = feel_string(value)
+    return f'"{text}"' if isinstance(value, str) else text

@@ -62,12 +62,37 @@ class DecisionSpec:
     rules: list[RuleSpec] = field(default_factory=list)
     required: list[str] = field(default_factory=list)  # ids of required decisions
     literal: str | None = None  # a literal-expression decision instead of a table
+    expression: etree._Element | None = None  # any other boxed expression
+    type_ref: str | None = None
+    error: str | None = None  # why the decision cannot be read (reported when it is used)
+
+
+@dataclass
+class InvocableSpec:
+    """A business knowledge model (expression = its functionDefinition) or a decision
+    service (outputs, inputs: ids of decisions and input data)."""
+
+    id: str
+    name: str
+    expression: etree._Element | None = None
+    outputs: list[str] = field(default_factory=list)
+    input_decisions: list[str] = field(default_factory=list)
+    input_data: list[str] = field(default_factory=list)
+    type_ref: str | None = None  # its variable's typeRef
 
 
 @dataclass
 class DefinitionsSpec:
     decisions: list[DecisionSpec]
     input_names: list[str]  # inputData names: the context names the model declares
+    namespace: str = ""
+    inputs: dict = field(default_factory=dict)  # inputData id -> (name, typeRef)
+    knowledge: list[InvocableSpec] = field(default_factory=list)
+    services: list[InvocableSpec] = field(default_factory=list)
+    item_definitions: list = field(default_factory=list)
+    imports: list[tuple[str, str]] = field(default_factory=list)  # (namespace, name)
+    all_names: set = field(default_factory=set)  # every name the file declares
+    python_cells: bool = True  # may texts that are not FEEL run as sandboxed Python?
 
 
 def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
@@ -81,10 +106,75 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
         _read_decision(el, index, filename)
         for index, el in enumerate(_children(root, "decision"), start=1)
     ]
-    if not decisions:
-        raise DmnError(f"{filename}: no <decision> in the file")
     input_names = [el.get("name", "") for el in _children(root, "inputData") if el.get("name")]
-    return DefinitionsSpec(decisions, input_names)
+    spec = DefinitionsSpec(decisions, input_names, namespace=root.get("namespace") or "")
+    spec.python_cells = _python_dialect(root)
+    _read_invocables(root, spec)
+    spec.item_definitions = _children(root, "itemDefinition")
+    spec.imports = [
+        (el.get("namespace") or "", el.get("name") or "") for el in _children(root, "import")
+    ]
+    spec.all_names = {
+        el.get("name") for el in root.iter() if isinstance(el.tag, str) and el.get("name")
+    }
+    spec.all_names |= {
+        el.get("iteratorVariable")
+        for el in root.iter()
+        if isinstance(el.tag, str) and el.get("iteratorVariable")
+    }
+    return spec
+
+
+def _read_invocables(root: etree._Element, spec: DefinitionsSpec) -> None:
+    """Input data (with their types), business knowledge models and decision services."""
+    for el in _children(root, "inputData"):
+        variable = _child(el, "variable")
+        type_ref = variable.get("typeRef") if variable is not None else None
+        spec.inputs[el.get("id") or el.get("name")] = (el.get("name"), type_ref)
+    for el in _children(root, "businessKnowledgeModel"):
+        spec.knowledge.append(
+            InvocableSpec(
+                el.get("id") or el.get("name"), el.get("name"), _child(el, "encapsulatedLogic")
+            )
+        )
+    for el in _children(root, "decisionService"):
+        spec.services.append(
+            InvocableSpec(
+                el.get("id") or el.get("name"),
+                el.get("name"),
+                outputs=_hrefs(el, "outputDecision"),
+                input_decisions=_hrefs(el, "inputDecision"),
+                input_data=_hrefs(el, "inputData"),
+                type_ref=_variable_type(el),
+            )
+        )
+
+
+def _variable_type(el: etree._Element) -> str | None:
+    variable = _child(el, "variable")
+    return variable.get("typeRef") if variable is not None else None
+
+
+_FEEL_ONLY_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20211108/MODEL/",  # DMN 1.4
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",  # DMN 1.5
+)
+
+
+def _python_dialect(root: etree._Element) -> bool:
+    """SpiffArena's modeler writes DMN 1.3 files whose cells are Python; a file that says
+    its expression language is Python is too. DMN 1.4/1.5 files and files that name FEEL as
+    their language are FEEL only: a text that is not FEEL is an error, never Python."""
+    language = (root.get("expressionLanguage") or "").lower()
+    if "python" in language:
+        return True
+    if "feel" in language:
+        return False
+    return etree.QName(root).namespace not in _FEEL_ONLY_NAMESPACES
+
+
+def _hrefs(el: etree._Element, name: str) -> list[str]:
+    return [c.get("href", "").rpartition("#")[2] for c in _children(el, name) if c.get("href")]
 
 
 def _read_decision(el: etree._Element, index: int, filename: str) -> DecisionSpec:
@@ -97,18 +187,26 @@ def _read_decision(el: etree._Element, index: int, filename: str) -> DecisionSpe
         variable=(variable.get("name") if variable is not None else None) or name or decision_id,
         required=_required_decisions(el),
     )
+    spec.type_ref = variable.get("typeRef") if variable is not None else None
     table = _child(el, "decisionTable")
     literal = _child(el, "literalExpression")
-    if table is not None:
-        _read_table(table, spec, filename)
-    elif literal is not None:
-        spec.literal = _text(literal) or ""
-    else:
-        raise DmnError(
-            f"{filename}: decision {decision_id!r} has neither a decision table nor a literal "
-            "expression (other boxed expressions are not supported)"
-        )
+    try:
+        if table is not None:
+            read_table(table, spec, filename)
+        elif literal is not None:
+            spec.literal = _text(literal) or ""
+        else:
+            spec.expression = next((c for c in el if _local(c) in _BOXED), None)
+            if spec.expression is None:
+                spec.error = f"{filename}: decision {spec.name!r} has no decision logic"
+    except DmnError as exc:
+        spec.error = str(exc)
     return spec
+
+
+_BOXED = frozenset(
+    "context invocation relation list functionDefinition conditional filter for some every".split()
+)
 
 
 def _required_decisions(el: etree._Element) -> list[str]:
@@ -116,11 +214,13 @@ def _required_decisions(el: etree._Element) -> list[str]:
     for requirement in _children(el, "informationRequirement"):
         required = _child(requirement, "requiredDecision")
         if required is not None and required.get("href"):
-            ids.append(required.get("href").rpartition("#")[2])
+            # "#id" in this file; "namespace#id" in an imported model
+            namespace, _, decision_id = required.get("href").rpartition("#")
+            ids.append(f"{namespace}#{decision_id}" if namespace else decision_id)
     return ids
 
 
-def _read_table(table: etree._Element, spec: DecisionSpec, filename: str) -> None:
+def read_table(table: etree._Element, spec: DecisionSpec, filename: str) -> None:
     spec.hit_policy, spec.aggregation = _hit_policy(table, spec.id, filename)
     for column in _children(table, "input"):
         expression = _child(column, "inputExpression")
@@ -184,6 +284,10 @@ def _child(el: etree._Element, name: str) -> etree._Element | None:
         if _local(child) == name:
             return child
     return None
+
+
+def text_of(el: etree._Element | None) -> str | None:
+    return _text(el)
 
 
 def _text(el: etree._Element | None) -> str | None:

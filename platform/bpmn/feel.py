@@ -1,10 +1,14 @@
-"""A FEEL subset compiled to Python closures: no eval/exec, every text is parsed once.
+"""FEEL (DMN 1.5 chapter 10) compiled to Python closures: no eval/exec, every text parsed once.
 
-`compile_expression` turns a FEEL expression (input expressions, output entries) into a
-`Compiled` whose `fn(context, input_value)` returns a FEEL value; `compile_unary_tests` turns
-a decision-table cell (`< 10`, `[1..5)`, `"a","b"`, `not(...)`, `-`) into `test(value,
-context) -> bool`. The grammar is in feel_parser.py, values and operators in feel_values.py,
-built-in functions in feel_functions.py and the cell specialisation in feel_tests.py.
+`compile_expression` turns a FEEL expression (literal expressions, input expressions, output
+entries) into a `Compiled` whose `fn(context, input_value)` returns a FEEL value;
+`compile_unary_tests` turns a decision-table cell (`< 10`, `[1..5)`, `"a","b"`, `not(...)`,
+`-`) into `test(value, context) -> bool`. The grammar is in feel_parser.py (with
+feel_reader.py and feel_literals.py), the tokens in feel_lexer.py, values and operators in
+feel_values.py and feel_arith.py, dates and durations in feel_temporal.py and
+feel_calendar.py, scoped constructs (contexts, loops, functions) in feel_scope.py, types in
+feel_types.py and the built-in library in feel_functions.py, feel_library.py and
+feel_lists.py.
 """
 
 from collections.abc import Iterable, Mapping

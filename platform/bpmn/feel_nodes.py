@@ -13,17 +13,14 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from bpmn.feel_arith import add, divide, multiply, power, subtract
 from bpmn.feel_values import (
     COMPARISONS,
     Range,
-    add,
     compare,
-    divide,
     equal,
-    multiply,
     normalize,
-    power,
-    subtract,
+    path,
 )
 
 UnaryTest = Callable[[Any, Mapping[str, Any]], bool]
@@ -48,6 +45,36 @@ class UnaryTestSpec:
     kind: str
     operand: Compiled | None = None
     children: list = field(default_factory=list)
+
+
+class Scope(Mapping):
+    """Names bound by a context, loop or call (`own`) over the enclosing ones (`parent`).
+    A lighter ChainMap: evaluation looks names up far more often than it builds scopes."""
+
+    __slots__ = ("own", "parent")
+
+    def __init__(self, own: dict, parent: Mapping):
+        self.own = own
+        self.parent = parent
+
+    def __getitem__(self, key):
+        own = self.own
+        return own[key] if key in own else self.parent[key]
+
+    def get(self, key, default=None):
+        own = self.own
+        return own[key] if key in own else self.parent.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self.own or key in self.parent
+
+    def __iter__(self):
+        seen = set(self.own)
+        yield from self.own
+        yield from (key for key in self.parent if key not in seen)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 # ---------------------------------------------------------------- expression nodes
@@ -85,8 +112,33 @@ def apply(op, *nodes: Compiled, pure: bool = True) -> Compiled:
     return Compiled(fn, names, uses_input)
 
 
-def name_node(name: str) -> Compiled:
-    return Compiled(lambda ctx, q: normalize(ctx.get(name)), frozenset([name]))
+def name_node(name: str, fallback: Any = None) -> Compiled:
+    """A variable; `fallback` is what an undeclared name means (a built-in function value)."""
+    if "." in name:
+        return _dotted_name(name)
+    if fallback is None:
+        return Compiled(lambda ctx, q: normalize(ctx.get(name)), frozenset([name]))
+    return Compiled(lambda ctx, q: normalize(ctx.get(name, fallback)), frozenset([name]))
+
+
+_MISSING = object()
+
+
+def _dotted_name(name: str) -> Compiled:
+    """A declared name with a dot (`Person.Gender`, a BKM parameter) is that name where it
+    is bound, and the path `Person` . `Gender` elsewhere."""
+    first, *rest = name.split(".")
+
+    def fn(ctx, q):
+        value = ctx.get(name, _MISSING)
+        if value is not _MISSING:
+            return normalize(value)
+        value = normalize(ctx.get(first))
+        for key in rest:
+            value = path(value, key)
+        return value
+
+    return Compiled(fn, frozenset([name, first]))
 
 
 def logic(is_and: bool, left: Compiled, right: Compiled) -> Compiled:
@@ -132,10 +184,15 @@ def between(value, low, high):
     return None if above is None or below is None else above and below
 
 
+def _not_equal(a, b):
+    same = equal(a, b)
+    return None if same is None else not same
+
+
 BINARY = {"+": add, "-": subtract, "*": multiply, "/": divide, "**": power}
 COMPARE_OPS = {
     "=": equal,
-    "!=": lambda a, b: not equal(a, b),
+    "!=": lambda a, b: _not_equal(a, b),
     **{op: partial(compare, fn) for op, fn in COMPARISONS.items()},
 }
 

@@ -1,17 +1,17 @@
-"""Tokenizer and recursive-descent parser for the FEEL subset, producing closures.
+"""Recursive-descent parser for FEEL (DMN 1.5 chapter 10), producing closures.
 
 Every node is built as a `Compiled` closure; nodes whose operands are all constants are
 folded at compile time, so `>= date("2026-01-01")` costs one comparison when evaluated.
-Anything outside the subset raises FeelError, which is how the DMN engine recognises
-SpiffArena's Python cells (`len(x)`, `'Large'`, `in [...]`) and hands them to the sandbox.
+Anything that is not FEEL raises FeelError, which is how the DMN engine recognises
+SpiffArena's Python cells (`len(x)`, `'Large'`, `x is None`) and hands them to the sandbox.
 """
 
-import re
-from collections.abc import Iterable
-from decimal import Decimal
-from typing import NamedTuple
+from decimal import DecimalException
 
-from bpmn.feel_functions import BUILTINS, MULTI_WORD_FUNCTIONS, call_builtin
+from bpmn.feel_arith import negate
+from bpmn.feel_functions import BUILTINS, builtin_value, call_builtin
+from bpmn.feel_lexer import KEYWORDS, NO_MERGE, Token, unescape
+from bpmn.feel_literals import LiteralParsing
 from bpmn.feel_nodes import (
     BINARY,
     COMPARE_OPS,
@@ -26,108 +26,29 @@ from bpmn.feel_nodes import (
     name_node,
     spec_names,
 )
+from bpmn.feel_reader import TokenReader
+from bpmn.feel_scope import (
+    Span,
+    call_node,
+    filter_node,
+    for_node,
+    function_node,
+    instance_node,
+    quantified_node,
+)
 from bpmn.feel_values import (
+    DECIMAL,
     FeelError,
-    Range,
-    negate,
-    parse_temporal,
     path,
 )
 
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<number>\d+(?:\.\d+)?|\.\d+)
-      | (?P<string>"(?:[^"\\]|\\.)*")
-      | (?P<op>\.\.|<=|>=|!=|\*\*|[-+*/<>=(),\[\]{}:.@?])
-      | (?P<name>[^\W\d]\w*)""",
-    re.VERBOSE,
-)
-_SIMPLE_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
-_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/"}
-_FEEL_KEYWORDS = frozenset(
-    "and or not if then else in between true false null instance of for some every "
-    "satisfies return function".split()
-)
-# Adjacent plain names merge into one (`Applicant Age`), but never across these, so that a
-# Python cell such as `x is None` stays invalid FEEL and goes to the Python fallback.
-_NO_MERGE = _FEEL_KEYWORDS | {"is", "lambda", "None", "True", "False"}
+_FUNCTIONS = frozenset(BUILTINS)
 
 
-class Token(NamedTuple):
-    kind: str  # number, string, op, name, end
-    value: str
-    pos: int
-
-
-def tokenize(text: str, long_names: tuple[str, ...]) -> list[Token]:
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        name = _long_name_at(text, pos, long_names)
-        if name:
-            tokens.append(Token("name", name, pos))
-            pos += len(name)
-            continue
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise FeelError(f"unexpected {text[pos]!r} at position {pos + 1} in {text!r}")
-        if match.lastgroup != "space":
-            tokens.append(Token(match.lastgroup, match.group(), pos))
-        pos = match.end()
-    tokens.append(Token("end", "", len(text)))
-    return tokens
-
-
-def _long_name_at(text: str, pos: int, long_names: tuple[str, ...]) -> str | None:
-    """A known name with spaces or symbols (longest first) starting at pos, if any."""
-    if not (text[pos].isalpha() or text[pos] == "_"):
-        return None
-    for name in long_names:
-        if not text.startswith(name, pos):
-            continue
-        end = pos + len(name)
-        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            continue
-        if name in BUILTINS and not text[end:].lstrip().startswith("("):
-            continue  # "date and time" is a function name only when called
-        return name
-    return None
-
-
-def _unescape(literal: str) -> str:
-    body = literal[1:-1]
-    if "\\" not in body:
-        return body
-    out, i = [], 0
-    while i < len(body):
-        char = body[i]
-        if char != "\\":
-            out.append(char)
-            i += 1
-            continue
-        code = body[i + 1]
-        if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
-            out.append(chr(int(body[i + 2 : i + 6], 16)))
-            i += 6
-        elif code in _ESCAPES:
-            out.append(_ESCAPES[code])
-            i += 2
-        else:
-            raise FeelError(f"unknown escape \\{code} in {literal}")
-    return "".join(out)
-
-
-class Parser:
-    """One text, one parse. Precedence, lowest first: if, or, and, comparison/between/in,
-    + -, * /, **, unary minus, path, primary."""
-
-    def __init__(self, text: str, known_names: Iterable[str] = ()):
-        self.text = text
-        self.known = frozenset(known_names)
-        long_names = {n for n in self.known if not _SIMPLE_NAME.fullmatch(n)}
-        long_names.update(MULTI_WORD_FUNCTIONS)
-        self.tokens = tokenize(text, tuple(sorted(long_names, key=len, reverse=True)))
-        self.i = 0
+class Parser(LiteralParsing, TokenReader):
+    """One text, one parse. Precedence, lowest first: if/for/some/every/function, or, and,
+    comparison/between/in/instance of, + -, * /, **, unary minus, postfix (path, filter,
+    call), primary."""
 
     # -- entry points
 
@@ -146,43 +67,6 @@ class Parser:
         self._expect_end()
         return spec
 
-    # -- token helpers
-
-    def _peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
-
-    def _take(self) -> Token:
-        token = self._peek()
-        self.i += 1
-        return token
-
-    def _at_op(self, *ops: str, ahead: int = 0) -> bool:
-        token = self._peek(ahead)
-        return token.kind == "op" and token.value in ops
-
-    def _at_word(self, word: str) -> bool:
-        token = self._peek()
-        return token.kind == "name" and token.value == word
-
-    def _expect_op(self, op: str) -> None:
-        if not self._at_op(op):
-            self._fail(f"expected {op!r}")
-        self.i += 1
-
-    def _expect_word(self, word: str) -> None:
-        if not self._at_word(word):
-            self._fail(f"expected {word!r}")
-        self.i += 1
-
-    def _expect_end(self) -> None:
-        if self._peek().kind != "end":
-            self._fail("unexpected text")
-
-    def _fail(self, message: str, token: Token | None = None):
-        token = token or self._peek()
-        found = repr(token.value) if token.kind != "end" else "end of text"
-        raise FeelError(f"{message} at position {token.pos + 1} ({found}) in {self.text!r}")
-
     # -- unary tests
 
     def _positive_tests(self) -> UnaryTestSpec:
@@ -198,11 +82,14 @@ class Parser:
             self.i += 1
             return UnaryTestSpec(token.value, self._additive())
         if self._at_word("not") and self._at_op("(", ahead=1):
+            start = self.i
             self.i += 2
             inner = self._positive_tests()
             self._expect_op(")")
-            children = inner.children if inner.kind == "any" else [inner]
-            return UnaryTestSpec("not", children=children)
+            if self._peek().kind == "end" or self._at_op(","):
+                children = inner.children if inner.kind == "any" else [inner]
+                return UnaryTestSpec("not", children=children)
+            self.i = start  # `not(x) and y`: an expression after all
         return UnaryTestSpec("expr", self._expression())
 
     # -- expressions
@@ -215,7 +102,61 @@ class Parser:
             then = self._expression()
             self._expect_word("else")
             return if_node(cond, then, self._expression())
+        if self._at_word("for") and self._peek(1).kind == "name":
+            self.i += 1
+            variables = self._iteration_contexts()
+            self._expect_word("return")
+            body = self._expression()
+            self.bound.pop()
+            return for_node(variables, body)
+        if (self._at_word("some") or self._at_word("every")) and self._peek(1).kind == "name":
+            every = self._take().value == "every"
+            variables = self._iteration_contexts()
+            self._expect_word("satisfies")
+            body = self._expression()
+            self.bound.pop()
+            return quantified_node(every, variables, body)
+        if self._at_word("function") and self._at_op("(", ahead=1):
+            return self._function_literal()
         return self._disjunction()
+
+    def _iteration_contexts(self) -> list:
+        variables = []
+        scope: set = {"partial"}
+        self.bound.append(scope)
+        while True:
+            name = self._name_words()
+            scope.add(name)
+            self._expect_word("in")
+            domain = self._expression()
+            if self._at_op(".."):
+                self.i += 1
+                high = self._expression()
+                domain = apply(lambda lo, hi: Span(lo, hi, True, True), domain, high)
+            variables.append((name, domain))
+            if not self._at_op(","):
+                return variables
+            self.i += 1
+
+    def _function_literal(self) -> Compiled:
+        self.i += 2
+        params = []
+        types = []
+        while not self._at_op(")"):
+            params.append(self._name_words())
+            types.append(None)
+            if self._at_op(":"):
+                self.i += 1
+                types[-1] = self._type_text()
+            if not self._at_op(")"):
+                self._expect_op(",")
+        self.i += 1
+        if self._at_word("external"):
+            self._fail("external functions (Java, PMML) are not supported")
+        self.bound.append(set(params))
+        body = self._expression()
+        self.bound.pop()
+        return function_node(params, body, types)
 
     def _disjunction(self) -> Compiled:
         node = self._conjunction()
@@ -233,19 +174,24 @@ class Parser:
 
     def _comparison(self) -> Compiled:
         left = self._additive()
-        token = self._peek()
-        if token.kind == "op" and token.value in COMPARE_OPS:
-            self.i += 1
-            return apply(COMPARE_OPS[token.value], left, self._additive())
-        if self._at_word("between"):
-            self.i += 1
-            low = self._additive()
-            self._expect_word("and")
-            return apply(between, left, low, self._additive())
-        if self._at_word("in"):
-            self.i += 1
-            return self._in(left)
-        return left
+        while True:
+            token = self._peek()
+            if token.kind == "op" and token.value in COMPARE_OPS:
+                self.i += 1
+                left = apply(COMPARE_OPS[token.value], left, self._additive())
+            elif self._at_word("between"):
+                self.i += 1
+                low = self._additive()
+                self._expect_word("and")
+                left = apply(between, left, low, self._additive())
+            elif self._at_word("in"):
+                self.i += 1
+                left = self._in(left)
+            elif self._at_word("instance") and self._at_word("of", ahead=1):
+                self.i += 2
+                left = instance_node(left, self._type_text())
+            else:
+                return left
 
     def _in(self, left: Compiled) -> Compiled:
         start = self.i
@@ -261,7 +207,7 @@ class Parser:
         test = build_test(spec)
         f = left.fn
         names = left.names | spec_names(spec)
-        return Compiled(lambda ctx, q: test(f(ctx, q), ctx), names, left.uses_input)
+        return Compiled(lambda ctx, q: _tested(test, f(ctx, q), ctx), names, left.uses_input)
 
     def _additive(self) -> Compiled:
         node = self._multiplicative()
@@ -288,23 +234,36 @@ class Parser:
         if self._at_op("-"):
             self.i += 1
             return apply(negate, self._unary())
-        return self._path(self._primary())
+        return self._postfix(self._primary())
 
-    def _path(self, node: Compiled) -> Compiled:
-        while self._at_op(".") and self._peek(1).kind == "name":
-            self.i += 1
-            key = self._take().value
-            if key.startswith("__"):
-                self._fail("names starting with __ are not allowed")
-            node = apply(lambda value, key=key: path(value, key), node)
-        return node
+    def _postfix(self, node: Compiled) -> Compiled:
+        while True:
+            if self._at_op(".") and self._peek(1).kind == "name":
+                self.i += 1
+                key = self._name_words()
+                if key.startswith("__"):
+                    self._fail("names starting with __ are not allowed")
+                node = apply(lambda value, key=key: path(value, key), node)
+            elif self._at_op("[") and not self.in_range_end:
+                self.i += 1
+                condition = self._expression()
+                self._expect_op("]")
+                node = filter_node(node, condition)
+            elif self._at_op("("):
+                args, keys = self._arguments()
+                node = call_node(node, args, keys)
+            else:
+                return node
 
     def _primary(self) -> Compiled:
         token = self._take()
         if token.kind == "number":
-            return const(Decimal(token.value))
+            try:
+                return const(DECIMAL.create_decimal(token.value))
+            except DecimalException:
+                self._fail("number out of range", token)
         if token.kind == "string":
-            return const(_unescape(token.value))
+            return const(unescape(token.value))
         if token.kind == "name":
             return self._name_or_call(token)
         if token.kind == "op":
@@ -314,10 +273,14 @@ class Parser:
                 return self._parenthesised()
             if token.value == "[":
                 return self._bracketed()
+            if token.value == "{":
+                return self._context()
             if token.value == "]":
-                return self._interval(self._additive(), low_closed=False)
+                return self._interval(self._expression(), low_closed=False)
+            if token.value in ("<", "<=", ">", ">="):
+                return self._open_range(token.value)
             if token.value == "@" and self._peek().kind == "string":
-                return const(parse_temporal(_unescape(self._take().value)))
+                return self._at_literal(self._take())
         self._fail("unexpected", token)
 
     def _name_or_call(self, token: Token) -> Compiled:
@@ -326,73 +289,90 @@ class Parser:
             return const(word == "true")
         if word == "null":
             return const(None)
-        if word in _FEEL_KEYWORDS and not (word == "not" and self._at_op("(")):
+        if word in KEYWORDS and not (word == "not" and self._at_op("(")):
             self._fail("unexpected keyword", token)
-        if self._at_op("("):
-            return self._call(word, token)
         while (
-            word not in _NO_MERGE
+            word not in NO_MERGE
             and self._peek().kind == "name"
-            and self._peek().value not in _NO_MERGE
+            and self._peek().value not in NO_MERGE
         ):
             word = f"{word} {self._take().value}"  # a name with spaces, e.g. Applicant Age
         if word.startswith("__"):
             self._fail("names starting with __ are not allowed", token)
         if word in ("True", "False", "None") and word not in self.known:
             self._fail("Python literal (FEEL writes true, false, null)", token)
-        return name_node(word)
+        if self._at_op("(") and not self._declared(word):
+            if word in BUILTINS:
+                return self._builtin_call(word, token)
+            self._fail(f"unknown function {word!r}", token)
+        return name_node(word, builtin_value(word))
 
-    def _call(self, name: str, token: Token) -> Compiled:
-        builtin = BUILTINS.get(name)
-        if builtin is None:
-            self._fail(f"unknown function {name!r}", token)
+    def _arguments(self) -> tuple[list[Compiled], list[str] | None]:
         self._expect_op("(")
-        args = []
-        if not self._at_op(")"):
+        args: list[Compiled] = []
+        keys: list[str] | None = None
+        while not self._at_op(")"):
+            if self._is_named_argument():
+                keys = keys if keys is not None else []
+                keys.append(self._name_words())
+                self._expect_op(":")
+            elif keys is not None:
+                self._fail("positional argument after a named one")
             args.append(self._expression())
-            while self._at_op(","):
-                self.i += 1
-                args.append(self._expression())
-        self._expect_op(")")
+            if not self._at_op(")"):
+                self._expect_op(",")
+        self.i += 1
+        return args, keys
+
+    def _is_named_argument(self) -> bool:
+        ahead = 0
+        while self._peek(ahead).kind == "name":
+            ahead += 1
+        return ahead > 0 and self._at_op(":", ahead=ahead)
+
+    def _builtin_call(self, name: str, token: Token) -> Compiled:
+        builtin = BUILTINS[name]
+        args, keys = self._arguments()
+        if keys is not None:
+            ordered = builtin.order(dict(zip(keys, range(len(keys)), strict=True)))
+            if ordered is None:
+                self._fail(f"{name}() has no parameters named {', '.join(keys)}", token)
+            args = [args[i] if i is not None else const(None) for i in ordered]
+            args = _checked(builtin, keys, ordered, args)
+            while args and ordered[len(args) - 1] is None:
+                args.pop()
+            while len(args) < builtin.min_args:
+                args.append(const(None))  # a parameter not named is null
         if not builtin.min_args <= len(args) <= builtin.max_args:
             self._fail(f"{name}() takes {builtin.min_args}..{builtin.max_args} arguments", token)
         if builtin.pure and all(arg.is_const for arg in args):
-            return const(call_builtin(name, [arg.const for arg in args]))  # errors: bad literal
+            return const(call_builtin(name, [arg.const for arg in args]))
 
         def at_runtime(*values):
-            try:
-                return call_builtin(name, list(values))
-            except FeelError:  # date("not a date") from data is null, as in FEEL
-                return None
+            return call_builtin(name, list(values))
 
-        return apply(at_runtime, *args, pure=False) if args else Compiled(lambda c, q: at_runtime())
+        if not args:
+            return Compiled(lambda c, q: at_runtime())
+        return apply(at_runtime, *args, pure=False)
 
-    def _parenthesised(self) -> Compiled:
-        inner = self._expression()
-        if self._at_op(".."):
-            return self._interval(inner, low_closed=False)
-        self._expect_op(")")
-        return inner
 
-    def _bracketed(self) -> Compiled:
-        if self._at_op("]"):
-            self.i += 1
-            return const([])
-        first = self._expression()
-        if self._at_op(".."):
-            return self._interval(first, low_closed=True)
-        items = [first]
-        while self._at_op(","):
-            self.i += 1
-            items.append(self._expression())
-        self._expect_op("]")
-        return apply(lambda *values: list(values), *items)
+def _checked(builtin, keys: list[str], ordered: list, args: list[Compiled]) -> list[Compiled]:
+    """Apply a built-in's checks on arguments given by name: a failing one becomes an
+    argument the function rejects, so the call is null."""
+    checks = dict(builtin.named_checks)
+    for position, index in enumerate(ordered):
+        if index is not None and keys[index] in checks:
+            check = checks[keys[index]]
+            args[position] = apply(
+                lambda v, check=check: v if check(v) else _REJECTED, args[position]
+            )
+    return args
 
-    def _interval(self, low: Compiled, low_closed: bool) -> Compiled:
-        self._expect_op("..")
-        high = self._additive()
-        end = self._take()
-        if end.kind != "op" or end.value not in ("]", ")", "["):
-            self._fail("expected ']', ')' or '[' to close the range", end)
-        high_closed = end.value == "]"
-        return apply(lambda lo, hi: Range(lo, hi, low_closed, high_closed), low, high)
+
+_REJECTED = object()  # no built-in accepts it: its call gives null
+
+
+def _tested(test, value, ctx):
+    if value is None:
+        return test(value, ctx) or None
+    return test(value, ctx)

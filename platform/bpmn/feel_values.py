@@ -1,33 +1,60 @@
 """FEEL values and operators, shared by the FEEL compiler (feel.py) and the DMN engine.
 
-Numbers are decimal.Decimal (FEEL numbers are decimal128, so 0.1 + 0.2 = 0.3), null is None,
-and an operation on values of the wrong types yields null instead of raising: FEEL is total,
-and a rule whose cell compares a string with a number simply does not match.
+Numbers are decimal.Decimal in a 34-digit context (FEEL numbers are decimal128, so
+0.1 + 0.2 = 0.3), null is None, and an operation on values of the wrong kinds yields null
+instead of raising: FEEL is total, and a rule whose cell compares a string with a number
+simply does not match. Temporal values live in feel_temporal.py.
 """
 
 import datetime as dt
 import json
 import math
 import operator
-import re
-import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
 from decimal import Context as DecimalContext
 from typing import Any
 
-DECIMAL = DecimalContext(prec=34, rounding=ROUND_HALF_EVEN)
+from bpmn.feel_temporal import (
+    FeelError,
+    YearsMonths,
+    duration_text,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+    parse_temporal,
+    parse_time,
+    temporal_text,
+)
+
+__all__ = [
+    "DECIMAL",
+    "FeelError",
+    "FeelFunction",
+    "Range",
+    "YearsMonths",
+    "parse_date",
+    "parse_datetime",
+    "parse_duration",
+    "parse_temporal",
+    "parse_time",
+]
+
+DECIMAL = DecimalContext(prec=34, rounding=ROUND_HALF_EVEN, Emax=6144, Emin=-6143)
 
 
-class FeelError(ValueError):
-    """A FEEL text is malformed or uses something this engine does not support."""
+# Values already in FEEL form (the hot path of every name lookup).
+_FEEL_CLASSES = frozenset(
+    {Decimal, str, bool, type(None), dict, dt.date, dt.datetime, dt.time, dt.timedelta}
+)
 
 
 def normalize(value: Any) -> Any:
     """Python data -> FEEL value: int and float become Decimal (bool stays bool), tuples and
     lists become lists of FEEL values. Dicts are left alone and normalized on access."""
     cls = value.__class__
-    if cls is Decimal or cls is str or cls is bool or value is None:
+    if cls in _FEEL_CLASSES:
         return value
     if cls is int:
         return Decimal(value)
@@ -41,6 +68,27 @@ def normalize(value: Any) -> Any:
     return value
 
 
+@dataclass(eq=False)
+class FeelFunction:
+    """A function value: a FEEL function literal, a BKM, a decision service or a built-in.
+    `call(args, named)` takes positional values or named ones ({param: value})."""
+
+    name: str
+    params: tuple
+    body: Callable[[list], Any]  # called with the values in parameter order
+    variadic: bool = False
+
+    def call(self, args: list, named: dict | None = None) -> Any:
+        if named is not None:
+            unknown = set(named) - set(self.params)
+            if unknown:
+                return None
+            args = [named.get(p) for p in self.params]
+        elif not self.variadic and len(args) != len(self.params):
+            return None  # FEEL: a call with the wrong number of arguments is null
+        return self.body(args)
+
+
 # ---------------------------------------------------------------- kinds and comparison
 
 _KINDS = {
@@ -51,6 +99,7 @@ _KINDS = {
     dt.datetime: "datetime",
     dt.time: "time",
     dt.timedelta: "duration",
+    YearsMonths: "ymduration",
     list: "list",
     dict: "context",
 }
@@ -59,27 +108,55 @@ _KINDS = {
 def kind(value: Any) -> str | None:
     found = _KINDS.get(value.__class__)
     if found is None:
+        if isinstance(value, Range):
+            return "range"
+        if isinstance(value, FeelFunction):
+            return "function"
         for cls in (dt.datetime, dt.date, dt.time, dt.timedelta, list, dict):
             if isinstance(value, cls):
                 return _KINDS[cls]
     return found
 
 
-def equal(a: Any, b: Any) -> bool:
-    """FEEL `=`: null equals only null, true never equals 1, lists and contexts deeply."""
+def equal(a: Any, b: Any) -> bool | None:
+    """FEEL `=`: null equals only null, true never equals 1, lists and contexts deeply.
+    Values of different kinds are not equal (FEEL 1.5 says null; false keeps cells simple)."""
     if a is None or b is None:
         return a is b
     ka, kb = kind(a), kind(b)
     if ka != kb:
-        return False
+        return None
     if ka == "list":
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b, strict=True))
     if ka == "context":
         return a.keys() == b.keys() and all(equal(normalize(a[k]), normalize(b[k])) for k in a)
+    if ka in ("datetime", "time") and (a.tzinfo is None) != (b.tzinfo is None):
+        return None
+    if ka == "time":
+        return _time_key(a) == _time_key(b)
+    if ka == "range":
+        return _range_equal(a, b)
     try:
         return bool(a == b)
-    except TypeError:
+    except (TypeError, DecimalException):
         return False
+
+
+def _range_equal(a, b) -> bool:
+    if type(a) is not type(b) or a.low_closed != b.low_closed or a.high_closed != b.high_closed:
+        return False
+    return all(
+        x is y if x is None or y is None else equal(x, y) is True
+        for x, y in ((a.low, b.low), (a.high, b.high))
+    )
+
+
+def _time_key(value: dt.time):
+    offset = value.utcoffset()
+    seconds = value.hour * 3600 + value.minute * 60 + value.second
+    if offset is not None:
+        seconds -= int(offset.total_seconds())
+    return (seconds % 86400, value.microsecond, value.tzinfo is None)
 
 
 def compare(op: Any, a: Any, b: Any) -> bool | None:
@@ -87,7 +164,13 @@ def compare(op: Any, a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return None
     ka = kind(a)
-    if ka != kind(b) or ka in (None, "boolean", "list", "context"):
+    if ka != kind(b) or ka in (None, "boolean", "list", "context", "range", "function"):
+        return None
+    if ka == "time":
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return None
+        return op(_time_key(a), _time_key(b))
+    if ka == "datetime" and (a.tzinfo is None) != (b.tzinfo is None):
         return None
     try:
         return op(a, b)
@@ -100,181 +183,62 @@ COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": oper
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    """A FEEL interval such as [1..10) or ]date("2026-01-01")..date("2026-02-01")]."""
+    """A FEEL range such as [1..10), ]date("2026-01-01")..date("2026-02-01")] or `< 10`
+    (an open end is None with its `*_closed` False)."""
 
     low: Any
     high: Any
     low_closed: bool
     high_closed: bool
 
-    def contains(self, value: Any) -> bool:
-        low_op = operator.le if self.low_closed else operator.lt
-        high_op = operator.le if self.high_closed else operator.lt
-        return compare(low_op, self.low, value) is True and (
-            compare(high_op, value, self.high) is True
-        )
+    def contains(self, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if self.low is not None:
+            low_ok = compare(operator.le if self.low_closed else operator.lt, self.low, value)
+            if low_ok is not True:
+                return low_ok
+        if self.high is not None:
+            return compare(operator.le if self.high_closed else operator.lt, value, self.high)
+        return True
 
 
-# ---------------------------------------------------------------- arithmetic
+class EqualsRange(Range):
+    """`(=10)`: the range holding only its end point; equal only to another `=` range."""
 
-_TEMPORAL = ("date", "datetime", "time")
-
-
-def add(a: Any, b: Any) -> Any:
-    ka, kb = kind(a), kind(b)
-    if ka == kb == "number":
-        return _decimal_op(DECIMAL.add, a, b)
-    if ka == kb == "string":
-        return a + b
-    if (
-        (ka in _TEMPORAL or ka == "duration")
-        and kb == "duration"
-        or ka == "duration"
-        and kb in _TEMPORAL
-    ):
-        return _temporal_op(operator.add, a, b)
-    return None
+    def contains(self, value: Any) -> bool | None:
+        return equal(value, self.low)
 
 
-def subtract(a: Any, b: Any) -> Any:
-    ka, kb = kind(a), kind(b)
-    if ka == kb == "number":
-        return _decimal_op(DECIMAL.subtract, a, b)
-    if (ka in _TEMPORAL or ka == "duration") and kb == "duration" or ka == kb and ka in _TEMPORAL:
-        return _temporal_op(operator.sub, a, b)
-    return None
+class NotEqualsRange(Range):
+    """`(!=10)`: everything but its end point."""
+
+    def contains(self, value: Any) -> bool | None:
+        same = equal(value, self.low)
+        return None if same is None else not same
 
 
-def multiply(a: Any, b: Any) -> Any:
-    ka, kb = kind(a), kind(b)
-    if ka == kb == "number":
-        return _decimal_op(DECIMAL.multiply, a, b)
-    if ka == "duration" and kb == "number":
-        return _temporal_op(operator.mul, a, float(b))
-    if ka == "number" and kb == "duration":
-        return _temporal_op(operator.mul, b, float(a))
-    return None
+class _NullEnd:
+    """The end point of `(null..10)`: unknown, unlike the missing end of `(< 10)`."""
+
+    def __repr__(self) -> str:
+        return "null"
 
 
-def divide(a: Any, b: Any) -> Any:
-    ka, kb = kind(a), kind(b)
-    if ka == kb == "number":
-        return _decimal_op(DECIMAL.divide, a, b)
-    if ka == "duration" and kb == "number" and b:
-        return _temporal_op(operator.truediv, a, float(b))
-    if ka == kb == "duration" and b:
-        return _decimal_op(DECIMAL.divide, _seconds(a), _seconds(b))
-    return None
+NULL_END = _NullEnd()
 
 
-def power(a: Any, b: Any) -> Any:
-    if kind(a) == kind(b) == "number" and abs(b) <= 10_000:
-        return _decimal_op(DECIMAL.power, a, b)
-    return None
+# ---------------------------------------------------------------- properties
 
 
-def negate(a: Any) -> Any:
-    if kind(a) == "number":
-        return DECIMAL.minus(a)
-    return -a if kind(a) == "duration" else None
+def _offset(value):
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    return offset
 
 
-def _decimal_op(fn, a: Decimal, b: Decimal) -> Decimal | None:
-    try:
-        return fn(a, b)
-    except (DecimalException, OverflowError):  # division by zero, overflow: FEEL null
-        return None
-
-
-def _temporal_op(fn, a, b):
-    if kind(a) == "time" or kind(b) == "time":
-        return _time_op(fn, a, b)
-    try:
-        result = fn(a, b)
-    except (TypeError, OverflowError, ValueError):
-        return None
-    return normalize(result)
-
-
-def _time_op(fn, a, b):
-    # Python has no time arithmetic: do it on a fixed day and drop the date again.
-    day = dt.date(2000, 1, 1)
-    a2 = dt.datetime.combine(day, a) if isinstance(a, dt.time) else a
-    b2 = dt.datetime.combine(day, b) if isinstance(b, dt.time) else b
-    try:
-        result = fn(a2, b2)
-    except (TypeError, OverflowError):
-        return None
-    return result.timetz() if isinstance(result, dt.datetime) else result
-
-
-def _seconds(delta: dt.timedelta) -> Decimal:
-    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000
-
-
-# ---------------------------------------------------------------- temporal values
-
-_DURATION = re.compile(
-    r"(?P<sign>-)?P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
-)
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """ISO 8601 days-and-time duration (P1D, PT4H30M, -PT15M) -> timedelta."""
-    match = _DURATION.fullmatch(text.strip())
-    if not match or text.strip().lstrip("-") in {"P", "PT"} or text.strip().endswith("T"):
-        if re.fullmatch(r"-?P(\d+Y)?(\d+M)?", text.strip()):
-            raise FeelError(f"years-and-months durations are not supported: {text!r}")
-        raise FeelError(f"not an ISO 8601 duration: {text!r}")
-    parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
-    delta = dt.timedelta(
-        days=parts.get("d", 0),
-        hours=parts.get("h", 0),
-        minutes=parts.get("m", 0),
-        seconds=parts.get("s", 0),
-    )
-    return -delta if match.group("sign") else delta
-
-
-def parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise FeelError(f"not a date: {text!r}") from exc
-
-
-def parse_time(text: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise FeelError(f"not a time: {text!r}") from exc
-
-
-def parse_datetime(text: str) -> dt.datetime:
-    """ISO date-time, optionally with a zone id suffix as FEEL writes it: ...T10:00@Asia/Shanghai."""
-    text, _, zone = text.strip().partition("@")
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise FeelError(f"not a date and time: {text!r}") from exc
-    if zone:
-        try:
-            value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise FeelError(f"unknown time zone {zone!r}") from exc
-    return value
-
-
-def parse_temporal(text: str) -> Any:
-    """A FEEL @"..." literal: its shape says whether it is a duration, date-time, time or date."""
-    stripped = text.strip()
-    if stripped.lstrip("-").startswith("P"):
-        return parse_duration(stripped)
-    if "T" in stripped:
-        return parse_datetime(stripped)
-    if ":" in stripped:
-        return parse_time(stripped)
-    return parse_date(stripped)
+def _timezone(value):
+    tz = value.tzinfo
+    return getattr(tz, "key", None)
 
 
 _DATE_PROPERTIES = {
@@ -282,36 +246,102 @@ _DATE_PROPERTIES = {
     "month": lambda v: v.month,
     "day": lambda v: v.day,
     "weekday": lambda v: v.isoweekday(),
+}
+_TIME_PROPERTIES = {
     "hour": lambda v: v.hour,
     "minute": lambda v: v.minute,
     "second": lambda v: v.second,
+    "time offset": _offset,
+    "timezone": _timezone,
 }
-_DURATION_PROPERTIES = {
-    "days": lambda v: v.days,
-    "hours": lambda v: v.seconds // 3600,
-    "minutes": lambda v: v.seconds // 60 % 60,
-    "seconds": lambda v: v.seconds % 60,
+_PROPERTIES = {
+    "date": _DATE_PROPERTIES,
+    "datetime": {**_DATE_PROPERTIES, **_TIME_PROPERTIES},
+    "time": _TIME_PROPERTIES,
+    "duration": {
+        "days": lambda v: (-1 if v < dt.timedelta(0) else 1) * abs(v).days,
+        "hours": lambda v: (-1 if v < dt.timedelta(0) else 1) * (abs(v).seconds // 3600),
+        "minutes": lambda v: (-1 if v < dt.timedelta(0) else 1) * (abs(v).seconds // 60 % 60),
+        "seconds": lambda v: (-1 if v < dt.timedelta(0) else 1) * (abs(v).seconds % 60),
+    },
+    "ymduration": {
+        "years": lambda v: int(v.months / 12),
+        "months": lambda v: (-1 if v.months < 0 else 1) * (abs(v.months) % 12),
+    },
+    "range": {
+        "start": lambda v: v.low,
+        "end": lambda v: v.high,
+        "start included": lambda v: v.low_closed,
+        "end included": lambda v: v.high_closed,
+    },
 }
 
 
 def path(value: Any, key: str) -> Any:
-    """FEEL `a.b`: a context entry, a list mapped, or a date/time/duration component. Never a
-    Python attribute, so paths cannot reach object internals."""
+    """FEEL `a.b`: a context entry, a list mapped, or a property of a date, time, duration or
+    range. Never a Python attribute, so paths cannot reach object internals."""
     if isinstance(value, dict):
         return normalize(value.get(key))
     if isinstance(value, list):
         return [path(item, key) for item in value]
-    props = _DURATION_PROPERTIES if kind(value) == "duration" else _DATE_PROPERTIES
-    getter = props.get(key) if kind(value) in ("date", "datetime", "time", "duration") else None
+    getter = _PROPERTIES.get(kind(value), {}).get(key)
     if getter is None:
         return None
+    if kind(value) == "range":
+        found = getter(value)
+        return None if found is NULL_END else found
+    if kind(value) == "time" and key == "time offset" and isinstance(value.tzinfo, dt.timezone):
+        return value.tzinfo.utcoffset(None)
     try:
         return normalize(getter(value))
-    except AttributeError:  # e.g. hour of a plain date
+    except (AttributeError, TypeError):
         return None
 
 
-# ---------------------------------------------------------------- JSON
+# ---------------------------------------------------------------- text and JSON
+
+
+def number_text(number: Decimal) -> str:
+    if not number.is_finite():
+        return "null"
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number, "f")
+
+
+def feel_string(value: Any) -> str | None:
+    """FEEL `string(value)`: the FEEL text of a value (strings unquoted at top level)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return _literal(value)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return number_text(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(normalize(item)) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{k}: {_literal(normalize(v))}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, Range):
+        if isinstance(value, EqualsRange | NotEqualsRange):
+            return f"{'=' if isinstance(value, EqualsRange) else '!='}{_literal(value.low)}"
+        low = "" if value.low is None else _literal(value.low)
+        high = "" if value.high is None else _literal(value.high)
+        return f"{'[' if value.low_closed else '('}{low}..{high}{']' if value.high_closed else ')'}"
+    if isinstance(value, FeelFunction):
+        return f"function {value.name}"
+    text = temporal_text(value)
+    return text if text is not None else str(normalize(value))
 
 
 def to_json(value: Any) -> str:
@@ -320,9 +350,9 @@ def to_json(value: Any) -> str:
     if value is None or value.__class__ is bool:
         return json.dumps(value)
     if isinstance(value, Decimal):
-        return _number_text(value)
+        return number_text(value)
     if isinstance(value, int | float):
-        return _number_text(normalize(value)) if value == value else "null"
+        return number_text(normalize(value)) if math.isfinite(value) else "null"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
@@ -332,34 +362,9 @@ def to_json(value: Any) -> str:
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(to_json(item) for item in value) + "]"
-    if isinstance(value, dt.date | dt.time):
-        return json.dumps(value.isoformat())
-    if isinstance(value, dt.timedelta):
-        return json.dumps(format_duration(value))
-    return json.dumps(str(value), ensure_ascii=False)
+    return json.dumps(feel_string(value), ensure_ascii=False)
 
 
-def _number_text(number: Decimal | None) -> str:
-    if number is None or not number.is_finite():
-        return "null"
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number, "f")
-
-
-def format_duration(delta: dt.timedelta) -> str:
-    """timedelta -> ISO 8601 (P1DT2H30M), the inverse of parse_duration."""
-    sign = "-" if delta < dt.timedelta(0) else ""
-    delta = abs(delta)
-    hours, rest = divmod(delta.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    seconds_text = _number_text(Decimal(seconds) + Decimal(delta.microseconds) / 1_000_000)
-    time = "".join(
-        f"{amount}{unit}"
-        for amount, unit in ((hours, "H"), (minutes, "M"), (seconds_text, "S"))
-        if amount not in (0, "0")
-    )
-    days = f"{delta.days}D" if delta.days else ""
-    if not days and not time:
-        return "PT0S"
-    return f"{sign}P{days}{'T' + time if time else ''}"
+def format_duration(delta) -> str:
+    """timedelta or YearsMonths -> ISO 8601 (P1DT2H30M, P1Y2M), the inverse of parse_duration."""
+    return duration_text(delta)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bpmn.dmn import DecisionTaskEngine, DmnError, capture_decisions, parse_dmn
-from bpmn.dmn_bench import bench_table
+from bpmn.dmn_bench import bench_feel_expression, bench_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -238,13 +238,13 @@ def test_input_values_constrain_the_input():
         '</inputExpression><inputValues><text>"gold","silver"</text></inputValues>',
     )
     assert decide(xml, amount="gold").value == "vip"
-    with pytest.raises(DmnError, match="input 'Amount' is 'bronze', not one of its inputValues"):
+    with pytest.raises(DmnError, match="input 'Amount' is \"bronze\", not one of its inputValues"):
         decide(xml, amount="bronze")
 
 
 def test_output_values_are_checked_when_the_file_is_parsed():
     xml = table([(["-"], ['"urgent"'])], outputs=PRIORITIES)
-    with pytest.raises(DmnError, match=r"decision 'd' rule 1: output 'priority' is 'urgent'"):
+    with pytest.raises(DmnError, match=r"decision 'd' rule 1: output 'priority' is \"urgent\""):
         parse_dmn(xml)
 
 
@@ -512,3 +512,27 @@ def test_decide_refuses_unsafe_xml_from_the_shell(tmp_path):
 
 def test_twenty_rule_table_evaluates_well_under_a_tenth_of_a_millisecond():
     assert bench_table(rules=20, runs=1000) < 0.1
+
+
+def test_no_match_in_a_collect_table_gives_the_default_output():
+    outputs = (("team", None, '"triage"'),)
+    result = decide(table([(["> 10"], ['"ops"'])], outputs=outputs, hit_policy="COLLECT"), amount=1)
+    assert result.value == ["triage"]
+    assert result.task_data == {"team": ["triage"]}
+    summed = table([(["> 10"], ["5"])], outputs=(("fee", None, "1"),), hit_policy="C+")
+    assert decide(summed, amount=1).value == Decimal(1)
+    assert decide(summed, amount=11).value == Decimal(5)
+
+
+def test_declared_input_types_are_applied():
+    inputs = (("Due", "due", "date"),)
+    xml = table(
+        [(['< date("2026-01-01")'], ['"late"']), (["-"], ['"ok"'])], inputs=inputs, hit_policy="F"
+    )
+    assert decide(xml, due="2025-12-31").value == "late"
+    assert decide(xml, due="2026-03-01").value == "ok"
+
+
+def test_a_mixed_feel_expression_is_fast():
+    # µs; ~20 on an idle core. The bound catches order-of-magnitude regressions, not noise.
+    assert bench_feel_expression(runs=500) < 300
