@@ -12,7 +12,7 @@ from forms.permissions import field_access
 from forms.render import parse_post
 from intake.actions import WebformSubmission, do_submit_webform
 from intake.forms import ContactForm, intake_categories
-from intake.queries import public_timeline, ticket_by_tracking_token
+from intake.queries import public_timeline, public_title, ticket_by_tracking_token
 from integrations import ratelimit
 from tickets import actions as ticket_actions
 from tickets.fields import start_form
@@ -122,7 +122,11 @@ def tracking(request, token: str):
     ticket = ticket_by_tracking_token(token)
     if ticket is None:
         raise Http404("unknown tracking link")
-    context = {"ticket": ticket, "timeline": public_timeline(ticket)}
+    context = {
+        "ticket": ticket,
+        "title": public_title(ticket),
+        "timeline": public_timeline(ticket),
+    }
     response = render(request, "intake/track.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the link is the key: keep it off referrers
     response["X-Robots-Tag"] = "noindex"

@@ -11,9 +11,9 @@ from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from tickets import actions
 from tickets.access import access_ticket, worklist
-from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
 from tickets.search import BadCursor, TicketFilters, search_tickets
+from tickets.visibility import reader_for, redact_for
 
 router = Router(tags=["tickets"])
 
@@ -70,10 +70,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_detail(obj, context):
-        if "data" not in obj.detail:
-            return obj.detail
-        user = context["request"].user
-        return {**obj.detail, "data": visible_ticket_data(user, obj.ticket, obj.detail["data"])}
+        return reader_for(context["request"]).view(obj.ticket).detail(obj.kind, obj.detail)
 
     @staticmethod
     def resolve_actor(obj):
@@ -106,7 +103,15 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_data(obj, context):
-        return visible_ticket_data(context["request"].user, obj)
+        return reader_for(context["request"]).view(obj).data(obj.data)
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return reader_for(context["request"]).view(obj).text(obj.title)
+
+    @staticmethod
+    def resolve_incident(obj, context):
+        return redact_for(reader_for(context["request"]), obj, obj.incident)
 
     @staticmethod
     def resolve_process(obj):
@@ -321,6 +326,10 @@ class TicketSummaryOut(Schema):
     @staticmethod
     def resolve_process(obj):
         return obj.process_version.key
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return reader_for(context["request"]).view(obj).text(obj.title)
 
 
 class TicketPageOut(Schema):

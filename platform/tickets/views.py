@@ -18,9 +18,9 @@ from tickets.fields import (
     start_form,
     task_access,
     task_form,
-    visible_ticket_data,
 )
 from tickets.models import HumanTask, Ticket
+from tickets.visibility import reader_for
 
 
 @login_required
@@ -79,7 +79,7 @@ def task_page(request, task_id: int):
         except actions.InvalidSubmission as exc:
             data, errors, status = exc.redisplay, exc.errors, 422
         except actions.ActionError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
             return redirect("tickets:task", task_id=task.id)
         else:
             messages.success(request, f"{task.name}: done.")
@@ -127,20 +127,17 @@ def ticket_page(request, ref: str):
         ticket = access_ticket(request.user, ref)
     except Ticket.DoesNotExist:
         raise Http404("ticket not found") from None
-    events = ticket.events.select_related("actor", "task")
-    timeline = [
-        {
-            "event": e,
-            "data": visible_ticket_data(request.user, ticket, e.detail["data"])
-            if "data" in e.detail
-            else None,
-        }
-        for e in events
-    ]
+    view = reader_for(request).view(ticket)
+    timeline = []
+    for event in ticket.events.select_related("actor", "task"):
+        detail = view.detail(event.kind, event.detail)
+        timeline.append({"event": event, "detail": detail, "data": detail.get("data")})
     titles = field_titles(ticket.process_version)
-    shown = visible_ticket_data(request.user, ticket)
+    shown = view.data(ticket.data)
     context = {
         "ticket": ticket,
+        "title": view.text(ticket.title),
+        "incident": view.value(ticket.incident) if ticket.incident else None,
         "data": {titles.get(key, key): value for key, value in shown.items()},
         "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
         "timeline": timeline,
@@ -212,6 +209,6 @@ def task_operation(request, task_id: int, operation: str):
         _OPERATIONS[operation](request.user, task, request.POST)
         messages.success(request, f"{operation.replace('_', ' ').capitalize()}: done.")
     except actions.ActionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
         return redirect("tickets:task", task_id=task.id)
     return redirect("tickets:ticket", ref=task.ticket.number)
