@@ -1,22 +1,26 @@
 """Tickets from outside: the public web form and inbound e-mail.
 
 Everything arriving here is created as the `intake` system user (inactive: nobody logs in
-as it), and the sender becomes a linked customer.
+as it). The public form exists only for published templates (PublicForm).
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from customers.actions import do_link_customer
+from customers.actions import do_link_customer, do_propose_link, match_customer
 from intake.mail import InboundEmail, parse_email, ticket_number_in
+from intake.models import PublicForm
 from tickets import actions as ticket_actions
 from tickets.fields import start_form
 from tickets.models import Ticket
 from tickets.operations import do_comment
 
+log = logging.getLogger("flowdesk.intake")
 INTAKE_USERNAME = "intake"
 _DESCRIPTION_MAX = 2000  # the start forms' description limit
 
@@ -49,11 +53,15 @@ class WebformSubmission:
 def do_submit_webform(
     process_key: str, submission: WebformSubmission, extra: dict, *, channel: str
 ) -> Ticket:
-    """A ticket from the public form: the customer linked (or created) by phone and e-mail,
-    the contact fields mapped onto the start form's customer_* fields. One transaction: a
-    submission the start form rejects leaves no customer behind."""
+    """A ticket from the public form, with the visitor's own contact details (name, phone,
+    e-mail) in its data. The visitor is unverified: when the phone or e-mail belongs to a
+    known customer, the ticket is not linked to them (so it gets neither their tier nor
+    their priority, and their record is not touched); a proposed link waits for an agent
+    (tickets.actions.do_confirm_customer_link). A visitor nobody knows becomes a new
+    standard customer. One transaction: a rejected submission leaves nothing behind."""
     data = {
         **extra,
+        "customer_name": submission.name,
         "customer_phone": submission.phone,
         "customer_email": submission.email,
         "description": submission.description[:_DESCRIPTION_MAX],
@@ -61,11 +69,11 @@ def do_submit_webform(
     if submission.category:
         data["category"] = submission.category
     data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
+    identity = {"name": submission.name, "phone": submission.phone, "email": submission.email}
     with transaction.atomic():
-        customer, _ = do_link_customer(
-            {"name": submission.name, "phone": submission.phone, "email": submission.email}
-        )
-        return ticket_actions.do_start_ticket(
+        known, matched_by = match_customer(identity)
+        customer = None if known else do_link_customer(identity, fill_in=False)[0]
+        ticket = ticket_actions.do_start_ticket(
             intake_user(),
             process_key,
             data,
@@ -73,6 +81,42 @@ def do_submit_webform(
             channel=channel,
             customer=customer,
         )
+        if known is not None:
+            do_propose_link(ticket.id, known, identity, matched_by)
+    return ticket
+
+
+# ---------------------------------------------------------------- publication
+
+
+def do_publish_intake(user, process_key: str, *, rate_limit_per_hour: int | None = None):
+    """Open /intake/<key>/ to the public (the template must be deployed)."""
+    ticket_actions.latest_version(process_key)  # NotFound when nothing is deployed
+    if rate_limit_per_hour is not None and rate_limit_per_hour < 1:
+        raise ValueError("the hourly limit must be at least 1")
+    with transaction.atomic():
+        form = PublicForm.objects.select_for_update().filter(process_key=process_key).first()
+        if form is None:
+            form = PublicForm(process_key=process_key)
+        form.enabled = True
+        if rate_limit_per_hour is not None:
+            form.rate_limit_per_hour = rate_limit_per_hour
+        form.published_by = user if getattr(user, "is_authenticated", False) else None
+        form.published_at = timezone.now()
+        form.save()
+    return form
+
+
+def do_unpublish_intake(user, process_key: str):
+    """Close /intake/<key>/ (it answers 404 from now on); tickets raised stay as they are."""
+    with transaction.atomic():
+        form = PublicForm.objects.select_for_update().filter(process_key=process_key).first()
+        if form is None:
+            raise ticket_actions.NotFound(f"the form of {process_key!r} is not published")
+        form.enabled = False
+        form.save(update_fields=["enabled"])
+    log.info("intake form %s unpublished by %s", process_key, user)
+    return form
 
 
 @dataclass

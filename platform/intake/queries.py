@@ -2,6 +2,7 @@
 no names of staff, no internal events, and nothing of the title a masked or hidden field
 holds (tickets.visibility, the reader being the customer)."""
 
+from intake.models import PublicForm
 from tickets.models import Ticket
 from tickets.visibility import Reader
 
@@ -21,3 +22,8 @@ def public_timeline(ticket: Ticket) -> list[dict]:
 
 def public_title(ticket: Ticket) -> str:
     return Reader.customer(ticket.customer_id).view(ticket).text(ticket.title)
+
+
+def published_form(process_key: str) -> PublicForm | None:
+    """The publication of `process_key`'s public form, None when it is not open."""
+    return PublicForm.objects.filter(process_key=process_key, enabled=True).first()

@@ -287,6 +287,68 @@ def correlate_message(request: HttpRequest, body: MessageIn):
         return fail(exc)
 
 
+# ------------------------------------------------------------------- proposed customer links
+
+
+class CustomerLinkOut(Schema):
+    """A known customer an unverified submission (the public form) named by phone or
+    e-mail: the ticket is linked to them only once an agent confirms."""
+
+    id: int
+    customer: CustomerRefOut
+    matched_by: str
+    name: str
+    phone: str
+    email: str
+    state: str
+
+
+def _links_out(request, ticket) -> list[dict]:
+    from customers.queries import pending_proposals
+
+    view = reader_for(request).view(ticket)
+    return [
+        {
+            "id": p.id,
+            "customer": {"id": p.customer.id, "name": p.customer.name, "tier": p.customer.tier},
+            "matched_by": p.matched_by,
+            **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
+            "state": p.state,
+        }
+        for p in pending_proposals(ticket.id)
+    ]
+
+
+@router.get("/tickets/{ref}/customer-links", response={200: list[CustomerLinkOut], 404: ErrorOut})
+@require_scope("tickets:read")
+def list_customer_links(request: HttpRequest, ref: str):
+    """The pending proposed links of a ticket."""
+    try:
+        return _links_out(request, access_ticket(request.user, ref))
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+
+
+@router.post(
+    "/tickets/{ref}/customer-links/{proposal_id}/{decision}", response={200: TicketOut, **ERRORS}
+)
+@require_scope("tickets:write")
+def decide_customer_link(request: HttpRequest, ref: str, proposal_id: int, decision: str):
+    """`confirm` links the ticket to the customer (its priority rises to their tier's);
+    `reject` drops the proposal. Either is a 409 once the proposal is decided."""
+    if decision not in ("confirm", "reject"):
+        return 404, {"detail": f"unknown decision {decision!r} (confirm or reject)"}
+    try:
+        ticket = access_ticket(request.user, ref)
+        return actions.do_confirm_customer_link(
+            request.user, proposal_id, confirm=decision == "confirm", ticket_id=ticket.id
+        )
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except actions.ActionError as exc:
+        return fail(exc)
+
+
 # ------------------------------------------------------------------------------- search
 
 

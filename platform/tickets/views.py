@@ -7,6 +7,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from customers.queries import pending_proposals
 from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
@@ -136,6 +137,15 @@ def ticket_page(request, ref: str):
     shown = view.data(ticket.data)
     context = {
         "ticket": ticket,
+        "proposals": [
+            {
+                "id": p.id,
+                "customer": p.customer,
+                "matched_by": p.matched_by,
+                **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
+            }
+            for p in pending_proposals(ticket.id)
+        ],
         "title": view.text(ticket.title),
         "incident": view.value(ticket.incident) if ticket.incident else None,
         "data": {titles.get(key, key): value for key, value in shown.items()},
@@ -143,6 +153,25 @@ def ticket_page(request, ref: str):
         "timeline": timeline,
     }
     return render(request, "tickets/ticket.html", context)
+
+
+@login_required
+@require_POST
+def decide_customer_link(request, ref: str, proposal_id: int, decision: str):
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket not found") from None
+    if decision not in ("confirm", "reject"):
+        raise Http404("no such decision")
+    try:
+        actions.do_confirm_customer_link(
+            request.user, proposal_id, confirm=decision == "confirm", ticket_id=ticket.id
+        )
+        messages.success(request, "Customer linked." if decision == "confirm" else "Dismissed.")
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("tickets:ticket", ref=ticket.number)
 
 
 @login_required
