@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.actions import do_link_customer, do_propose_link, match_customer
+from customers.models import Customer
 from intake.mail import InboundEmail, parse_email, ticket_number_in
 from intake.models import PublicForm
 from tickets import actions as ticket_actions
@@ -65,6 +66,7 @@ def do_submit_webform(
         "customer_phone": submission.phone,
         "customer_email": submission.email,
         "description": submission.description[:_DESCRIPTION_MAX],
+        "customer_tier": Customer.Tier.STANDARD,  # a tier comes from a confirmed customer
     }
     if submission.category:
         data["category"] = submission.category
@@ -145,7 +147,10 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
         return EmailOutcome("commented", ticket, mail)
     process_key = process_key or intake_process()
     with transaction.atomic():
-        customer, _ = do_link_customer({"name": mail.from_name, "email": mail.from_address})
+        # An e-mail From is not proof of identity either: it never changes a known record.
+        customer, _ = do_link_customer(
+            {"name": mail.from_name, "email": mail.from_address}, fill_in=False
+        )
         ticket = ticket_actions.do_start_ticket(
             intake_user(),
             process_key,

@@ -64,7 +64,11 @@ def test_a_submission_raises_a_ticket_and_links_the_customer(repair):
     # Recognised by phone, but an anonymous form proves nothing: a link is proposed.
     assert Customer.objects.count() == 1 and second.customer is None
     proposal = CustomerLinkProposal.objects.get(ticket_id=second.id)
-    assert (proposal.customer, proposal.matched_by, proposal.state) == (customer, "phone", "pending")
+    assert (proposal.customer, proposal.matched_by, proposal.state) == (
+        customer,
+        "phone",
+        "pending",
+    )
 
 
 def test_the_tracking_page_shows_progress_but_nothing_internal(cast, repair):
