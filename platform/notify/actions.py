@@ -55,6 +55,14 @@ class _Notification:
     subject: str | None
     body: str | None
     templates: dict[str, NotificationTemplate] = field(default_factory=dict)
+    redactions: dict[int | None, Any] = field(default_factory=dict)
+
+    def redaction(self, user):
+        """What `user` (None: an address or a webhook) may read, asked once per recipient."""
+        key = user.pk if user is not None else None
+        if key not in self.redactions:
+            self.redactions[key] = redaction_for(user, self.ticket_id, self.context)
+        return self.redactions[key]
 
     def texts(self, channel: str) -> tuple[str, str]:
         template = self.templates.get(channel)
@@ -72,7 +80,7 @@ class _Notification:
         link = conf.ticket_link(self.ticket_id)
         name = (user.get_full_name() or user.get_username()) if user else address
         # Rendered per recipient: what they may not read of the ticket never reaches them.
-        redact = redaction_for(user, self.ticket_id, self.context)
+        redact = self.redaction(user)
         context = {
             "event": self.event_type,
             "ticket_id": self.ticket_id,
@@ -218,7 +226,7 @@ def _webhook_rows(note: _Notification) -> list[OutboxMessage]:
         if not sub.wants(note.event_type):
             continue
         if data is None:  # a subscriber is an integration: no masked or hidden field in clear
-            data = redaction_for(None, note.ticket_id, note.context)(json_safe(note.context))
+            data = note.redaction(None)(json_safe(note.context))
         key = note.key(ChannelName.WEBHOOK, f"s{sub.pk}")
         envelope = {
             "id": key,
