@@ -114,6 +114,10 @@ class TicketOut(Schema):
         return redact_for(reader_for(context["request"]), obj, obj.incident)
 
     @staticmethod
+    def resolve_customer(obj, context):
+        return customer_ref(obj, context)
+
+    @staticmethod
     def resolve_process(obj):
         return obj.process_version.key
 
@@ -134,6 +138,15 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_timeline(obj):
         return list(obj.events.select_related("actor", "ticket__process_version"))
+
+
+def customer_ref(ticket: Ticket, context) -> dict | None:
+    """The linked customer; their name as the reader may see the ticket's customer_name."""
+    customer = ticket.customer
+    if customer is None:
+        return None
+    name = reader_for(context["request"]).view(ticket).text(customer.name)
+    return {"id": customer.id, "name": name, "tier": customer.tier}
 
 
 class CustomerIn(Schema):
@@ -392,6 +405,10 @@ class TicketSummaryOut(Schema):
     @staticmethod
     def resolve_title(obj, context):
         return reader_for(context["request"]).view(obj).text(obj.title)
+
+    @staticmethod
+    def resolve_customer(obj, context):
+        return customer_ref(obj, context)
 
 
 class TicketPageOut(Schema):

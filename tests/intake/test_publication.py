@@ -75,3 +75,22 @@ def test_each_template_has_an_hourly_limit_over_all_visitors(db, settings):
     # Another template has its own budget.
     inquiry = {"name": "Li Lei", "email": "li.lei@example.cn", "description": "Price?"}
     assert visitors[2].post("/intake/inquiry/", inquiry).status_code == 200
+
+
+def test_the_admin_publishes_through_the_same_checks(cast):
+    deploy_file(PROCESSES / "repair.bpmn")
+    admin = Client()
+    admin.force_login(cast["dave"])
+    url = "/admin/intake/publicform/add/"
+    refused = admin.post(url, {"process_key": "nope", "enabled": "on", "rate_limit_per_hour": 5})
+    assert refused.status_code == 200 and "no process &#x27;nope&#x27; is deployed" in (
+        refused.content.decode()
+    )
+    zero = admin.post(url, {"process_key": "repair", "enabled": "on", "rate_limit_per_hour": 0})
+    assert zero.status_code == 200 and "at least 1" in zero.content.decode()
+    assert not PublicForm.objects.exists()
+    added = admin.post(url, {"process_key": "repair", "enabled": "on", "rate_limit_per_hour": 5})
+    assert added.status_code == 302
+    form = PublicForm.objects.get()
+    assert (form.enabled, form.rate_limit_per_hour, form.published_by) == (True, 5, cast["dave"])
+    assert Client().get("/intake/repair/").status_code == 200
