@@ -70,7 +70,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_detail(obj, context):
-        return reader_for(context["request"]).view(obj.ticket).detail(obj.kind, obj.detail)
+        return reader_for(context["request"]).view_of_event(obj).detail(obj.kind, obj.detail)
 
     @staticmethod
     def resolve_actor(obj):

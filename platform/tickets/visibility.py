@@ -83,6 +83,11 @@ class Reader:
             )
         return self._access[key]
 
+    def view_of_event(self, event) -> "TicketView":
+        """The view of an event's ticket, without loading the ticket again when this
+        reader has already looked at it (a timeline inside a ticket response)."""
+        return self._views.get(event.ticket_id) or self.view(event.ticket)
+
     def view(self, ticket: Ticket, extra_data: Mapping | None = None) -> "TicketView":
         """The ticket as this reader sees it (cached per ticket; `extra_data`, e.g. the live
         process data of a step not saved yet, adds its values to the secrets)."""
