@@ -425,6 +425,14 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
         return 400, {"detail": "limit must be between 1 and 100"}
     filters = TicketFilters(**query.dict(exclude={"limit", "cursor"}))
     try:
-        return search_tickets(request.user, filters, limit=query.limit, cursor=query.cursor)
+        page = search_tickets(request.user, filters, limit=query.limit, cursor=query.cursor)
     except BadCursor as exc:
         return 400, {"detail": str(exc)}
+    if query.q:  # a title matching only by a value the reader may not see is no match
+        needle, reader = query.q.lower(), reader_for(request)
+        page.items = [
+            t
+            for t in page.items
+            if needle in t.number.lower() or needle in reader.view(t).text(t.title).lower()
+        ]
+    return page

@@ -163,6 +163,11 @@ def test_the_canaries_come_out_only_where_the_reader_may_see_them(cast, canary_t
     assert "[hidden]" in audit["detail"]["inputs"].values()
     assert f"on {PHONE_MASKED}. Note: . Callback: {PHONE_MASKED}" in carol["outbox inapp"]
 
+    # Searching for the hidden value is no oracle either.
+    found = login(cast["carol"]).get(f"/api/v1/tickets?q={PHONE}").json()["items"]
+    assert found == []
+    assert len(login(cast["alice"]).get(f"/api/v1/tickets?q={PHONE}").json()["items"]) == 1
+
     tom = outputs_for(login(cast["tom"]), ticket, cast["tom"])
     assert PHONE in tom["api ticket"]  # technicians call the customer
     for label, text in tom.items():
