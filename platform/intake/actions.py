@@ -70,18 +70,25 @@ def do_submit_webform(
     }
     if submission.category:
         data["category"] = submission.category
-    data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     identity = {"name": submission.name, "phone": submission.phone, "email": submission.email}
+    return _start_for_visitor(
+        process_key,
+        data,
+        identity,
+        title=submission.title or _title_from(submission.description),
+        channel=channel,
+    )
+
+
+def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
+    """Start a ticket for an unverified sender: their own details in its data; a known
+    customer they name gets a proposed link, never the ticket (nor a change)."""
+    data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     with transaction.atomic():
         known, matched_by = match_customer(identity)
         customer = None if known else do_link_customer(identity, fill_in=False)[0]
         ticket = ticket_actions.do_start_ticket(
-            intake_user(),
-            process_key,
-            data,
-            title=submission.title or _title_from(submission.description),
-            channel=channel,
-            customer=customer,
+            intake_user(), process_key, data, title=title, channel=channel, customer=customer
         )
         if known is not None:
             do_propose_link(ticket.id, known, identity, matched_by)
@@ -130,7 +137,8 @@ class EmailOutcome:
 
 def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> EmailOutcome:
     """A reply naming an existing ticket in its subject ([SV-2026-000123]) becomes a comment
-    on it; any other message a new ticket (channel email) for the sender."""
+    on it; any other message a new ticket (channel email) for the sender, who is treated
+    like a web-form visitor (a known address proposes a link, see do_submit_webform)."""
     mail = parse_email(raw)
     if not mail.from_address:
         raise ticket_actions.ActionError("the message has no From address")
@@ -145,23 +153,20 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
             **{"from": mail.from_address, "subject": mail.subject, "message_id": mail.message_id},
         )
         return EmailOutcome("commented", ticket, mail)
-    process_key = process_key or intake_process()
-    with transaction.atomic():
-        # An e-mail From is not proof of identity either: it never changes a known record.
-        customer, _ = do_link_customer(
-            {"name": mail.from_name, "email": mail.from_address}, fill_in=False
-        )
-        ticket = ticket_actions.do_start_ticket(
-            intake_user(),
-            process_key,
-            _fit(
-                process_key,
-                {"customer_email": mail.from_address, "description": mail.text[:_DESCRIPTION_MAX]},
-            ),
-            title=mail.subject[:300] or _title_from(mail.text),
-            channel=Ticket.Channel.EMAIL,
-            customer=customer,
-        )
+    # A From header proves nothing either: the sender is a visitor like the web form's.
+    name = mail.from_name or mail.from_address.split("@", 1)[0]
+    ticket = _start_for_visitor(
+        process_key or intake_process(),
+        {
+            "customer_name": name,
+            "customer_email": mail.from_address,
+            "customer_tier": Customer.Tier.STANDARD,
+            "description": mail.text[:_DESCRIPTION_MAX],
+        },
+        {"name": name, "email": mail.from_address},
+        title=mail.subject[:300] or _title_from(mail.text),
+        channel=Ticket.Channel.EMAIL,
+    )
     return EmailOutcome("created", ticket, mail)
 
 
