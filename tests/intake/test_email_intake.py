@@ -88,9 +88,7 @@ def test_the_endpoint_does_the_same_for_a_mail_gateway(cast, inquiry):
     assert Customer.objects.count() == 1 and ticket.customer is None
     proposal = CustomerLinkProposal.objects.get(ticket_id=ticket.id)
     assert (proposal.customer.phone, proposal.matched_by) == ("+8613812341234", "email")
-    assert (
-        ticket.data["customer_name"] == "Wang Fang" and ticket.data["customer_tier"] == "standard"
-    )
+    assert ticket.data["customer_name"] == "王芳" and ticket.data["customer_tier"] == "standard"
 
     threaded = gateway.post("/api/v1/intake/email", reply(number), content_type="message/rfc822")
     assert threaded.status_code == 200
