@@ -79,3 +79,41 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CustomerLinkProposal(models.Model):
+    """An unverified claim that a ticket belongs to a known customer: an anonymous form
+    gave a phone or e-mail of theirs. Nothing changes on the customer, and the ticket gets
+    no tier from them, until an agent confirms (tickets.actions.do_confirm_customer_link).
+
+    The ticket is referred to by id (customers sits below tickets and does not import it)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+
+    ticket_id = models.BigIntegerField(db_index=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="proposals")
+    matched_by = models.CharField(max_length=20)  # the identity key that matched: phone, email…
+    # What the visitor typed, kept as typed.
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_id", "customer"], name="customer_proposal_unique"
+            )
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} → {self.customer} ({self.state})"

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from customers.models import Customer, Opportunity
+from customers.models import Customer, CustomerLinkProposal, Opportunity
 
 
 @dataclass
@@ -21,4 +21,13 @@ def customer_history(customer: Customer, *, exclude_ticket_id=None, limit: int =
         customer=customer,
         tickets=list(tickets[:limit]),
         open_opportunities=list(customer.opportunities.filter(stage=Opportunity.Stage.OPEN)),
+    )
+
+
+def pending_proposals(ticket_id: int) -> list[CustomerLinkProposal]:
+    """Known customers an unverified submission of this ticket named, awaiting an agent."""
+    return list(
+        CustomerLinkProposal.objects.filter(
+            ticket_id=ticket_id, state=CustomerLinkProposal.State.PENDING
+        ).select_related("customer")
     )

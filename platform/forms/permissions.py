@@ -79,6 +79,17 @@ def _rules_for_node(
     return combined
 
 
+def roles_named(
+    form: FormDefinition, node_id: str, node_properties: Mapping[str, str] | None = None
+) -> set[str]:
+    """Every role (group) a rule for ``node_id`` names: the readers whose view differs."""
+    named: set[str] = set()
+    for rule in _rules_for_node(form, node_id, node_properties).values():
+        for level in ("editable", "readonly", "masked", "hidden"):
+            named |= getattr(rule, level)
+    return named - {EVERYONE}
+
+
 def _decide(form, path, rule, roles, own: bool, may_act: bool) -> str:
     field = form.by_path.get(path)
     level = rule.decide(roles) if rule else None

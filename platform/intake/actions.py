@@ -1,22 +1,27 @@
 """Tickets from outside: the public web form and inbound e-mail.
 
 Everything arriving here is created as the `intake` system user (inactive: nobody logs in
-as it), and the sender becomes a linked customer.
+as it). The public form exists only for published templates (PublicForm).
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from customers.actions import do_link_customer
+from customers.actions import do_link_customer, do_propose_link, match_customer
+from customers.models import Customer
 from intake.mail import InboundEmail, parse_email, ticket_number_in
+from intake.models import PublicForm
 from tickets import actions as ticket_actions
 from tickets.fields import start_form
 from tickets.models import Ticket
 from tickets.operations import do_comment
 
+log = logging.getLogger("flowdesk.intake")
 INTAKE_USERNAME = "intake"
 _DESCRIPTION_MAX = 2000  # the start forms' description limit
 
@@ -49,30 +54,78 @@ class WebformSubmission:
 def do_submit_webform(
     process_key: str, submission: WebformSubmission, extra: dict, *, channel: str
 ) -> Ticket:
-    """A ticket from the public form: the customer linked (or created) by phone and e-mail,
-    the contact fields mapped onto the start form's customer_* fields. One transaction: a
-    submission the start form rejects leaves no customer behind."""
+    """A ticket from the public form, with the visitor's own contact details (name, phone,
+    e-mail) in its data. The visitor is unverified: when the phone or e-mail belongs to a
+    known customer, the ticket is not linked to them (so it gets neither their tier nor
+    their priority, and their record is not touched); a proposed link waits for an agent
+    (tickets.actions.do_confirm_customer_link). A visitor nobody knows becomes a new
+    standard customer. One transaction: a rejected submission leaves nothing behind."""
     data = {
         **extra,
+        "customer_name": submission.name,
         "customer_phone": submission.phone,
         "customer_email": submission.email,
         "description": submission.description[:_DESCRIPTION_MAX],
+        "customer_tier": Customer.Tier.STANDARD,  # a tier comes from a confirmed customer
     }
     if submission.category:
         data["category"] = submission.category
+    identity = {"name": submission.name, "phone": submission.phone, "email": submission.email}
+    return _start_for_visitor(
+        process_key,
+        data,
+        identity,
+        title=submission.title or _title_from(submission.description),
+        channel=channel,
+    )
+
+
+def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
+    """Start a ticket for an unverified sender: their own details in its data; a known
+    customer they name gets a proposed link, never the ticket (nor a change)."""
     data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     with transaction.atomic():
-        customer, _ = do_link_customer(
-            {"name": submission.name, "phone": submission.phone, "email": submission.email}
+        known, matched_by = match_customer(identity)
+        customer = None if known else do_link_customer(identity, fill_in=False)[0]
+        ticket = ticket_actions.do_start_ticket(
+            intake_user(), process_key, data, title=title, channel=channel, customer=customer
         )
-        return ticket_actions.do_start_ticket(
-            intake_user(),
-            process_key,
-            data,
-            title=submission.title or _title_from(submission.description),
-            channel=channel,
-            customer=customer,
-        )
+        if known is not None:
+            do_propose_link(ticket.id, known, identity, matched_by)
+    return ticket
+
+
+# ---------------------------------------------------------------- publication
+
+
+def do_publish_intake(user, process_key: str, *, rate_limit_per_hour: int | None = None):
+    """Open /intake/<key>/ to the public (the template must be deployed)."""
+    ticket_actions.latest_version(process_key)  # NotFound when nothing is deployed
+    if rate_limit_per_hour is not None and rate_limit_per_hour < 1:
+        raise ValueError("the hourly limit must be at least 1")
+    with transaction.atomic():
+        form = PublicForm.objects.select_for_update().filter(process_key=process_key).first()
+        if form is None:
+            form = PublicForm(process_key=process_key)
+        form.enabled = True
+        if rate_limit_per_hour is not None:
+            form.rate_limit_per_hour = rate_limit_per_hour
+        form.published_by = user if getattr(user, "is_authenticated", False) else None
+        form.published_at = timezone.now()
+        form.save()
+    return form
+
+
+def do_unpublish_intake(user, process_key: str):
+    """Close /intake/<key>/ (it answers 404 from now on); tickets raised stay as they are."""
+    with transaction.atomic():
+        form = PublicForm.objects.select_for_update().filter(process_key=process_key).first()
+        if form is None:
+            raise ticket_actions.NotFound(f"the form of {process_key!r} is not published")
+        form.enabled = False
+        form.save(update_fields=["enabled"])
+    log.info("intake form %s unpublished by %s", process_key, user)
+    return form
 
 
 @dataclass
@@ -84,7 +137,8 @@ class EmailOutcome:
 
 def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> EmailOutcome:
     """A reply naming an existing ticket in its subject ([SV-2026-000123]) becomes a comment
-    on it; any other message a new ticket (channel email) for the sender."""
+    on it; any other message a new ticket (channel email) for the sender, who is treated
+    like a web-form visitor (a known address proposes a link, see do_submit_webform)."""
     mail = parse_email(raw)
     if not mail.from_address:
         raise ticket_actions.ActionError("the message has no From address")
@@ -99,20 +153,20 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
             **{"from": mail.from_address, "subject": mail.subject, "message_id": mail.message_id},
         )
         return EmailOutcome("commented", ticket, mail)
-    process_key = process_key or intake_process()
-    with transaction.atomic():
-        customer, _ = do_link_customer({"name": mail.from_name, "email": mail.from_address})
-        ticket = ticket_actions.do_start_ticket(
-            intake_user(),
-            process_key,
-            _fit(
-                process_key,
-                {"customer_email": mail.from_address, "description": mail.text[:_DESCRIPTION_MAX]},
-            ),
-            title=mail.subject[:300] or _title_from(mail.text),
-            channel=Ticket.Channel.EMAIL,
-            customer=customer,
-        )
+    # A From header proves nothing either: the sender is a visitor like the web form's.
+    name = mail.from_name or mail.from_address.split("@", 1)[0]
+    ticket = _start_for_visitor(
+        process_key or intake_process(),
+        {
+            "customer_name": name,
+            "customer_email": mail.from_address,
+            "customer_tier": Customer.Tier.STANDARD,
+            "description": mail.text[:_DESCRIPTION_MAX],
+        },
+        {"name": name, "email": mail.from_address},
+        title=mail.subject[:300] or _title_from(mail.text),
+        channel=Ticket.Channel.EMAIL,
+    )
     return EmailOutcome("created", ticket, mail)
 
 

@@ -12,7 +12,12 @@ from forms.permissions import field_access
 from forms.render import parse_post
 from intake.actions import WebformSubmission, do_submit_webform
 from intake.forms import ContactForm, intake_categories
-from intake.queries import public_timeline, ticket_by_tracking_token
+from intake.queries import (
+    public_timeline,
+    public_title,
+    published_form,
+    ticket_by_tracking_token,
+)
 from integrations import ratelimit
 from tickets import actions as ticket_actions
 from tickets.fields import start_form
@@ -66,11 +71,29 @@ def _contact_errors(contact: ContactForm, errors: dict) -> dict:
     return rest
 
 
+def _rate_limited(request, publication):
+    """429 with a readable page when this address (per minute) or this template (per hour,
+    all visitors together) has sent too many submissions; None otherwise."""
+    checks = (
+        (f"intake:{client_ip(request)}", ratelimit.intake_rate_per_min(), 60),
+        (f"intake-form:{publication.process_key}", publication.rate_limit_per_hour, 3600),
+    )
+    for bucket, limit, window in checks:
+        verdict = ratelimit.hit(bucket, limit, window_s=window)
+        if not verdict.allowed:
+            context = {"retry_after": verdict.retry_after, "minutes": -(-verdict.retry_after // 60)}
+            response = render(request, "intake/limited.html", context, status=429)
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+    return None
+
+
 @csrf_exempt  # anonymous and embeddable in other sites: there is no session to protect
 @xframe_options_exempt
 def intake_form(request, process_key: str):
+    publication = published_form(process_key)
     version = ProcessVersion.objects.filter(key=process_key).order_by("-version").first()
-    if version is None:
+    if publication is None or version is None:  # only published templates are public
         raise Http404("no such form")
     form = start_form(version)
     fields = _extra_fields(form)
@@ -79,16 +102,9 @@ def intake_form(request, process_key: str):
     contact = ContactForm(request.POST if request.method == "POST" else None)
     extra, errors, status = {}, {}, 200
     if request.method == "POST":
-        try:
-            ratelimit.enforce(
-                f"intake:{client_ip(request)}", ratelimit.intake_rate_per_min(), "this address"
-            )
-        except ratelimit.RateLimited as exc:
-            response = render(
-                request, "intake/limited.html", {"retry_after": exc.verdict.retry_after}, status=429
-            )
-            response["Retry-After"] = exc.headers["Retry-After"]
-            return response
+        limited = _rate_limited(request, publication)
+        if limited is not None:
+            return limited
         if contact.is_spam:
             return render(request, "intake/rejected.html", status=400)
         names = {f.name for f in fields}
@@ -122,7 +138,11 @@ def tracking(request, token: str):
     ticket = ticket_by_tracking_token(token)
     if ticket is None:
         raise Http404("unknown tracking link")
-    context = {"ticket": ticket, "timeline": public_timeline(ticket)}
+    context = {
+        "ticket": ticket,
+        "title": public_title(ticket),
+        "timeline": public_timeline(ticket),
+    }
     response = render(request, "intake/track.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the link is the key: keep it off referrers
     response["X-Robots-Tag"] = "noindex"

@@ -31,7 +31,7 @@ from notify.models import (
     WebhookSubscription,
 )
 from notify.preferences import preferences_for, quiet_until, user_address
-from notify.rendering import RenderError, check_template, json_safe, render
+from notify.rendering import RenderError, check_template, json_safe, redaction_for, render
 from notify.webhooks import BadWebhookUrl, check_webhook_url
 
 log = logging.getLogger("flowdesk.notify")
@@ -56,6 +56,14 @@ class _Notification:
     subject: str | None
     body: str | None
     templates: dict[str, NotificationTemplate] = field(default_factory=dict)
+    redactions: dict[int | None, Any] = field(default_factory=dict)
+
+    def redaction(self, user):
+        """What `user` (None: an address or a webhook) may read, asked once per recipient."""
+        key = user.pk if user is not None else None
+        if key not in self.redactions:
+            self.redactions[key] = redaction_for(user, self.ticket_id, self.context)
+        return self.redactions[key]
 
     def texts(self, channel: str) -> tuple[str, str]:
         template = self.templates.get(channel)
@@ -72,12 +80,14 @@ class _Notification:
     def draft(self, channel: str, key: str, *, user=None, address: str = "") -> OutboxMessage:
         link = conf.ticket_link(self.ticket_id)
         name = (user.get_full_name() or user.get_username()) if user else address
+        # Rendered per recipient: what they may not read of the ticket never reaches them.
+        redact = self.redaction(user)
         context = {
             "event": self.event_type,
             "ticket_id": self.ticket_id,
             "link": link,
             "recipient": name,
-            **self.context,
+            **redact(self.context),
         }
         row = OutboxMessage(
             channel=channel,
@@ -93,8 +103,8 @@ class _Notification:
         )
         subject_text, body_text = self.texts(channel)
         try:
-            row.subject = " ".join(render(subject_text, context).split())[:500]
-            row.body = render(body_text, context)
+            row.subject = redact(" ".join(render(subject_text, context).split()))[:500]
+            row.body = redact(render(body_text, context))
         except RenderError as exc:
             # Visible in the outbox, resendable once the template is fixed; the caller's
             # change (a ticket transition) goes through.
@@ -216,7 +226,8 @@ def _webhook_rows(note: _Notification) -> list[OutboxMessage]:
     for sub in WebhookSubscription.objects.filter(active=True).order_by("id"):
         if not sub.wants(note.event_type):
             continue
-        data = json_safe(note.context) if data is None else data
+        if data is None:  # a subscriber is an integration: no masked or hidden field in clear
+            data = note.redaction(None)(json_safe(note.context))
         key = note.key(ChannelName.WEBHOOK, f"s{sub.pk}")
         envelope = {
             "id": key,

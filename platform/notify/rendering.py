@@ -2,10 +2,14 @@
 
 Every channel carries text (email is sent as text/plain; the inbox escapes on display), so
 autoescaping is off: "<" in a customer name must reach an SMS as "<", not "&lt;".
-Context values are used as given; masking fields is the caller's job.
+Masking is not this module's to decide (notify must not know tickets): the tickets app
+registers a redactor (`set_redactor`), asked once per recipient of a notification about a
+ticket, and every context value, rendered subject and body and webhook payload passes
+through what it returns.
 """
 
 import json
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -54,3 +58,26 @@ class _LenientEncoder(DjangoJSONEncoder):
 def json_safe(value: Any) -> Any:
     """A JSON-storable copy: dates, Decimals and UUIDs as strings, anything else via str()."""
     return json.loads(json.dumps(value, cls=_LenientEncoder))
+
+
+# A function (recipient user or None, ticket id, context) -> a function applied to every
+# value sent to that recipient (None: nothing to hide).
+Redactor = Callable[[Any, int | None, Mapping[str, Any]], Callable[[Any], Any] | None]
+_redactor: list[Redactor] = []
+
+
+def set_redactor(redactor: Redactor | None) -> None:
+    """Register the one redactor (tickets.visibility does it when the app is ready)."""
+    _redactor[:] = [redactor] if redactor is not None else []
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def redaction_for(recipient, ticket_id: int | None, context: Mapping[str, Any]):
+    """What `recipient` (None: a raw address or a webhook) may read of `context` and of the
+    texts rendered from it."""
+    if not _redactor or ticket_id is None:
+        return _unchanged
+    return _redactor[0](recipient, ticket_id, context) or _unchanged

@@ -115,6 +115,59 @@ def _actor(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+# What a confirmed customer's tier raises a ticket to (the triage table's mapping at intake).
+TIER_PRIORITY = {"VIP": Ticket.Priority.VIP, "gold": Ticket.Priority.HIGH}
+
+
+def do_confirm_customer_link(
+    user, proposal_id: int, *, confirm: bool = True, ticket_id: int | None = None
+) -> Ticket:
+    """An agent confirms (or rejects) that an unverified submission's ticket belongs to the
+    known customer it named: confirmed, the ticket is linked to them and its priority (and
+    its open steps') rises to their tier's. The customer record is not changed.
+    `ticket_id`: the ticket the caller means (a proposal of another ticket is not found)."""
+    from customers.actions import ProposalClosed, do_decide_link
+    from customers.models import CustomerLinkProposal
+    from tickets.access import visible_tickets
+
+    proposals = CustomerLinkProposal.objects.filter(id=proposal_id)
+    if ticket_id is not None:
+        proposals = proposals.filter(ticket_id=ticket_id)
+    ticket_id = proposals.values_list("ticket_id", flat=True).first()
+    if ticket_id is None or not visible_tickets(user).filter(id=ticket_id).exists():
+        raise NotFound(f"proposed customer link {proposal_id} not found")
+    if not user.is_staff:
+        raise Forbidden("only staff confirm a customer link")
+    with transaction.atomic():
+        ticket = locked_ticket(ticket_id)
+        try:
+            proposal = do_decide_link(proposal_id, user, confirm=confirm)
+        except ProposalClosed as exc:
+            raise Conflict(str(exc)) from exc
+        customer = proposal.customer
+        detail = {"customer": customer.id, "matched_by": proposal.matched_by}
+        if not confirm:
+            record_event(ticket, "customer_link_rejected", actor=user, **detail)
+            return ticket
+        ticket.customer = customer
+        fields = ["customer", "updated_at"]
+        raised = TIER_PRIORITY.get(customer.tier)
+        if raised is not None and raised > ticket.priority:
+            ticket.priority = raised
+            fields.append("priority")
+            ticket.tasks.filter(state__in=OPEN_STATES, priority__lt=raised).update(priority=raised)
+        ticket.save(update_fields=fields)
+        record_event(
+            ticket,
+            "customer_linked",
+            actor=user,
+            tier=customer.tier,
+            priority=ticket.priority,
+            **detail,
+        )
+    return ticket
+
+
 def do_complete_task(user, task_id: int, data: dict) -> Ticket:
     """Complete a READY task once: a stale or repeated completion is a Conflict."""
     with transaction.atomic():

@@ -11,9 +11,9 @@ from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from tickets import actions
 from tickets.access import access_ticket, worklist
-from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
 from tickets.search import BadCursor, TicketFilters, search_tickets
+from tickets.visibility import reader_for, redact_for
 
 router = Router(tags=["tickets"])
 
@@ -70,10 +70,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_detail(obj, context):
-        if "data" not in obj.detail:
-            return obj.detail
-        user = context["request"].user
-        return {**obj.detail, "data": visible_ticket_data(user, obj.ticket, obj.detail["data"])}
+        return reader_for(context["request"]).view_of_event(obj).detail(obj.kind, obj.detail)
 
     @staticmethod
     def resolve_actor(obj):
@@ -106,7 +103,19 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_data(obj, context):
-        return visible_ticket_data(context["request"].user, obj)
+        return reader_for(context["request"]).view(obj).data(obj.data)
+
+    @staticmethod
+    def resolve_title(obj, context):
+        return reader_for(context["request"]).view(obj).text(obj.title)
+
+    @staticmethod
+    def resolve_incident(obj, context):
+        return redact_for(reader_for(context["request"]), obj, obj.incident)
+
+    @staticmethod
+    def resolve_customer(obj, context):
+        return customer_ref(obj, context)
 
     @staticmethod
     def resolve_process(obj):
@@ -129,6 +138,15 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_timeline(obj):
         return list(obj.events.select_related("actor", "ticket__process_version"))
+
+
+def customer_ref(ticket: Ticket, context) -> dict | None:
+    """The linked customer; their name as the reader may see the ticket's customer_name."""
+    customer = ticket.customer
+    if customer is None:
+        return None
+    name = reader_for(context["request"]).view(ticket).text(customer.name)
+    return {"id": customer.id, "name": name, "tier": customer.tier}
 
 
 class CustomerIn(Schema):
@@ -282,6 +300,68 @@ def correlate_message(request: HttpRequest, body: MessageIn):
         return fail(exc)
 
 
+# ------------------------------------------------------------------- proposed customer links
+
+
+class CustomerLinkOut(Schema):
+    """A known customer an unverified submission (the public form) named by phone or
+    e-mail: the ticket is linked to them only once an agent confirms."""
+
+    id: int
+    customer: CustomerRefOut
+    matched_by: str
+    name: str
+    phone: str
+    email: str
+    state: str
+
+
+def _links_out(request, ticket) -> list[dict]:
+    from customers.queries import pending_proposals
+
+    view = reader_for(request).view(ticket)
+    return [
+        {
+            "id": p.id,
+            "customer": {"id": p.customer.id, "name": p.customer.name, "tier": p.customer.tier},
+            "matched_by": p.matched_by,
+            **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
+            "state": p.state,
+        }
+        for p in pending_proposals(ticket.id)
+    ]
+
+
+@router.get("/tickets/{ref}/customer-links", response={200: list[CustomerLinkOut], 404: ErrorOut})
+@require_scope("tickets:read")
+def list_customer_links(request: HttpRequest, ref: str):
+    """The pending proposed links of a ticket."""
+    try:
+        return _links_out(request, access_ticket(request.user, ref))
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+
+
+@router.post(
+    "/tickets/{ref}/customer-links/{proposal_id}/{decision}", response={200: TicketOut, **ERRORS}
+)
+@require_scope("tickets:write")
+def decide_customer_link(request: HttpRequest, ref: str, proposal_id: int, decision: str):
+    """`confirm` links the ticket to the customer (its priority rises to their tier's);
+    `reject` drops the proposal. Either is a 409 once the proposal is decided."""
+    if decision not in ("confirm", "reject"):
+        return 404, {"detail": f"unknown decision {decision!r} (confirm or reject)"}
+    try:
+        ticket = access_ticket(request.user, ref)
+        return actions.do_confirm_customer_link(
+            request.user, proposal_id, confirm=decision == "confirm", ticket_id=ticket.id
+        )
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except actions.ActionError as exc:
+        return fail(exc)
+
+
 # ------------------------------------------------------------------------------- search
 
 
@@ -322,6 +402,14 @@ class TicketSummaryOut(Schema):
     def resolve_process(obj):
         return obj.process_version.key
 
+    @staticmethod
+    def resolve_title(obj, context):
+        return reader_for(context["request"]).view(obj).text(obj.title)
+
+    @staticmethod
+    def resolve_customer(obj, context):
+        return customer_ref(obj, context)
+
 
 class TicketPageOut(Schema):
     items: list[TicketSummaryOut]
@@ -337,6 +425,14 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
         return 400, {"detail": "limit must be between 1 and 100"}
     filters = TicketFilters(**query.dict(exclude={"limit", "cursor"}))
     try:
-        return search_tickets(request.user, filters, limit=query.limit, cursor=query.cursor)
+        page = search_tickets(request.user, filters, limit=query.limit, cursor=query.cursor)
     except BadCursor as exc:
         return 400, {"detail": str(exc)}
+    if query.q:  # a title matching only by a value the reader may not see is no match
+        needle, reader = query.q.lower(), reader_for(request)
+        page.items = [
+            t
+            for t in page.items
+            if needle in t.number.lower() or needle in reader.view(t).text(t.title).lower()
+        ]
+    return page

@@ -5,13 +5,16 @@ class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = "Tickets"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.conf import settings
 
         from bpmn import limits
+        from notify.rendering import set_redactor
+        from tickets.visibility import notification_redaction
 
         limits.configure(
             script_timeout_s=settings.FLOWDESK_SCRIPT_TIMEOUT_S,
             script_memory_mb=settings.FLOWDESK_SCRIPT_MEMORY_MB,
             expression_timeout_ms=settings.FLOWDESK_EXPRESSION_TIMEOUT_MS,
         )
+        set_redactor(notification_redaction)  # notifications are rendered per recipient

@@ -6,7 +6,7 @@ from functools import lru_cache
 from django.contrib.auth.models import User
 
 from definitions.models import ProcessVersion
-from forms.permissions import AccessMap, field_access, visible_data
+from forms.permissions import AccessMap, field_access, roles_named
 from forms.schema import FormDefinition, load_form
 from forms.validation import ValidationResult, validate_submission
 from tickets.access import may_act_on_task
@@ -58,30 +58,70 @@ def task_access(user, task: HumanTask, form: FormDefinition) -> AccessMap:
     )
 
 
-def ticket_access(user, ticket: Ticket) -> dict:
+def ticket_access(user, ticket: Ticket) -> AccessMap:
     """Read access over the whole ticket: per field, the most restrictive level the user
     has on any node whose form carries it (so what one step hides is hidden everywhere)."""
+    return version_access(ticket.process_version, frozenset(roles_of(user)))
+
+
+def version_access(version: ProcessVersion, roles: frozenset[str]) -> AccessMap:
+    """Read access of a holder of ``roles`` over every ticket of ``version`` (cached: it
+    depends on nothing else). Callers must not change the map."""
+    return _version_access(version.id, version.content_hash, roles)
+
+
+def strictest_access(version: ProcessVersion) -> AccessMap:
+    """What a reader with no staff role gets (an integration, a customer): every field
+    that is masked or hidden for any role is masked or hidden here too."""
+    return _strictest_access(version.id, version.content_hash)
+
+
+@lru_cache(maxsize=1024)
+def _version_access(version_id: int, content_hash: str, roles: frozenset[str]) -> AccessMap:
     merged = AccessMap()
-    version = ticket.process_version
-    for bpmn_id, schema, ui in _forms_of_version(version.id, version.content_hash):
+    version = ProcessVersion.objects.get(id=version_id)
+    for bpmn_id, schema, ui, properties in _forms_of_version(version_id, content_hash):
         form = form_of(version, schema, ui)
-        access = field_access(form, bpmn_id, roles_of(user), may_act=False)
-        for path, level in access.items():
-            if path not in merged or _RANK[level] > _RANK[merged[path]]:
-                merged[path] = level
-        merged.mask_kinds.update(access.mask_kinds)
+        access = field_access(form, bpmn_id, roles, node_properties=dict(properties), may_act=False)
+        _merge_stricter(merged, access)
     return merged
 
 
 @lru_cache(maxsize=256)
-def _forms_of_version(version_id: int, content_hash: str) -> tuple[tuple[str, str, str], ...]:
+def _strictest_access(version_id: int, content_hash: str) -> AccessMap:
+    version = ProcessVersion.objects.get(id=version_id)
+    named: set[str] = set()
+    for bpmn_id, schema, ui, properties in _forms_of_version(version_id, content_hash):
+        named |= roles_named(form_of(version, schema, ui), bpmn_id, dict(properties))
+    merged = AccessMap()
+    for roles in [frozenset(), *(frozenset({role}) for role in sorted(named))]:
+        _merge_stricter(merged, _version_access(version_id, content_hash, roles))
+    return merged
+
+
+def _merge_stricter(merged: AccessMap, access: AccessMap) -> None:
+    for path, level in access.items():
+        if path not in merged or _RANK[level] > _RANK[merged[path]]:
+            merged[path] = level
+    merged.mask_kinds.update(access.mask_kinds)
+
+
+@lru_cache(maxsize=256)
+def _forms_of_version(
+    version_id: int, content_hash: str
+) -> tuple[tuple[str, str, str, tuple], ...]:
     from bpmn import runtime
     from definitions.deploy import compiled_for
 
     version = ProcessVersion.objects.get(id=version_id)
     compiled = compiled_for(version)
     return tuple(
-        (info.bpmn_id, info.form_schema, info.form_ui or "")
+        (
+            info.bpmn_id,
+            info.form_schema,
+            info.form_ui or "",
+            tuple(sorted((k, v) for k, v in info.properties.items() if k == "fieldRules")),
+        )
         for info in runtime.human_nodes(compiled)
         if info.form_schema
     )
@@ -92,7 +132,7 @@ def field_titles(version: ProcessVersion) -> dict[str, str]:
     titles = {}
     forms = [
         form_of(version, schema, ui)
-        for _b, schema, ui in _forms_of_version(version.id, version.content_hash)
+        for _b, schema, ui, _p in _forms_of_version(version.id, version.content_hash)
     ]
     start = start_form(version)
     for form in ([start] if start else []) + forms:
@@ -103,8 +143,12 @@ def field_titles(version: ProcessVersion) -> dict[str, str]:
 
 
 def visible_ticket_data(user, ticket: Ticket, data: dict | None = None) -> dict:
-    access = ticket_access(user, ticket)
-    return visible_data(ticket.data if data is None else data, access, kinds=access.mask_kinds)
+    """The ticket's data (or `data` of one of its events) as `user` may see it: see
+    tickets.visibility, which every output goes through."""
+    from tickets.visibility import Reader
+
+    view = Reader.staff(user).view(ticket)
+    return view.data(ticket.data if data is None else data)
 
 
 def _user_exists(username: str) -> bool:

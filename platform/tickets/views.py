@@ -7,6 +7,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from customers.queries import pending_proposals
 from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
@@ -18,9 +19,9 @@ from tickets.fields import (
     start_form,
     task_access,
     task_form,
-    visible_ticket_data,
 )
 from tickets.models import HumanTask, Ticket
+from tickets.visibility import reader_for
 
 
 @login_required
@@ -79,7 +80,7 @@ def task_page(request, task_id: int):
         except actions.InvalidSubmission as exc:
             data, errors, status = exc.redisplay, exc.errors, 422
         except actions.ActionError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
             return redirect("tickets:task", task_id=task.id)
         else:
             messages.success(request, f"{task.name}: done.")
@@ -127,25 +128,50 @@ def ticket_page(request, ref: str):
         ticket = access_ticket(request.user, ref)
     except Ticket.DoesNotExist:
         raise Http404("ticket not found") from None
-    events = ticket.events.select_related("actor", "task")
-    timeline = [
-        {
-            "event": e,
-            "data": visible_ticket_data(request.user, ticket, e.detail["data"])
-            if "data" in e.detail
-            else None,
-        }
-        for e in events
-    ]
+    view = reader_for(request).view(ticket)
+    timeline = []
+    for event in ticket.events.select_related("actor", "task"):
+        detail = view.detail(event.kind, event.detail)
+        timeline.append({"event": event, "detail": detail, "data": detail.get("data")})
     titles = field_titles(ticket.process_version)
-    shown = visible_ticket_data(request.user, ticket)
+    shown = view.data(ticket.data)
     context = {
         "ticket": ticket,
+        "proposals": [
+            {
+                "id": p.id,
+                "customer": p.customer,
+                "matched_by": p.matched_by,
+                **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
+            }
+            for p in pending_proposals(ticket.id)
+        ],
+        "title": view.text(ticket.title),
+        "incident": view.value(ticket.incident) if ticket.incident else None,
         "data": {titles.get(key, key): value for key, value in shown.items()},
         "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
         "timeline": timeline,
     }
     return render(request, "tickets/ticket.html", context)
+
+
+@login_required
+@require_POST
+def decide_customer_link(request, ref: str, proposal_id: int, decision: str):
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket not found") from None
+    if decision not in ("confirm", "reject"):
+        raise Http404("no such decision")
+    try:
+        actions.do_confirm_customer_link(
+            request.user, proposal_id, confirm=decision == "confirm", ticket_id=ticket.id
+        )
+        messages.success(request, "Customer linked." if decision == "confirm" else "Dismissed.")
+    except actions.ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("tickets:ticket", ref=ticket.number)
 
 
 @login_required
@@ -212,6 +238,6 @@ def task_operation(request, task_id: int, operation: str):
         _OPERATIONS[operation](request.user, task, request.POST)
         messages.success(request, f"{operation.replace('_', ' ').capitalize()}: done.")
     except actions.ActionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
         return redirect("tickets:task", task_id=task.id)
     return redirect("tickets:ticket", ref=task.ticket.number)

@@ -7,3 +7,12 @@ import pytest
 def _own_rate_counters(settings):
     """Rate-limit counters of this test only (Redis outlives test databases)."""
     settings.FLOWDESK_RATE_NAMESPACE = f"test-rate:{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def repair(repair):
+    """The repair process deployed and its public form published (as the demo does)."""
+    from intake.actions import do_publish_intake
+
+    do_publish_intake(None, "repair")
+    return repair

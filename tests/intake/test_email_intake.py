@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from customers.actions import do_link_customer
-from customers.models import Customer
+from customers.models import Customer, CustomerLinkProposal
 from tests.conftest import deploy_file
 from tests.integrations.support import token_client, token_for
 from tickets.models import Ticket, TicketEvent
@@ -84,7 +84,11 @@ def test_the_endpoint_does_the_same_for_a_mail_gateway(cast, inquiry):
     number = created.json()["ticket"]
     assert created.json()["action"] == "created"
     ticket = Ticket.objects.get(number=number)
-    assert Customer.objects.count() == 1 and ticket.customer.phone == "+8613812341234"
+    # A From header proves nothing: the known customer is proposed, not linked or changed.
+    assert Customer.objects.count() == 1 and ticket.customer is None
+    proposal = CustomerLinkProposal.objects.get(ticket_id=ticket.id)
+    assert (proposal.customer.phone, proposal.matched_by) == ("+8613812341234", "email")
+    assert ticket.data["customer_name"] == "王芳" and ticket.data["customer_tier"] == "standard"
 
     threaded = gateway.post("/api/v1/intake/email", reply(number), content_type="message/rfc822")
     assert threaded.status_code == 200

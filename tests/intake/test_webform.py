@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from customers.models import Customer
+from customers.models import Customer, CustomerLinkProposal
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +59,16 @@ def test_a_submission_raises_a_ticket_and_links_the_customer(repair):
 
     again = submit(url="/intake/repair/?channel=h5", phone="+86 13812341234", title="Again")
     assert again.status_code == 200
-    assert Ticket.objects.get(title="Again").channel == "h5"
-    assert Customer.objects.count() == 1  # the same person, recognised by phone
+    second = Ticket.objects.get(title="Again")
+    assert second.channel == "h5"
+    # Recognised by phone, but an anonymous form proves nothing: a link is proposed.
+    assert Customer.objects.count() == 1 and second.customer is None
+    proposal = CustomerLinkProposal.objects.get(ticket_id=second.id)
+    assert (proposal.customer, proposal.matched_by, proposal.state) == (
+        customer,
+        "phone",
+        "pending",
+    )
 
 
 def test_the_tracking_page_shows_progress_but_nothing_internal(cast, repair):

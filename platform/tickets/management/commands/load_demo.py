@@ -35,6 +35,8 @@ class Command(BaseCommand):
                 user.user_permissions.add(deploy)
         self._org(User.objects.get(username="dave"), User.objects.get(username="bob"))
         call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
+        # The demo's public forms (/intake/<key>/); other templates stay staff-only.
+        call_command("publish_intake", "repair", "inquiry", stdout=self.stdout)
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
 
     def _org(self, admin, supervisor):
