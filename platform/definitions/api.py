@@ -79,6 +79,7 @@ def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFi
 
 
 @router.get("/processes", response=list[ProcessVersionOut])
+@require_scope("processes:read")
 def list_processes(request):
     """The latest version of every deployed process."""
     latest = {}
@@ -88,5 +89,6 @@ def list_processes(request):
 
 
 @router.get("/processes/{key}/versions", response=list[ProcessVersionOut])
+@require_scope("processes:read")
 def list_versions(request, key: str):
     return list(ProcessVersion.objects.filter(key=key).order_by("-version"))

@@ -10,7 +10,7 @@ from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from tickets import actions
-from tickets.access import access_ticket, worklist
+from tickets.access import access_ticket, may_see_ticket, worklist
 from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
 from tickets.search import BadCursor, TicketFilters, search_tickets
@@ -269,17 +269,25 @@ def complete_task(request: HttpRequest, task_id: int, body: CompleteIn):
         return fail(exc)
 
 
-@router.post("/messages", response={200: TicketOut, **ERRORS})
-@require_scope("tickets:write")
+class DeliveredOut(Schema):
+    detail: str
+
+
+@router.post("/messages", response={200: TicketOut, 202: DeliveredOut, **ERRORS})
+@require_scope("messages:write")
 @idempotent
 def correlate_message(request: HttpRequest, body: MessageIn):
-    """Deliver a message to the ticket waiting for it (by correlation key or ticket number)."""
+    """Deliver a message to the ticket waiting for it (by correlation key or ticket number).
+    The answer is the ticket when the caller may read it, else 202 with a receipt only."""
     try:
-        return actions.do_correlate_message(
+        ticket = actions.do_correlate_message(
             request.user, body.name, body.payload, body.correlation_key, body.ticket
         )
     except actions.ActionError as exc:
         return fail(exc)
+    if not may_see_ticket(request.user, ticket.id):
+        return 202, {"detail": f"message {body.name} delivered"}
+    return ticket
 
 
 # ------------------------------------------------------------------------------- search
