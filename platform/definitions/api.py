@@ -75,6 +75,8 @@ def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFi
         bpmn_text = bpmn.read().decode("utf-8")
     except UnicodeDecodeError:
         return 400, {"detail": "files must be UTF-8 text"}
+    if any("\x00" in text for text in (bpmn_text, *texts.values())):
+        return 400, {"detail": "files must not contain NUL bytes"}
     return _deploy(request, bpmn.name, bpmn_text, texts)
 
 

@@ -15,6 +15,8 @@ from ninja.openapi.schema import OpenAPISchema
 
 from integrations.auth import ApiTokenAuth
 
+MAX_ID = 2**63 - 1  # the largest database id (bigint): larger numbers are a 422
+
 
 class ErrorOut(Schema):
     detail: str

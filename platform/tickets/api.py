@@ -4,11 +4,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
+from integrations.openapi import MAX_ID
 from tickets import actions
 from tickets.access import access_ticket, may_see_ticket, worklist
 from tickets.fields import visible_ticket_data
@@ -147,7 +148,7 @@ class StartIn(Schema):
     data: dict[str, Any] = {}
     title: str = ""
     channel: Ticket.Channel = Ticket.Channel.API
-    priority: int = Ticket.Priority.NORMAL
+    priority: int = Field(Ticket.Priority.NORMAL, ge=0, le=4)  # 4 = VIP
     correlation_key: str = ""
     customer: CustomerIn | None = None
 
@@ -297,8 +298,8 @@ class SearchQuery(Schema):
     status: Ticket.Status | None = None
     process: str | None = None
     channel: Ticket.Channel | None = None
-    min_priority: int | None = None
-    customer: int | None = None
+    min_priority: int | None = Field(None, ge=0, le=4)
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
     customer_phone: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None

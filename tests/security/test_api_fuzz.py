@@ -1,0 +1,114 @@
+"""Schemathesis over /api/v1/openapi.json, in process against the Django WSGI app and the
+test database with the cast, the repair process, tickets and a webhook in it.
+
+Each operation gets a bounded number of generated requests with a token holding every
+scope: valid and invalid ones (per the schema), then valid ones aimed at real objects (the
+path names a deployed process, an open ticket, an open task); and a few without any
+credential. Every answer must be no 5xx, a documented status code and a body matching its
+documented schema. Failures are collected over all operations and reported together.
+"""
+
+import re
+from collections import Counter
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.generation import GenerationMode
+
+from integrations.models import SCOPES
+from tests.conftest import repair_start
+from tests.integrations.support import post, session_client, token_for
+
+pytestmark = pytest.mark.django_db
+schemathesis.serializer.alias("message/rfc822", "application/octet-stream")
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
+
+
+@pytest.fixture
+def api_schema(cast, repair, settings):
+    settings.FLOWDESK_API_RATE_PER_MIN = 100_000
+    settings.FLOWDESK_WEBHOOK_ALLOW_PRIVATE = False
+    alice, dave = session_client(cast["alice"]), session_client(cast["dave"])
+    for _ in range(3):
+        started = post(alice, "/api/v1/tickets", {"process": "repair", "data": repair_start()})
+        assert started.status_code == 201, started.content
+    assert post(dave, "/api/v1/webhooks", {"url": "https://93.184.215.14/hook"}).status_code == 201
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+def _real_objects() -> dict[str, object]:
+    from notify.models import WebhookSubscription
+    from tickets.models import HumanTask, Ticket
+
+    return {
+        "key": "repair",
+        "ref": Ticket.objects.order_by("id").values_list("number", flat=True).last(),
+        "task_id": HumanTask.objects.order_by("id").values_list("id", flat=True).last(),
+        "subscription_id": WebhookSubscription.objects.values_list("id", flat=True).last(),
+    }
+
+
+class Fuzzer:
+    def __init__(self, schema):
+        self.operations = [result.ok() for result in schema.get_all_operations()]
+        self.failures: list[str] = []
+        self.statuses: Counter = Counter()
+
+    def run(self, headers: dict, examples: int, mode, real_paths: bool = False) -> None:
+        for operation in self.operations:
+            names = re.findall(r"\{(\w+)\}", operation.path)
+            if real_paths and not names:
+                continue
+            pinned = {n: v for n, v in _real_objects().items() if n in names} if real_paths else {}
+            strategy = operation.as_strategy(generation_mode=mode, path_parameters=pinned or None)
+            self._examples(operation, strategy, headers, examples, mode)
+
+    def _examples(self, operation, strategy, headers, examples, mode) -> None:
+        @given(case=strategy)
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case):
+            response = case.call(headers=headers)
+            self.statuses[(operation.label, response.status_code)] += 1
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:  # a schemathesis failure (group): record, go on
+                first = str(exc).strip().splitlines()[:3]
+                self.failures.append(f"{operation.label} [{mode.value}]: {' / '.join(first)}")
+
+        call()
+
+
+def test_the_api_answers_every_generated_request_as_documented(cast, api_schema):
+    fuzz = Fuzzer(api_schema)
+    token = {"Authorization": f"Bearer {token_for(cast['dave'], *SCOPES, name='fuzz')}"}
+    fuzz.run(token, 12, POSITIVE)
+    fuzz.run(token, 8, NEGATIVE)
+    fuzz.run(token, 8, POSITIVE, real_paths=True)
+
+    unique = sorted(set(fuzz.failures))
+    calls = sum(fuzz.statuses.values())
+    assert unique == [], f"{len(fuzz.failures)} failures in {calls} calls:\n" + "\n".join(unique)
+    assert calls >= 500
+    assert not any(status >= 500 for _label, status in fuzz.statuses)
+    # the token reached the endpoints: most operations answered 2xx at least once
+    succeeded = {label for (label, status) in fuzz.statuses if 200 <= status < 300}
+    assert len(succeeded) >= 10, sorted(succeeded)
+    anonymous = Fuzzer(api_schema)
+    anonymous.run({}, 3, POSITIVE)
+    assert anonymous.failures == []
+    assert all(status in (400, 401, 403) for _label, status in anonymous.statuses)
