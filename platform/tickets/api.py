@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
@@ -307,6 +308,17 @@ class SearchQuery(Schema):
     q: str | None = None
     limit: int = 50
     cursor: str | None = None
+
+    @field_validator("created_after", "created_before")
+    @classmethod
+    def in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Any offset the client sends (PostgreSQL takes at most ±15:59) as UTC."""
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("date out of range") from None
 
 
 class CustomerRef(Schema):

@@ -203,3 +203,11 @@ def test_an_uploaded_bundle_with_nul_bytes_is_refused(cast):
     )
     assert upload.status_code == 400
     assert upload.json() == {"detail": "files must not contain NUL bytes"}
+
+
+def test_search_dates_with_any_offset_are_compared_in_utc(cast):
+    alice = session_client(cast["alice"])
+    far = alice.get("/api/v1/tickets", {"created_before": "7683-08-28T19:38:39-22:22"})
+    assert far.status_code == 200 and far.json()["items"] == []
+    overflow = alice.get("/api/v1/tickets", {"created_before": "9999-12-31T23:59:59-23:00"})
+    assert overflow.status_code == 422 and "created_before" in overflow.json()["detail"]
