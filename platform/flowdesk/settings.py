@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # the API docs page from its own static files (the CDN copy breaks the CSP)
     "definitions",
     "tickets",
     "forms.apps.FormsConfig",

@@ -211,3 +211,21 @@ def test_search_dates_with_any_offset_are_compared_in_utc(cast):
     assert far.status_code == 200 and far.json()["items"] == []
     overflow = alice.get("/api/v1/tickets", {"created_before": "9999-12-31T23:59:59-23:00"})
     assert overflow.status_code == 422 and "created_before" in overflow.json()["detail"]
+
+
+def test_the_api_docs_page_loads_only_from_this_site(cast):
+    page = session_client(cast["alice"]).get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "swagger-ui-bundle.js" in html and "https://" not in html
+    assert "<script>" not in html  # no inline script the CSP would block
+
+
+def test_ids_beyond_the_database_range_are_not_found(cast):
+    alice = session_client(cast["alice"])
+    huge = 10**30
+    assert post(alice, f"/api/v1/tasks/{huge}/claim", {}).status_code == 404
+    assert alice.get(f"/api/v1/tasks/{huge}/operations").status_code == 404
+    assert alice.get(f"/api/v1/tickets/{huge}").status_code == 404
+    assert alice.get(f"/api/v1/tasks?customer={huge}").json() == []
+    assert alice.get(f"/api/v1/tickets?customer={huge}").status_code == 422  # declared range
