@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed
 # pip-audit's verdict: a known vulnerability fails; an unreachable database only warns.
 define PIP_AUDIT_VERDICT
 import json, pathlib, sys
-report, errors = pathlib.Path(".venv/pip-audit.json"), pathlib.Path(".venv/pip-audit.err")
+report, errors = pathlib.Path("var/pip-audit.json"), pathlib.Path("var/pip-audit.err")
 if not report.exists() or not report.read_text().strip():
     last = (errors.read_text().strip().splitlines() or ["no output"])[-1]
     print(f"WARNING: pip-audit could not run (no network?): {last}")
@@ -61,9 +61,9 @@ test: install browser audit
 # Known vulnerabilities in the Python and npm dependencies fail the build; an audit that
 # cannot reach its database (no network) only warns.
 audit: install
-	@rm -f $(VENV)/pip-audit.json
-	@$(VENV)/bin/pip-audit --progress-spinner off --format json --output $(VENV)/pip-audit.json \
-		2>$(VENV)/pip-audit.err; $(PY) -c "$$PIP_AUDIT_VERDICT"
+	@mkdir -p var && rm -f var/pip-audit.json
+	@$(VENV)/bin/pip-audit --progress-spinner off --format json --output var/pip-audit.json \
+		2>var/pip-audit.err; $(PY) -c "$$PIP_AUDIT_VERDICT"
 	@out=$$(npm audit --omit=dev --audit-level=high 2>&1); rc=$$?; echo "$$out" | tail -n 3; \
 	if [ $$rc -ne 0 ] && echo "$$out" | grep -qiE "(high|critical) severity vulnerabilit"; then \
 		echo "npm audit: vulnerabilities of high severity or above"; exit 1; \
