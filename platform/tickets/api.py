@@ -1,7 +1,7 @@
 """Ticket, worklist and message endpoints (thin: parse, check access, call one action)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -241,7 +241,10 @@ def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
 @router.get("/tasks", response={200: list[TaskOut], 400: ErrorOut})
 @require_scope("tickets:read")
 def list_tasks(
-    request: HttpRequest, scope: str = "mine", process: str = "", customer: int | None = None
+    request: HttpRequest,
+    scope: str = "mine",
+    process: str = "",
+    customer: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None,
 ):
     """My worklist, VIP first then by due time: `mine`, `group` (unclaimed, for my groups),
     `all`, `overdue`, `due_soon`; optionally one template (`process`) or `customer`."""
