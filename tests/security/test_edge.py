@@ -120,6 +120,20 @@ def test_an_unexpected_api_error_is_a_500_with_an_id_and_no_traceback(cast, monk
     assert "secret" not in response.content.decode()
 
 
+def test_a_failing_page_is_our_500_page_without_internals(cast, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals: DATABASE_URL=postgres://x")
+
+    monkeypatch.setattr("tickets.views.worklist", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(cast["alice"])
+    response = client.get("/tasks/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong" in page and "fd-top" in page
+    assert "secret" not in page and "Traceback" not in page and "DATABASE_URL" not in page
+
+
 def test_html_errors_use_our_templates_without_internals(cast):
     missing = session_client(cast["alice"]).get("/tickets/SV-1999-999999/")
     assert missing.status_code == 404
