@@ -8,7 +8,28 @@ HOST ?= 127.0.0.1:8000
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install browser run test e2e bench lint format clean
+# pip-audit's verdict: a known vulnerability fails; an unreachable database only warns.
+define PIP_AUDIT_VERDICT
+import json, pathlib, sys
+report, errors = pathlib.Path("var/pip-audit.json"), pathlib.Path("var/pip-audit.err")
+if not report.exists() or not report.read_text().strip():
+    last = (errors.read_text().strip().splitlines() or ["no output"])[-1]
+    print(f"WARNING: pip-audit could not run (no network?): {last}")
+    sys.exit(0)
+deps = json.loads(report.read_text())["dependencies"]
+found = [f"{d['name']} {d['version']}: {v['id']}" for d in deps for v in d.get("vulns", [])]
+skipped = [d["name"] for d in deps if d.get("skip_reason")]
+for line in found:
+    print(f"VULNERABLE {line}")
+if skipped:
+    print(f"WARNING: pip-audit could not check {len(skipped)} of {len(deps)} packages "
+          "(vulnerability database unreachable?)")
+print(f"pip-audit: {len(found)} known vulnerabilities in {len(deps) - len(skipped)} checked packages")
+sys.exit(1 if found else 0)
+endef
+export PIP_AUDIT_VERDICT
+
+.PHONY: install browser run test audit e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +48,26 @@ install: $(STAMP) $(NODE_STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# DEBUG is off unless the environment says otherwise; the local server turns it on for itself.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py run_embedded $(HOST)
+	@echo "make run: DEBUG=1 (development server; production leaves DEBUG unset)"
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py run_embedded $(HOST)
 
-test: install browser
+test: install browser audit
 	$(PY) -m pytest
+
+# Known vulnerabilities in the Python and npm dependencies fail the build; an audit that
+# cannot reach its database (no network) only warns.
+audit: install
+	@mkdir -p var && rm -f var/pip-audit.json
+	@$(VENV)/bin/pip-audit --progress-spinner off --format json --output var/pip-audit.json \
+		2>var/pip-audit.err; $(PY) -c "$$PIP_AUDIT_VERDICT"
+	@out=$$(npm audit --omit=dev --audit-level=high 2>&1); rc=$$?; echo "$$out" | tail -n 3; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -qiE "(high|critical) severity vulnerabilit"; then \
+		echo "npm audit: vulnerabilities of high severity or above"; exit 1; \
+	elif [ $$rc -ne 0 ]; then echo "WARNING: npm audit could not run (no network?); skipped"; fi
 
 e2e: install browser
 	$(PY) -m pytest -m e2e

@@ -75,10 +75,13 @@ def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFi
         bpmn_text = bpmn.read().decode("utf-8")
     except UnicodeDecodeError:
         return 400, {"detail": "files must be UTF-8 text"}
+    if any("\x00" in text for text in (bpmn_text, *texts.values())):
+        return 400, {"detail": "files must not contain NUL bytes"}
     return _deploy(request, bpmn.name, bpmn_text, texts)
 
 
 @router.get("/processes", response=list[ProcessVersionOut])
+@require_scope("processes:read")
 def list_processes(request):
     """The latest version of every deployed process."""
     latest = {}
@@ -88,5 +91,6 @@ def list_processes(request):
 
 
 @router.get("/processes/{key}/versions", response=list[ProcessVersionOut])
+@require_scope("processes:read")
 def list_versions(request, key: str):
     return list(ProcessVersion.objects.filter(key=key).order_by("-version"))

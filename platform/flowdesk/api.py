@@ -1,12 +1,12 @@
 """The one NinjaAPI: every app contributes a router under /api/v1."""
 
-from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from integrations.auth import ApiTokenAuth
 from integrations.errors import install_error_handlers
+from integrations.openapi import ScopedNinjaAPI
 
-api = NinjaAPI(
+api = ScopedNinjaAPI(
     title="flowdesk API",
     version="1",
     urls_namespace="api-v1",

@@ -53,7 +53,7 @@ def env_database(name: str, default_sqlite: Path) -> dict:
     raise ValueError(f"{name}: unsupported scheme {parsed.scheme!r} (use postgres:// or sqlite://)")
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)  # `make run` sets DEBUG=1 for itself
 SECRET_KEY = env_str("SECRET_KEY", "flowdesk-insecure-development-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 VAR_DIR = Path(env_str("FLOWDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "ninja",  # the API docs page from its own static files (the CDN copy breaks the CSP)
     "definitions",
     "tickets",
     "forms.apps.FormsConfig",
@@ -79,6 +81,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "flowdesk.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off too
+    "flowdesk.middleware.MalformedInputMiddleware",  # NUL bytes, oversized/deep bodies: 4xx
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "integrations.errors.JsonErrorsMiddleware",  # every 4xx under /api/ is {"detail": …}
+    "axes.middleware.AxesMiddleware",  # login throttling (AXES_* below)
 ]
 
 ROOT_URLCONF = "flowdesk.urls"
@@ -113,6 +119,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username+IP first
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username from one IP,
+# that pair is refused for AXES_COOLOFF_MINUTES, even with the right password.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_VERBOSE = False
+
+# Safe defaults behind a proxy and over HTTPS: HSTS only when the request is secure.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):  # trust X-Forwarded-Proto from the proxy
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+X_FRAME_OPTIONS = "DENY"  # the public intake form is exempt (it is embedded in other sites)
+FORMS_URLFIELD_ASSUME_HTTPS = True
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
@@ -121,6 +154,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True  # serve web/static without collectstatic (embedded default)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/tasks/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -135,6 +170,10 @@ FLOWDESK_MAX_UPLOAD_BYTES = env_int("FLOWDESK_MAX_UPLOAD_BYTES", 5 * 1024 * 1024
 FLOWDESK_SCRIPT_TIMEOUT_S = env_float("FLOWDESK_SCRIPT_TIMEOUT_S", 5.0)
 FLOWDESK_SCRIPT_MEMORY_MB = env_int("FLOWDESK_SCRIPT_MEMORY_MB", 256)
 FLOWDESK_EXPRESSION_TIMEOUT_MS = env_int("FLOWDESK_EXPRESSION_TIMEOUT_MS", 200)
+# A bundle deployed as JSON grows when escaped (quotes, newlines, \uXXXX): twice the upload
+# limit plus 1 MiB for the rest of the request. Larger bodies are a 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * FLOWDESK_MAX_UPLOAD_BYTES + 1024 * 1024
+FLOWDESK_MAX_JSON_DEPTH = env_int("FLOWDESK_MAX_JSON_DEPTH", 32)
 FLOWDESK_TICKET_PREFIX = env_str("FLOWDESK_TICKET_PREFIX", "SV")
 
 # Celery: Redis when REDIS_URL is set; otherwise the embedded worker thread does the sweeps.
@@ -151,7 +190,6 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
 }
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
 
 # Integration API and intake channels (integrations/, intake/).
@@ -162,6 +200,34 @@ FLOWDESK_IDEMPOTENCY_WAIT_S = env_int("FLOWDESK_IDEMPOTENCY_WAIT_S", 5)
 FLOWDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False)
 FLOWDESK_INTAKE_PROCESS = env_str("FLOWDESK_INTAKE_PROCESS", "inquiry")
 FLOWDESK_INTAKE_CATEGORIES = env_list("FLOWDESK_INTAKE_CATEGORIES", "")
+
+# Notification channels (notify/conf.py describes each).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "flowdesk@localhost")
+FLOWDESK_EMAIL_FROM = env_str("FLOWDESK_EMAIL_FROM")
+FLOWDESK_SMS_URL = env_str("FLOWDESK_SMS_URL")
+FLOWDESK_SMS_TOKEN = env_str("FLOWDESK_SMS_TOKEN")
+FLOWDESK_WECOM_URL = env_str("FLOWDESK_WECOM_URL")
+FLOWDESK_WECOM_TOKEN = env_str("FLOWDESK_WECOM_TOKEN")
+FLOWDESK_WECOM_AGENT_ID = env_str("FLOWDESK_WECOM_AGENT_ID")
+FLOWDESK_NOTIFY_HTTP_TIMEOUT_S = env_float("FLOWDESK_NOTIFY_HTTP_TIMEOUT_S", 10)
+FLOWDESK_NOTIFY_DEFAULT_CHANNELS = env_list("FLOWDESK_NOTIFY_DEFAULT_CHANNELS", "inapp")
+FLOWDESK_NOTIFY_MAX_ATTEMPTS = env_int("FLOWDESK_NOTIFY_MAX_ATTEMPTS", 8)
+FLOWDESK_NOTIFY_BACKOFF_BASE_S = env_int("FLOWDESK_NOTIFY_BACKOFF_BASE_S", 30)
+FLOWDESK_NOTIFY_BACKOFF_MAX_S = env_int("FLOWDESK_NOTIFY_BACKOFF_MAX_S", 6 * 3600)
+FLOWDESK_NOTIFY_LEASE_S = env_int("FLOWDESK_NOTIFY_LEASE_S", 300)
+FLOWDESK_NOTIFY_BATCH = env_int("FLOWDESK_NOTIFY_BATCH", 100)
+if os.environ.get("FLOWDESK_NOTIFY_CELERY"):  # unset: Celery when REDIS_URL is set
+    FLOWDESK_NOTIFY_CELERY = env_bool("FLOWDESK_NOTIFY_CELERY")
+FLOWDESK_TICKET_LINK = env_str("FLOWDESK_TICKET_LINK", "/tickets/{ticket_id}/")
+FLOWDESK_DEFAULT_TIME_ZONE = env_str("FLOWDESK_DEFAULT_TIME_ZONE", TIME_ZONE)
 
 LOGGING = {
     "version": 1,

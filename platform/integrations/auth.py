@@ -36,7 +36,14 @@ def authenticate_token(clear: str) -> ApiToken:
 
 
 class ApiTokenAuth(HttpBearer):
-    """``Authorization: Bearer fd_<key id>_<secret>``; counts against the token's rate."""
+    """``Authorization: Bearer fd_<key id>_<secret>``; counts against the token's rate.
+
+    With a `scope` (set per operation from its ``require_scope``), a token lacking it is
+    refused with 403 before the request body is even parsed."""
+
+    def __init__(self, scope: str | None = None):
+        super().__init__()
+        self.scope = scope
 
     def authenticate(self, request, token: str) -> ApiToken:
         api_token = authenticate_token(token)
@@ -45,6 +52,8 @@ class ApiTokenAuth(HttpBearer):
         )
         mark_token_used(api_token)
         request.user = api_token.user
+        if self.scope is not None and not api_token.has_scope(self.scope):
+            raise ApiError(403, f"token lacks scope {self.scope}")
         return api_token
 
 

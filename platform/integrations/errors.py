@@ -7,10 +7,20 @@ before ninja sees the request (an unknown /api/ path, a method the path does not
 """
 
 import json
+import logging
+import uuid
 from http import HTTPStatus
 
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+log = logging.getLogger("flowdesk.api")
 
 
 class ApiError(Exception):
@@ -57,6 +67,21 @@ def install_error_handlers(api) -> None:
             response["Retry-After"] = str(int(exc.wait))
         return response
 
+    def unexpected_error(request, exc: Exception):
+        """A bug: logged with an id the caller can quote; no traceback or setting leaves.
+        Django's own refusals keep their status."""
+        if isinstance(exc, RequestDataTooBig):
+            return api.create_response(request, {"detail": "request body too large"}, status=413)
+        if isinstance(exc, SuspiciousOperation | BadRequest):
+            return api.create_response(request, {"detail": "bad request"}, status=400)
+        if isinstance(exc, PermissionDenied):
+            return api.create_response(request, {"detail": "forbidden"}, status=403)
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("API error %s on %s %s", error_id, request.method, request.path)
+        body = {"detail": "internal error", "error_id": error_id}
+        return api.create_response(request, body, status=500)
+
+    api.add_exception_handler(Exception, unexpected_error)
     api.add_exception_handler(ApiError, api_error)
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(AuthenticationError, authentication_error)

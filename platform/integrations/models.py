@@ -14,6 +14,8 @@ SCOPES = (
     "tickets:read",
     "tickets:write",
     "tasks:write",
+    "messages:write",
+    "processes:read",
     "processes:deploy",
     "decisions:publish",
     "webhooks:manage",

@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 
-from notify.actions import InvalidState, do_resend
+from notify.actions import InvalidState, do_resend, do_subscribe_webhook
 from notify.models import (
     ChannelPreference,
     InAppMessage,
@@ -8,6 +9,7 @@ from notify.models import (
     OutboxMessage,
     WebhookSubscription,
 )
+from notify.webhooks import BadWebhookUrl, check_webhook_url
 
 
 @admin.register(OutboxMessage)
@@ -39,10 +41,45 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     list_filter = ["channel", "active"]
 
 
+class WebhookSubscriptionForm(forms.ModelForm):
+    """The API's URL check: no loopback, private or link-local receivers."""
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "event_types", "active"]
+
+    def clean_url(self):
+        try:
+            return check_webhook_url(self.cleaned_data["url"])
+        except BadWebhookUrl as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """New subscriptions go through do_subscribe_webhook like the API's: a generated
+    signing secret, shown once in the confirmation message."""
+
+    form = WebhookSubscriptionForm
     list_display = ["id", "url", "event_types", "active", "created_by"]
-    exclude = ["secret"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["url", "event_types", "active"])
+            return
+        created = do_subscribe_webhook(
+            url=obj.url, event_types=obj.event_types or ["*"], created_by=request.user
+        )
+        if not obj.active:
+            created.active = False
+            created.save(update_fields=["active"])
+        obj.pk, obj.secret, obj.created_at = created.pk, created.secret, created.created_at
+        obj.created_by = request.user
+        self.message_user(
+            request,
+            f"Signing secret for {created.url} (shown this once): {created.secret}",
+            messages.WARNING,
+        )
 
 
 admin.site.register(ChannelPreference)

@@ -16,7 +16,8 @@ def is_supervisor(user) -> bool:
 
 def may_act_on_task(user, task: HumanTask) -> bool:
     """Assignee, or (unassigned) a candidate user or member of a candidate group; a task
-    with no candidates at all is open to every staff user; supervisors always."""
+    with no candidates at all is open to staff users who can see its ticket; supervisors
+    always. Nobody acts on a task of a ticket they cannot see."""
     if not user.is_authenticated:
         return False
     if is_supervisor(user) or task.assignee_id == user.id:
@@ -26,7 +27,7 @@ def may_act_on_task(user, task: HumanTask) -> bool:
     group_ids = list(task.candidate_groups.values_list("id", flat=True))
     user_ids = list(task.candidate_users.values_list("id", flat=True))
     if not group_ids and not user_ids:
-        return user.is_staff
+        return user.is_staff and may_see_ticket(user, task.ticket_id)
     return user.id in user_ids or user.groups.filter(id__in=group_ids).exists()
 
 
@@ -37,6 +38,10 @@ def visible_tickets(user):
         Q(assignee=user) | Q(candidate_users=user) | Q(candidate_groups__in=user.groups.all())
     ).values("ticket_id")
     return Ticket.objects.filter(Q(created_by=user) | Q(id__in=involved)).distinct()
+
+
+def may_see_ticket(user, ticket_id: int) -> bool:
+    return user.is_authenticated and visible_tickets(user).filter(id=ticket_id).exists()
 
 
 def access_ticket(user, ticket_ref: str | int) -> Ticket:

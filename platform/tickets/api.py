@@ -1,16 +1,18 @@
 """Ticket, worklist and message endpoints (thin: parse, check access, call one action)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
+from integrations.openapi import MAX_ID
 from tickets import actions
-from tickets.access import access_ticket, worklist
+from tickets.access import access_ticket, may_see_ticket, worklist
 from tickets.models import Ticket
 from tickets.search import BadCursor, TicketFilters, search_tickets
 from tickets.visibility import reader_for, redact_for
@@ -165,7 +167,7 @@ class StartIn(Schema):
     data: dict[str, Any] = {}
     title: str = ""
     channel: Ticket.Channel = Ticket.Channel.API
-    priority: int = Ticket.Priority.NORMAL
+    priority: int = Field(Ticket.Priority.NORMAL, ge=0, le=4)  # 4 = VIP
     correlation_key: str = ""
     customer: CustomerIn | None = None
 
@@ -257,7 +259,10 @@ def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
 @router.get("/tasks", response={200: list[TaskOut], 400: ErrorOut})
 @require_scope("tickets:read")
 def list_tasks(
-    request: HttpRequest, scope: str = "mine", process: str = "", customer: int | None = None
+    request: HttpRequest,
+    scope: str = "mine",
+    process: str = "",
+    customer: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None,
 ):
     """My worklist, VIP first then by due time: `mine`, `group` (unclaimed, for my groups),
     `all`, `overdue`, `due_soon`; optionally one template (`process`) or `customer`."""
@@ -287,17 +292,25 @@ def complete_task(request: HttpRequest, task_id: int, body: CompleteIn):
         return fail(exc)
 
 
-@router.post("/messages", response={200: TicketOut, **ERRORS})
-@require_scope("tickets:write")
+class DeliveredOut(Schema):
+    detail: str
+
+
+@router.post("/messages", response={200: TicketOut, 202: DeliveredOut, **ERRORS})
+@require_scope("messages:write")
 @idempotent
 def correlate_message(request: HttpRequest, body: MessageIn):
-    """Deliver a message to the ticket waiting for it (by correlation key or ticket number)."""
+    """Deliver a message to the ticket waiting for it (by correlation key or ticket number).
+    The answer is the ticket when the caller may read it, else 202 with a receipt only."""
     try:
-        return actions.do_correlate_message(
+        ticket = actions.do_correlate_message(
             request.user, body.name, body.payload, body.correlation_key, body.ticket
         )
     except actions.ActionError as exc:
         return fail(exc)
+    if not may_see_ticket(request.user, ticket.id):
+        return 202, {"detail": f"message {body.name} delivered"}
+    return ticket
 
 
 # ------------------------------------------------------------------- proposed customer links
@@ -369,8 +382,8 @@ class SearchQuery(Schema):
     status: Ticket.Status | None = None
     process: str | None = None
     channel: Ticket.Channel | None = None
-    min_priority: int | None = None
-    customer: int | None = None
+    min_priority: int | None = Field(None, ge=0, le=4)
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
     customer_phone: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
@@ -378,6 +391,17 @@ class SearchQuery(Schema):
     q: str | None = None
     limit: int = 50
     cursor: str | None = None
+
+    @field_validator("created_after", "created_before")
+    @classmethod
+    def in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Any offset the client sends (PostgreSQL takes at most ±15:59) as UTC."""
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("date out of range") from None
 
 
 class CustomerRef(Schema):

@@ -19,6 +19,8 @@ ALL = (
     "tickets:read",
     "tickets:write",
     "tasks:write",
+    "messages:write",
+    "processes:read",
     "processes:deploy",
     "decisions:publish",
     "webhooks:manage",
@@ -47,7 +49,7 @@ SCOPED = [
     ("get", "/api/v1/tasks", None, "tickets:read"),
     ("post", "/api/v1/tasks/1/claim", {}, "tasks:write"),
     ("post", "/api/v1/tasks/1/complete", {"data": {}}, "tasks:write"),
-    ("post", "/api/v1/messages", {"name": "paid", "correlation_key": "k"}, "tickets:write"),
+    ("post", "/api/v1/messages", {"name": "paid", "correlation_key": "k"}, "messages:write"),
     ("post", "/api/v1/tickets/1/retry", {}, "tickets:write"),
     ("post", "/api/v1/tickets/1/cancel", {"reason": "x"}, "tickets:write"),
     ("post", "/api/v1/processes", {"bpmn_filename": "a.bpmn", "bpmn": "<x/>"}, "processes:deploy"),
@@ -198,7 +200,7 @@ def test_the_management_command_prints_the_token_once(cast):
 def test_a_deploy_token_deploys_and_reads_versions(cast):
     from tests.tickets.test_api import repair_bundle
 
-    deployer = token_client(token_for(cast["dave"], "processes:deploy"))
+    deployer = token_client(token_for(cast["dave"], "processes:deploy", "processes:read"))
     deployed = post(deployer, "/api/v1/processes", repair_bundle())
     assert deployed.status_code == 201 and deployed.json()["version"]["version"] == 1
     assert [p["key"] for p in deployer.get("/api/v1/processes").json()] == ["repair"]
