@@ -1,27 +1,46 @@
 """Ticket search for integrators: filters over the tickets a user may see, keyset pages.
 
-The cursor is opaque to clients: base64 of the (created_at, id) of the last row served.
-Pages follow ``ORDER BY created_at DESC, id DESC``, so rows created while a client pages
-through never shift the pages it has yet to read.
+Pages follow ``ORDER BY created_at DESC, id DESC`` (the ``ticket_created_idx`` index), so
+rows created while a client pages through never shift the pages it has yet to read. Rows
+carry only the columns a summary shows: never workflow data, engine state or BPMN text.
+Text (``q``) matches the title, the number or the customer's name; on PostgreSQL the
+trigram indexes of migration 0100 serve these ``icontains`` lookups.
 """
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from customers.identity import normalize_phone
+from customers.models import Customer
 from tickets.access import visible_tickets
 from tickets.models import HumanTask
+from tickets.pages import BadCursor, Page, decode_cursor, keyset_page
+
+__all__ = ["BadCursor", "MAX_LIMIT", "Page", "TicketFilters", "search_tickets"]
 
 MAX_LIMIT = 100
 _OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
-
-
-class BadCursor(ValueError):
-    pass
+SUMMARY_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "priority",
+    "channel",
+    "created_at",
+    "closed_at",
+    "incident",
+    "process_version_id",
+    "customer_id",
+    "process_version__id",
+    "process_version__key",
+    "process_version__name",
+    "customer__id",
+    "customer__name",
+    "customer__tier",
+)
 
 
 @dataclass
@@ -35,27 +54,7 @@ class TicketFilters:
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
     assignee: str | None = None  # username holding one of the ticket's open tasks
-    q: str | None = None  # text in the title or the number
-
-
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
-
-
-def encode_cursor(created_at: dt.datetime, ticket_id: int) -> str:
-    raw = json.dumps([created_at.isoformat(), ticket_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, ticket_id = json.loads(raw)
-        return dt.datetime.fromisoformat(created), int(ticket_id)
-    except (ValueError, TypeError) as exc:
-        raise BadCursor("invalid cursor") from exc
+    q: str | None = None  # text in the title, the number or the customer's name
 
 
 def _filtered(user, f: TicketFilters):
@@ -71,12 +70,18 @@ def _filtered(user, f: TicketFilters):
     }
     tickets = tickets.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.customer_phone:
-        tickets = tickets.filter(customer__phone=normalize_phone(f.customer_phone) or "-")
+        phone = normalize_phone(f.customer_phone) or "-"
+        tickets = tickets.filter(customer_id__in=Customer.objects.filter(phone=phone).values("id"))
     if f.assignee:
-        held = HumanTask.objects.filter(assignee__username=f.assignee, state__in=_OPEN)
-        tickets = tickets.filter(id__in=held.values("ticket_id"))
+        held = HumanTask.objects.filter(
+            ticket_id=OuterRef("pk"), assignee__username=f.assignee, state__in=_OPEN
+        )
+        tickets = tickets.filter(Exists(held))
     if f.q:
-        tickets = tickets.filter(Q(title__icontains=f.q) | Q(number__icontains=f.q))
+        named = Customer.objects.filter(name__icontains=f.q).values("id")
+        tickets = tickets.filter(
+            Q(title__icontains=f.q) | Q(number__icontains=f.q) | Q(customer_id__in=named)
+        )
     return tickets
 
 
@@ -85,14 +90,13 @@ def search_tickets(user, filters: TicketFilters, *, limit: int = 50, cursor: str
     limit = max(1, min(limit, MAX_LIMIT))
     tickets = _filtered(user, filters)
     if cursor:
-        created, last_id = decode_cursor(cursor)
-        tickets = tickets.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = list(
-        tickets.select_related("process_version", "customer").order_by("-created_at", "-id")[
-            : limit + 1
-        ]
+        created, last_id = decode_cursor(cursor, dt.datetime, int)
+        tickets = tickets.filter(
+            Q(created_at__lte=created), Q(created_at__lt=created) | Q(id__lt=last_id)
+        )
+    rows = (
+        tickets.select_related("process_version", "customer")
+        .only(*SUMMARY_FIELDS)
+        .order_by("-created_at", "-id")[: limit + 1]
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
-    return Page(items=rows, next_cursor=next_cursor)
+    return keyset_page(rows, limit, lambda t: (t.created_at, t.id))
