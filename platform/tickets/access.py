@@ -45,13 +45,45 @@ def _candidate_of(user, task_ref: str = "pk") -> Q:
 
 
 def visible_tickets(user):
-    """Tickets the user raised or holds (or may pick up) a task of; supervisors see all."""
+    """Tickets the user raised or holds (or may pick up) a task of; supervisors see all.
+    One EXISTS per way in (no join, no DISTINCT); newest-first pages of what a user sees
+    go through tickets.search, which probes these for a bounded set of ids at a time."""
     if is_supervisor(user):
         return Ticket.objects.all()
-    involved = HumanTask.objects.filter(ticket_id=OuterRef("pk")).filter(
-        Q(assignee_id=user.id) | _candidate_of(user)
+    my_groups = user.groups.through.objects.filter(user_id=user.id).values("group_id")
+    held = HumanTask.objects.filter(ticket_id=OuterRef("pk"), assignee_id=user.id)
+    for_my_groups = HumanTask.candidate_groups.through.objects.filter(
+        humantask__ticket_id=OuterRef("pk"), group_id__in=my_groups
     )
-    return Ticket.objects.filter(Q(created_by_id=user.id) | Q(Exists(involved)))
+    for_me = HumanTask.candidate_users.through.objects.filter(
+        humantask__ticket_id=OuterRef("pk"), user_id=user.id
+    )
+    return Ticket.objects.filter(
+        Q(created_by_id=user.id) | Q(Exists(held)) | Q(Exists(for_my_groups)) | Q(Exists(for_me))
+    )
+
+
+def visible_among(user, ticket_ids) -> set[int]:
+    """Which of `ticket_ids` (a bounded set) the user may see: the rule of visible_tickets
+    as one UNION of index-driven lookups from the ids, so that the planner never collects
+    everything the user may see first."""
+    ticket_ids = list(ticket_ids)
+    if is_supervisor(user) or not ticket_ids:
+        return set(ticket_ids) if ticket_ids else set()
+    my_groups = list(user.groups.values_list("id", flat=True))
+    tasks = HumanTask.objects.filter(ticket_id__in=ticket_ids)
+    ways_in = [
+        Ticket.objects.filter(id__in=ticket_ids, created_by_id=user.id).values_list("id"),
+        tasks.filter(assignee_id=user.id).values_list("ticket_id"),
+        HumanTask.candidate_groups.through.objects.filter(
+            humantask__in=tasks, group_id__in=my_groups
+        ).values_list("humantask__ticket_id"),
+        HumanTask.candidate_users.through.objects.filter(
+            humantask__in=tasks, user_id=user.id
+        ).values_list("humantask__ticket_id"),
+    ]
+    first, *rest = (q.order_by() for q in ways_in)
+    return {ticket_id for (ticket_id,) in first.union(*rest)}
 
 
 def access_ticket(user, ticket_ref: str | int) -> Ticket:
