@@ -254,7 +254,7 @@ def main():
     settings.DEBUG = False  # as served: no per-query log in memory
     # Its own throw-away database, so that a bench never touches the test suite's.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        None if connection.vendor == "sqlite" else "flowdesk_bench"
+        None if connection.vendor == "sqlite" else os.environ.get("BENCH_DB", "flowdesk_bench")
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     report = {}
@@ -275,7 +275,7 @@ def main():
             connection.creation.destroy_test_db(old_name, verbosity=0)
     text = json.dumps(report, indent=2)
     print(text)
-    (ROOT / "bench" / "report.json").write_text(text + "\n")
+    Path(os.environ.get("BENCH_REPORT", ROOT / "bench" / "report.json")).write_text(text + "\n")
 
 
 if __name__ == "__main__":

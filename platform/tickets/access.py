@@ -63,14 +63,17 @@ def visible_tickets(user):
     )
 
 
-def visible_among(user, ticket_ids) -> set[int]:
+def visible_among(user, ticket_ids, group_ids: list[int] | None = None) -> set[int]:
     """Which of `ticket_ids` (a bounded set) the user may see: the rule of visible_tickets
     as one UNION of index-driven lookups from the ids, so that the planner never collects
-    everything the user may see first."""
+    everything the user may see first. A caller checking many sets for one non-supervisor
+    passes the user's `group_ids` (and saves two queries a set)."""
     ticket_ids = list(ticket_ids)
-    if is_supervisor(user) or not ticket_ids:
-        return set(ticket_ids) if ticket_ids else set()
-    my_groups = list(user.groups.values_list("id", flat=True))
+    if not ticket_ids or (group_ids is None and is_supervisor(user)):
+        return set(ticket_ids)
+    my_groups = (
+        group_ids if group_ids is not None else list(user.groups.values_list("id", flat=True))
+    )
     tasks = HumanTask.objects.filter(ticket_id__in=ticket_ids)
     ways_in = [
         Ticket.objects.filter(id__in=ticket_ids, created_by_id=user.id).values_list("id"),

@@ -17,6 +17,8 @@ INDEXES = {
     ),
     # "group", "all", "overdue": open tasks in worklist order, candidates checked by EXISTS.
     "humantask_open_order_idx": f"tickets_humantask (priority DESC, due_at, id) WHERE {OPEN}",
+    # "overdue", "due_soon": the few open tasks past or near their due time.
+    "humantask_open_due_idx": f"tickets_humantask (due_at) WHERE {OPEN}",
     # EXISTS (… candidate group of the task is one of mine): probe by (group, task).
     "humantask_groups_group_task_idx": "tickets_humantask_candidate_groups (group_id, humantask_id)",
     # Newest-first ticket pages (search, ticket list) and their keyset cursor.
