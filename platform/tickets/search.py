@@ -8,6 +8,7 @@ trigram indexes of migration 0100 serve these ``icontains`` lookups.
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
@@ -22,7 +23,9 @@ __all__ = ["BadCursor", "MAX_LIMIT", "Page", "TicketFilters", "search_tickets"]
 
 MAX_LIMIT = 100
 MAX_NAMED_CUSTOMERS = 500  # text matching more customers than that finds the first 500
-CHUNK, MAX_CHUNKS = 500, 4  # matching ids checked for visibility: 500, 1,000, … 4,000
+# Matching ids checked for visibility at a time: CHUNK first, then as many as the share
+# the user saw suggests (at most MAX_CHUNK), MAX_CHUNKS times before the database decides.
+CHUNK, MAX_CHUNK, MAX_CHUNKS = 500, 8000, 4
 _OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 SUMMARY_FIELDS = (
     "id",
@@ -114,13 +117,13 @@ def _visible_ids(user, matches, want: int) -> list[int]:
     Planned as one query, PostgreSQL collects everything the user may see before ordering
     (the whole history of their groups) or, guessing otherwise, walks every match probing
     visibility. Instead: newest-first chunks of matching ids (an index range, or the
-    trigram hits), growing, each checked by `visible_among`; when the user sees few of
-    the matches, the last step lets the database collect what they see after all.
+    trigram hits), each checked by `visible_among`, sized by the share seen so far; when
+    the user sees few of the matches, the last step lets the database collect them.
     """
     ordered = matches.order_by("-created_at", "-id")
     group_ids = list(user.groups.values_list("id", flat=True))
     found: list[int] = []
-    size = CHUNK
+    size, scanned = CHUNK, 0
     for _ in range(MAX_CHUNKS):
         chunk = list(ordered.values_list("created_at", "id")[:size])
         ids = [ticket_id for _, ticket_id in chunk]
@@ -129,7 +132,10 @@ def _visible_ids(user, matches, want: int) -> list[int]:
         if len(found) >= want or len(chunk) < size:
             return found[:want]
         ordered = _after(ordered, *chunk[-1])
-        size *= 2
+        scanned += len(chunk)
+        # The next chunk: what the share seen so far says is missing, with a margin.
+        missing = (want - len(found)) * scanned / len(found) if found else size * 4
+        size = max(1, CHUNK // 5, min(MAX_CHUNK, math.ceil(missing * 1.5)))
     rest = ordered.filter(id__in=visible_tickets(user).values("id"))
     return found + list(rest.values_list("id", flat=True)[: want - len(found)])
 
