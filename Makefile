@@ -29,7 +29,7 @@ sys.exit(1 if found else 0)
 endef
 export PIP_AUDIT_VERDICT
 
-.PHONY: install browser run test audit e2e bench lint format clean
+.PHONY: install browser run run-scaled scaled-env test audit e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,24 @@ run: install
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py run_embedded $(HOST)
 
+# Scale-out: gunicorn (threads) + Celery worker and beat on PostgreSQL and Redis.
+WEB_WORKERS ?= 2
+WEB_THREADS ?= 8
+CELERY_CONCURRENCY ?= 2
+scaled-env:
+	@[ -n "$$DATABASE_URL" ] || { echo "run-scaled: set DATABASE_URL=postgres://user:password@host:5432/dbname (PostgreSQL)" >&2; exit 2; }
+	@[ -n "$$REDIS_URL" ] || { echo "run-scaled: set REDIS_URL=redis://host:6379/0 (the Celery broker)" >&2; exit 2; }
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; *) echo "run-scaled: DATABASE_URL must be a postgres:// URL" >&2; exit 2;; esac
+
+run-scaled: scaled-env install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	cd platform && trap 'kill 0' EXIT INT TERM; \
+	  ../$(VENV)/bin/celery -A flowdesk worker --loglevel=WARNING --concurrency=$(CELERY_CONCURRENCY) & \
+	  ../$(VENV)/bin/celery -A flowdesk beat --loglevel=WARNING --schedule=$(CURDIR)/var/celerybeat-schedule & \
+	  ../$(VENV)/bin/gunicorn flowdesk.wsgi:application --worker-class gthread \
+	    --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(HOST) --access-logfile -
+
 test: install browser audit
 	$(PY) -m pytest
 
@@ -72,6 +90,7 @@ audit: install
 e2e: install browser
 	$(PY) -m pytest -m e2e
 
+# On PostgreSQL (DATABASE_URL) all sections run (~10 min); on SQLite only the engine ratio.
 bench: install
 	$(PY) bench/engine.py
 

@@ -1,10 +1,16 @@
-"""Engine benchmark: the repair ticket in raw SpiffWorkflow vs through the platform runtime.
+"""`make bench`: the engine against raw SpiffWorkflow, then (PostgreSQL only) the API
+under load, reads at 100,000 open tickets and the timer sweep, all in one run on a
+throw-away database (`flowdesk_bench`, created and dropped here).
 
-Both run side by side in one process and one run (machines here are noisy, so only the
-ratio means much). Raw = SpiffWorkflow 3.2's own parser, DMN engine and eval-based script
-engine, in memory. Platform = do_start_ticket + six do_complete_task calls on the
-configured database (a throw-away test database is created and dropped), including row
-locks, worklist sync, timeline, serialization and the sandbox.
+engine: the repair ticket in raw SpiffWorkflow vs through the platform runtime, side by
+side in one process (machines here are noisy, so only the ratio means much). Raw =
+SpiffWorkflow 3.2's own parser, DMN engine and eval-based script engine, in memory.
+Platform = do_start_ticket + six do_complete_task calls on the database, including row
+locks, worklist sync, timeline, serialization and the sandbox; `queries_per_ticket`
+counts the SQL statements of one such ticket.
+api (bench/api_load.py), worklist + search (bench/read_load.py), timers
+(bench/timer_sweep.py): see those modules. The engine section always runs;
+BENCH_SECTIONS (default "api,reads,timers") picks the others; sizes are BENCH_* variables.
 
 Prints a JSON report and writes bench/report.json.
 """
@@ -26,6 +32,8 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
+SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers").split(",")
+FIXTURES = ROOT / "bench" / "fixtures"
 START = {
     "customer_name": "Wang Fang",
     "customer_phone": "13812341234",
@@ -154,41 +162,121 @@ def dmn_figures():
     }
 
 
+def queries_of(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured)
+
+
+def engine_figures() -> dict:
+    from django.db import connection
+
+    raw = raw_spiff_runner()
+    platform = platform_runner()
+    raw(), platform()  # warm caches (spec parse, compiled expressions)
+    # Interleave the two so that machine noise hits both alike.
+    raw_ms, platform_ms = [], []
+    for _ in range(TICKETS):
+        raw_ms.append(_time(raw, 1))
+        platform_ms.append(_time(platform, 1))
+    return {
+        "tickets": TICKETS,
+        "raw_ms": round(statistics.median(raw_ms), 3),
+        "platform_ms": round(statistics.median(platform_ms), 3),
+        "ratio": round(statistics.median(platform_ms) / statistics.median(raw_ms), 2),
+        "queries_per_ticket": queries_of(platform),
+        "database": connection.vendor,
+        "state": state_sizes(raw()),
+    }
+
+
+def _deploy_fixture(name: str):
+    from definitions.deploy import deploy_bundle, read_bundle_folder
+
+    return deploy_bundle(*read_bundle_folder(FIXTURES / name))[0]
+
+
+def _bench_agent():
+    """A plain agent (no supervisor), the only member of the quick process's group."""
+    from django.contrib.auth.models import Group, User
+
+    agent = User.objects.create_user("bench_agent", is_staff=True)
+    agent.groups.set([Group.objects.get_or_create(name="bench_agents")[0]])
+    return agent
+
+
+def _load_token(user) -> str:
+    from integrations.actions import do_create_token
+    from integrations.models import ApiToken
+
+    token, clear = do_create_token(
+        user, "bench load", ["tickets:read", "tickets:write", "tasks:write"]
+    )
+    ApiToken.objects.filter(id=token.id).update(rate_per_min=10_000_000)
+    return clear
+
+
+def scale_figures() -> dict:
+    """The PostgreSQL-only sections: API load, reads at 100k, timer sweep."""
+    import api_load
+    import read_load
+    import timer_sweep
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from tickets import actions
+
+    report = {}
+    quick = _deploy_fixture("quick.bpmn")
+    agent = _bench_agent()
+    if "api" in SECTIONS:
+        db_url = api_load.database_url(connection.settings_dict)
+        report["api"] = api_load.measure(db_url, _load_token(agent))
+    if "reads" in SECTIONS:
+        template = actions.do_start_ticket(agent, quick.key, {})
+        task = template.tasks.get()
+        dataset = read_load.build(template, task)
+        report.update(read_load.measure(dataset))
+    if "timers" in SECTIONS:
+        bench_user = User.objects.get(username="bench")
+        report["timers"] = timer_sweep.measure(bench_user, _deploy_fixture("due_timer.bpmn"))
+    return report
+
+
 def main():
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    settings.DEBUG = False  # as served: no per-query log in memory
     # Its own throw-away database, so that a bench never touches the test suite's.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        None if connection.vendor == "sqlite" else "flowdesk_bench"
+        None if connection.vendor == "sqlite" else os.environ.get("BENCH_DB", "flowdesk_bench")
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    report = {}
     try:
-        raw = raw_spiff_runner()
-        platform = platform_runner()
-        raw(), platform()  # warm caches (spec parse, compiled expressions)
-        # Interleave the two so that machine noise hits both alike.
-        raw_ms, platform_ms = [], []
-        for _ in range(TICKETS):
-            raw_ms.append(_time(raw, 1))
-            platform_ms.append(_time(platform, 1))
-        report = {
-            "engine": {
-                "tickets": TICKETS,
-                "raw_ms": round(statistics.median(raw_ms), 3),
-                "platform_ms": round(statistics.median(platform_ms), 3),
-                "ratio": round(statistics.median(platform_ms) / statistics.median(raw_ms), 2),
-                "database": connection.vendor,
-                "state": state_sizes(raw()),
-            },
-            "dmn": dmn_figures(),
-        }
+        report["engine"] = engine_figures()
+        report["dmn"] = dmn_figures()
+        if connection.vendor == "postgresql":
+            report.update(scale_figures())
+        else:
+            report["skipped"] = (
+                "api, worklist, search and timers run on PostgreSQL only (bulk SQL, one "
+                "gunicorn worker against the bench database): set DATABASE_URL=postgres://…"
+            )
+            print(f"bench: {report['skipped']}", file=sys.stderr)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.close()
+        if not os.environ.get("BENCH_KEEP_DB"):  # kept: to EXPLAIN queries by hand
+            connection.creation.destroy_test_db(old_name, verbosity=0)
     text = json.dumps(report, indent=2)
     print(text)
-    (ROOT / "bench" / "report.json").write_text(text + "\n")
+    Path(os.environ.get("BENCH_REPORT", ROOT / "bench" / "report.json")).write_text(text + "\n")
 
 
 if __name__ == "__main__":

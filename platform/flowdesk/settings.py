@@ -46,7 +46,10 @@ def env_database(name: str, default_sqlite: Path) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0),
+            # Persistent connections: a thread reuses its connection for this many seconds
+            # (0 closes it after each request), checked before reuse.
+            "CONN_MAX_AGE": env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60)),
+            "CONN_HEALTH_CHECKS": True,
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or str(default_sqlite)}

@@ -48,7 +48,9 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request, token: str) -> ApiToken:
         api_token = authenticate_token(token)
         ratelimit.enforce(
-            f"token:{api_token.key_id}", ratelimit.api_rate_per_min(), f"token {api_token.name}"
+            f"token:{api_token.key_id}",
+            ratelimit.api_rate_per_min(api_token),
+            f"token {api_token.name}",
         )
         mark_token_used(api_token)
         request.user = api_token.user

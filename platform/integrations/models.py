@@ -38,6 +38,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Requests per minute for this token; empty: settings.FLOWDESK_API_RATE_PER_MIN. A load
+    # test or a trusted back-office integration gets its own, higher rate.
+    rate_per_min = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -90,8 +90,11 @@ def enforce(bucket: str, limit: int, what: str) -> Verdict:
     return verdict
 
 
-def api_rate_per_min() -> int:
-    return int(getattr(settings, "FLOWDESK_API_RATE_PER_MIN", 600))
+def api_rate_per_min(token=None) -> int:
+    """Requests per minute for an API token: its own `rate_per_min` when set, else the
+    deployment's FLOWDESK_API_RATE_PER_MIN."""
+    own = getattr(token, "rate_per_min", None)
+    return int(own) if own else int(getattr(settings, "FLOWDESK_API_RATE_PER_MIN", 600))
 
 
 def intake_rate_per_min() -> int:

@@ -2,10 +2,11 @@
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.utils import timezone
 
 from tickets.models import HumanTask, Ticket
+from tickets.pages import decode_cursor, keyset_page
 
 SUPERVISORS = "supervisors"
 
@@ -31,13 +32,76 @@ def may_act_on_task(user, task: HumanTask) -> bool:
     return user.id in user_ids or user.groups.filter(id__in=group_ids).exists()
 
 
+def _candidate_of(user, task_ref: str = "pk") -> Q:
+    """The task (`task_ref` names its id from the outer query) lists the user or one of
+    their groups as candidates: EXISTS over the through tables, never a join + DISTINCT."""
+    groups = HumanTask.candidate_groups.through.objects.filter(
+        humantask_id=OuterRef(task_ref),
+        group_id__in=user.groups.through.objects.filter(user_id=user.id).values("group_id"),
+    )
+    users = HumanTask.candidate_users.through.objects.filter(
+        humantask_id=OuterRef(task_ref), user_id=user.id
+    )
+    return Q(Exists(groups)) | Q(Exists(users))
+
+
 def visible_tickets(user):
+    """Tickets the user raised or holds (or may pick up) a task of; supervisors see all.
+    One EXISTS per way in (no join, no DISTINCT); newest-first pages of what a user sees
+    go through tickets.search, which probes these for a bounded set of ids at a time."""
     if is_supervisor(user):
         return Ticket.objects.all()
-    involved = HumanTask.objects.filter(
-        Q(assignee=user) | Q(candidate_users=user) | Q(candidate_groups__in=user.groups.all())
-    ).values("ticket_id")
-    return Ticket.objects.filter(Q(created_by=user) | Q(id__in=involved)).distinct()
+    my_groups = user.groups.through.objects.filter(user_id=user.id).values("group_id")
+    held = HumanTask.objects.filter(ticket_id=OuterRef("pk"), assignee_id=user.id)
+    for_my_groups = HumanTask.candidate_groups.through.objects.filter(
+        humantask__ticket_id=OuterRef("pk"), group_id__in=my_groups
+    )
+    for_me = HumanTask.candidate_users.through.objects.filter(
+        humantask__ticket_id=OuterRef("pk"), user_id=user.id
+    )
+    return Ticket.objects.filter(
+        Q(created_by_id=user.id) | Q(Exists(held)) | Q(Exists(for_my_groups)) | Q(Exists(for_me))
+    )
+
+
+class _OneOf(Lookup):
+    """`field IN (ids)` as one array parameter on PostgreSQL (`= ANY(%s)`): hundreds of ids
+    cost one bind instead of hundreds to compile and plan; a literal IN list elsewhere."""
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = [int(i) for i in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, ids]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
+
+
+def visible_among(user, ticket_ids, group_ids: list[int] | None = None) -> set[int]:
+    """Which of `ticket_ids` (a bounded set) the user may see: the rule of visible_tickets
+    as one UNION of index-driven lookups from the ids, so that the planner never collects
+    everything the user may see first. A caller checking many sets for one non-supervisor
+    passes the user's `group_ids` (and saves two queries a set)."""
+    ticket_ids = list(ticket_ids)
+    if not ticket_ids or (group_ids is None and is_supervisor(user)):
+        return set(ticket_ids)
+    if group_ids is None:
+        group_ids = list(user.groups.values_list("id", flat=True))
+    tasks = HumanTask.objects.filter(_OneOf(F("ticket_id"), ticket_ids))
+    ways_in = [
+        Ticket.objects.filter(_OneOf(F("id"), ticket_ids), created_by_id=user.id).values_list("id"),
+        tasks.filter(assignee_id=user.id).values_list("ticket_id"),
+        HumanTask.candidate_groups.through.objects.filter(
+            humantask__in=tasks, group_id__in=group_ids
+        ).values_list("humantask__ticket_id"),
+        HumanTask.candidate_users.through.objects.filter(
+            humantask__in=tasks, user_id=user.id
+        ).values_list("humantask__ticket_id"),
+    ]
+    first, *rest = (q.order_by() for q in ways_in)
+    return {ticket_id for (ticket_id,) in first.union(*rest)}
 
 
 def may_see_ticket(user, ticket_id: int) -> bool:
@@ -56,26 +120,48 @@ DUE_SOON = datetime.timedelta(hours=2)
 SCOPES = ("mine", "group", "all", "overdue", "due_soon")
 
 
+# The columns worklist rows show (never the ticket's workflow data or engine state).
+WORKLIST_FIELDS = (
+    "id",
+    "ticket_id",
+    "bpmn_id",
+    "name",
+    "kind",
+    "state",
+    "form_schema",
+    "priority",
+    "due_at",
+    "assignee_id",
+    "ticket__id",
+    "ticket__number",
+    "ticket__title",
+    "assignee__id",
+    "assignee__username",
+)
+WORKLIST_ORDER = (F("priority").desc(), F("due_at").asc(nulls_last=True), F("id").asc())
+
+
 def worklist(
     user, scope: str = "mine", *, process: str = "", customer: int | None = None, now=None
 ):
     """Open tasks, VIP first, then by due time: "mine" (assigned to me), "group"
     (unclaimed, for my groups or me), "all" (both), "overdue" and "due_soon" (of all).
-    Filters: template (process key) and customer. Served from HumanTask rows only."""
+    Filters: template (process key) and customer. Served from HumanTask rows only, in
+    the order of the open-task indexes (priority desc, due_at asc nulls last, id)."""
     if scope not in SCOPES:
         raise ValueError(f"unknown worklist scope {scope!r} ({', '.join(SCOPES)})")
     now = now or timezone.now()
     tasks = HumanTask.objects.filter(
         state__in=(HumanTask.State.OPEN, HumanTask.State.CLAIMED),
         ticket__status=Ticket.Status.ACTIVE,
-    ).select_related("ticket", "assignee")
-    queue = Q(assignee=None) & (Q(candidate_groups__in=user.groups.all()) | Q(candidate_users=user))
+    )
+    queue = Q(assignee_id=None) & _candidate_of(user)
     if scope == "mine":
-        tasks = tasks.filter(assignee=user)
+        tasks = tasks.filter(assignee_id=user.id)
     elif scope == "group":
         tasks = tasks.filter(queue)
     else:
-        tasks = tasks.filter(Q(assignee=user) | queue)
+        tasks = tasks.filter(Q(assignee_id=user.id) | queue)
     if scope == "overdue":
         tasks = tasks.filter(due_at__lt=now)
     elif scope == "due_soon":
@@ -84,4 +170,33 @@ def worklist(
         tasks = tasks.filter(ticket__process_version__key=process)
     if customer:
         tasks = tasks.filter(ticket__customer_id=customer)
-    return tasks.distinct().order_by("-priority", "due_at", "id")
+    return (
+        tasks.select_related("ticket", "assignee").only(*WORKLIST_FIELDS).order_by(*WORKLIST_ORDER)
+    )
+
+
+def after_task(tasks, key: tuple[int, datetime.datetime | None, int]):
+    """Keyset continuation of a worklist after the row with `key` = (priority, due_at,
+    id), in WORKLIST_ORDER. The redundant `priority <= p` lets the index scan start at p."""
+    priority, due_at, task_id = key
+    if due_at is None:
+        same = Q(due_at=None, id__gt=task_id)
+    else:
+        same = Q(due_at__gt=due_at) | Q(due_at=None) | Q(due_at=due_at, id__gt=task_id)
+    return tasks.filter(
+        Q(priority__lte=priority), Q(priority__lt=priority) | (Q(priority=priority) & same)
+    )
+
+
+MAX_PAGE = 200
+
+
+def worklist_page(
+    user, scope: str = "mine", *, limit: int = 50, cursor: str | None = None, **filters
+):
+    """One keyset page of `worklist(user, scope, **filters)`; raises BadCursor."""
+    limit = max(1, min(limit, MAX_PAGE))
+    tasks = worklist(user, scope, **filters)
+    if cursor:
+        tasks = after_task(tasks, decode_cursor(cursor, int, datetime.datetime, int))
+    return keyset_page(tasks[: limit + 1], limit, lambda t: (t.priority, t.due_at, t.id))

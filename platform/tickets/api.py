@@ -3,7 +3,8 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
@@ -12,7 +13,7 @@ from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from integrations.openapi import MAX_ID
 from tickets import actions
-from tickets.access import access_ticket, may_see_ticket, worklist
+from tickets.access import access_ticket, may_see_ticket, worklist_page
 from tickets.models import Ticket
 from tickets.search import BadCursor, TicketFilters, search_tickets
 from tickets.visibility import reader_for, redact_for
@@ -260,17 +261,30 @@ def cancel_ticket(request: HttpRequest, ref: str, body: CancelIn):
 @require_scope("tickets:read")
 def list_tasks(
     request: HttpRequest,
+    response: HttpResponse,
     scope: str = "mine",
     process: str = "",
     customer: Annotated[int | None, Field(ge=1, le=MAX_ID)] = None,
+    limit: int = 100,
+    cursor: str | None = None,
 ):
     """My worklist, VIP first then by due time: `mine`, `group` (unclaimed, for my groups),
-    `all`, `overdue`, `due_soon`; optionally one template (`process`) or `customer`."""
+    `all`, `overdue`, `due_soon`; optionally one template (`process`) or `customer`.
+    Keyset pages of `limit` (at most 200) tasks: when more follow, the `X-Next-Cursor`
+    header (and `Link: rel="next"`) carries the `cursor` of the next page."""
     try:
-        tasks = worklist(request.user, scope, process=process, customer=customer)
-    except ValueError as exc:
+        page = worklist_page(
+            request.user, scope, process=process, customer=customer, limit=limit, cursor=cursor
+        )
+    except ValueError as exc:  # an unknown scope or a bad cursor
         return 400, {"detail": str(exc)}
-    return list(tasks.prefetch_related("candidate_groups")[:500])
+    prefetch_related_objects(page.items, "candidate_groups")
+    if page.next_cursor:
+        following = request.GET.copy()
+        following["cursor"] = page.next_cursor
+        response["X-Next-Cursor"] = page.next_cursor
+        response["Link"] = f'<{request.path}?{following.urlencode()}>; rel="next"'
+    return page.items
 
 
 @router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS})

@@ -1,27 +1,51 @@
 """Ticket search for integrators: filters over the tickets a user may see, keyset pages.
 
-The cursor is opaque to clients: base64 of the (created_at, id) of the last row served.
-Pages follow ``ORDER BY created_at DESC, id DESC``, so rows created while a client pages
-through never shift the pages it has yet to read.
+Pages follow ``ORDER BY created_at DESC, id DESC`` (the ``ticket_created_idx`` index), so
+rows created while a client pages through never shift the pages it has yet to read. Rows
+carry only the columns a summary shows: never workflow data, engine state or BPMN text.
+Text (``q``) matches the title, the number or the customer's name; on PostgreSQL the
+trigram indexes of migration 0100 serve these ``icontains`` lookups.
 """
 
-import base64
 import datetime as dt
-import json
+import math
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from customers.identity import normalize_phone
-from tickets.access import visible_tickets
-from tickets.models import HumanTask
+from customers.models import Customer
+from tickets.access import is_supervisor, visible_among, visible_tickets
+from tickets.models import HumanTask, Ticket
+from tickets.pages import BadCursor, Page, decode_cursor, keyset_page
+
+__all__ = ["BadCursor", "MAX_LIMIT", "Page", "TicketFilters", "search_tickets"]
 
 MAX_LIMIT = 100
+MAX_NAMED_CUSTOMERS = 500  # text matching more customers than that finds the first 500
+# Matching ids checked for visibility at a time: CHUNK first, then as many as the share
+# the user saw suggests (at most MAX_CHUNK), MAX_CHUNKS times before the database decides.
+CHUNK, MAX_CHUNK, MAX_CHUNKS = 500, 8000, 4
 _OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
-
-
-class BadCursor(ValueError):
-    pass
+SUMMARY_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "priority",
+    "channel",
+    "created_at",
+    "closed_at",
+    "incident",
+    "process_version_id",
+    "customer_id",
+    "process_version__id",
+    "process_version__key",
+    "process_version__name",
+    "customer__id",
+    "customer__name",
+    "customer__tier",
+)
 
 
 @dataclass
@@ -35,31 +59,21 @@ class TicketFilters:
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
     assignee: str | None = None  # username holding one of the ticket's open tasks
-    q: str | None = None  # text in the title or the number
+    q: str | None = None  # text in the title, the number or the customer's name
 
 
-@dataclass
-class Page:
-    items: list
-    next_cursor: str | None
+def _matching(text: str):
+    """Ids of the tickets whose title, number or customer's name contains `text`: a
+    subquery of its own, so that PostgreSQL can start from the trigram indexes when few
+    tickets match (and from the newest-first index when many do)."""
+    named = Customer.objects.filter(name__icontains=text).values("id")
+    return Ticket.objects.filter(
+        Q(title__icontains=text) | Q(number__icontains=text) | Q(customer_id__in=named)
+    ).values("id")
 
 
-def encode_cursor(created_at: dt.datetime, ticket_id: int) -> str:
-    raw = json.dumps([created_at.isoformat(), ticket_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, ticket_id = json.loads(raw)
-        return dt.datetime.fromisoformat(created), int(ticket_id)
-    except (ValueError, TypeError) as exc:
-        raise BadCursor("invalid cursor") from exc
-
-
-def _filtered(user, f: TicketFilters):
-    tickets = visible_tickets(user)
+def _matches(f: TicketFilters):
+    """The tickets matching the filters, whoever asks."""
     exact = {
         "status": f.status,
         "process_version__key": f.process,
@@ -69,30 +83,74 @@ def _filtered(user, f: TicketFilters):
         "created_at__lt": f.created_before,
         "priority__gte": f.min_priority,
     }
-    tickets = tickets.filter(**{k: v for k, v in exact.items() if v is not None})
+    tickets = Ticket.objects.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.customer_phone:
-        tickets = tickets.filter(customer__phone=normalize_phone(f.customer_phone) or "-")
+        phone = normalize_phone(f.customer_phone) or "-"
+        tickets = tickets.filter(customer_id__in=Customer.objects.filter(phone=phone).values("id"))
     if f.assignee:
-        held = HumanTask.objects.filter(assignee__username=f.assignee, state__in=_OPEN)
-        tickets = tickets.filter(id__in=held.values("ticket_id"))
+        held = HumanTask.objects.filter(
+            ticket_id=OuterRef("pk"), assignee__username=f.assignee, state__in=_OPEN
+        )
+        tickets = tickets.filter(Exists(held))
     if f.q:
-        tickets = tickets.filter(Q(title__icontains=f.q) | Q(number__icontains=f.q))
+        # The customers first, as a list: a subquery here would leave PostgreSQL guessing
+        # that half the tickets match and walking them all when none does.
+        named = list(
+            Customer.objects.filter(name__icontains=f.q).values_list("id", flat=True)[
+                :MAX_NAMED_CUSTOMERS
+            ]
+        )
+        tickets = tickets.filter(
+            Q(title__icontains=f.q) | Q(number__icontains=f.q) | Q(customer_id__in=named)
+        )
     return tickets
+
+
+def _after(tickets, created: dt.datetime, last_id: int):
+    """Keyset continuation of a newest-first list after (created, last_id)."""
+    return tickets.filter(Q(created_at__lte=created), Q(created_at__lt=created) | Q(id__lt=last_id))
+
+
+def _visible_ids(user, matches, want: int) -> list[int]:
+    """The first `want` ids, newest first, of `matches` that `user` (no supervisor) may see.
+
+    Planned as one query, PostgreSQL collects everything the user may see before ordering
+    (the whole history of their groups) or, guessing otherwise, walks every match probing
+    visibility. Instead: newest-first chunks of matching ids (an index range, or the
+    trigram hits), each checked by `visible_among`, sized by the share seen so far; when
+    the user sees few of the matches, the last step lets the database collect them.
+    """
+    ordered = matches.order_by("-created_at", "-id")
+    group_ids = list(user.groups.values_list("id", flat=True))
+    found: list[int] = []
+    size, scanned = CHUNK, 0
+    for _ in range(MAX_CHUNKS):
+        chunk = list(ordered.values_list("created_at", "id")[:size])
+        ids = [ticket_id for _, ticket_id in chunk]
+        seen = visible_among(user, ids, group_ids)
+        found += [ticket_id for ticket_id in ids if ticket_id in seen]
+        if len(found) >= want or len(chunk) < size:
+            return found[:want]
+        ordered = _after(ordered, *chunk[-1])
+        scanned += len(chunk)
+        # The next chunk: what the share seen so far says is missing, with a margin.
+        missing = (want - len(found)) * scanned / len(found) if found else size * 4
+        size = max(1, CHUNK // 5, min(MAX_CHUNK, math.ceil(missing * 1.5)))
+    rest = ordered.filter(id__in=visible_tickets(user).values("id"))
+    return found + list(rest.values_list("id", flat=True)[: want - len(found)])
 
 
 def search_tickets(user, filters: TicketFilters, *, limit: int = 50, cursor: str | None = None):
     """One page of the tickets `user` may see that match `filters`, newest first."""
     limit = max(1, min(limit, MAX_LIMIT))
-    tickets = _filtered(user, filters)
+    tickets = _matches(filters)
     if cursor:
-        created, last_id = decode_cursor(cursor)
-        tickets = tickets.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = list(
-        tickets.select_related("process_version", "customer").order_by("-created_at", "-id")[
-            : limit + 1
-        ]
+        tickets = _after(tickets, *decode_cursor(cursor, dt.datetime, int))
+    if not is_supervisor(user):
+        tickets = Ticket.objects.filter(id__in=_visible_ids(user, tickets, limit + 1))
+    rows = (
+        tickets.select_related("process_version", "customer")
+        .only(*SUMMARY_FIELDS)
+        .order_by("-created_at", "-id")[: limit + 1]
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
-    return Page(items=rows, next_cursor=next_cursor)
+    return keyset_page(rows, limit, lambda t: (t.created_at, t.id))

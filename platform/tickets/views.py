@@ -11,8 +11,8 @@ from customers.queries import pending_proposals
 from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
-from tickets import actions, operations
-from tickets.access import access_ticket, may_act_on_task, visible_tickets, worklist
+from tickets import access, actions, operations
+from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import (
     field_titles,
     roles_of,
@@ -21,6 +21,8 @@ from tickets.fields import (
     task_form,
 )
 from tickets.models import HumanTask, Ticket
+from tickets.pages import BadCursor
+from tickets.search import TicketFilters, search_tickets
 from tickets.visibility import reader_for
 
 
@@ -29,17 +31,34 @@ def home(request):
     return redirect("tickets:worklist")
 
 
+WORKLIST_SECTIONS = {"mine": "mine", "queue": "group", "overdue": "overdue"}
+PAGE_ROWS = 50
+
+
+def _next_link(request, param: str, cursor: str | None) -> str | None:
+    """The URL of the page after this one: the current query with `param` = cursor."""
+    if not cursor:
+        return None
+    query = request.GET.copy()
+    query[param] = cursor
+    return f"?{query.urlencode()}"
+
+
 @login_required
 def worklist_page(request):
-    return render(
-        request,
-        "tickets/worklist.html",
-        {
-            "mine": worklist(request.user, "mine")[:200],
-            "queue": worklist(request.user, "group")[:200],
-            "overdue": worklist(request.user, "overdue")[:200],
-        },
-    )
+    """Each section pages on its own: `?mine=<cursor>`, `?queue=…`, `?overdue=…`."""
+    context = {}
+    for section, scope in WORKLIST_SECTIONS.items():
+        try:
+            page = access.worklist_page(
+                request.user, scope, limit=PAGE_ROWS, cursor=request.GET.get(section) or None
+            )
+        except BadCursor:
+            raise Http404("invalid page") from None
+        context[section] = page.items
+        context[f"{section}_next"] = _next_link(request, section, page.next_cursor)
+        context[f"{section}_paged"] = bool(request.GET.get(section))
+    return render(request, "tickets/worklist.html", context)
 
 
 @login_required
@@ -113,13 +132,22 @@ def task_page(request, task_id: int):
 
 @login_required
 def ticket_list(request):
-    tickets = visible_tickets(request.user).select_related("process_version")[:200]
+    """The tickets I may see, newest first, in keyset pages (`?after=<cursor>`)."""
+    try:
+        page = search_tickets(
+            request.user, TicketFilters(), limit=PAGE_ROWS, cursor=request.GET.get("after") or None
+        )
+    except BadCursor:
+        raise Http404("invalid page") from None
     processes = {}
-    for pv in ProcessVersion.objects.order_by("key", "-version"):
+    for pv in ProcessVersion.objects.only("key", "name", "version").order_by("key", "-version"):
         processes.setdefault(pv.key, pv)
-    return render(
-        request, "tickets/list.html", {"tickets": tickets, "processes": processes.values()}
-    )
+    context = {
+        "tickets": page.items,
+        "next_page": _next_link(request, "after", page.next_cursor),
+        "processes": processes.values(),
+    }
+    return render(request, "tickets/list.html", context)
 
 
 @login_required

@@ -109,8 +109,8 @@ def test_an_unexpected_api_error_is_a_500_with_an_id_and_no_traceback(cast, monk
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals at /srv/flowdesk/settings.py")
 
-    monkeypatch.setattr(access, "worklist", broken)
-    monkeypatch.setattr("tickets.api.worklist", broken)
+    monkeypatch.setattr(access, "worklist_page", broken)
+    monkeypatch.setattr("tickets.api.worklist_page", broken)
     client = Client(raise_request_exception=False)
     client.force_login(cast["alice"])
     response = client.get("/api/v1/tasks")
@@ -124,7 +124,7 @@ def test_a_failing_page_is_our_500_page_without_internals(cast, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals: DATABASE_URL=postgres://x")
 
-    monkeypatch.setattr("tickets.views.worklist", broken)
+    monkeypatch.setattr("tickets.access.worklist_page", broken)
     client = Client(raise_request_exception=False)
     client.force_login(cast["alice"])
     response = client.get("/tasks/")

@@ -1,0 +1,240 @@
+"""Reads at scale: worklists and search over BENCH_OPEN_TICKETS (100,000) open tickets.
+
+The tickets are copies of one real ticket of the quick process (engine state and data
+included, so rows weigh what they weigh in production), each with one open worklist row:
+ten teams of agents, a third of the tasks claimed by an agent, due times spread over a
+week (a tenth without one), priorities 0-4, 2,000 customers. A non-supervisor agent of
+one team then asks, through the Django test client and an API token, for its group
+queue, its own queue, the HTML worklist and text searches; p95 over BENCH_READ_REPEATS
+requests each. EXPLAIN ANALYZE of the underlying queries tells which indexes served them.
+"""
+
+import json
+import os
+import re
+import time
+from urllib.parse import urlencode
+
+import bulk
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from timing import percentile
+
+from customers.models import Customer
+from tickets.models import Ticket
+
+OPEN_TICKETS = int(os.environ.get("BENCH_OPEN_TICKETS", "100000"))
+REPEATS = int(os.environ.get("BENCH_READ_REPEATS", "40"))
+TEAMS = 10
+AGENTS = 200
+CUSTOMERS = 2000
+WORDS = (
+    "fridge warm", "tv no sound", "washer noisy", "air conditioner leaks", "oven heats slowly",
+    "router drops wifi", "heater smells", "dryer stops", "fan rattles", "lamp flickers",
+    "boiler pressure low", "dishwasher smells", "freezer ices up", "screen cracked",
+    "printer jams", "speaker buzzes", "kettle trips power", "door seal torn", "remote lost",
+    "water filter due",
+)  # fmt: skip
+
+
+def _hash(salt: str, column: str) -> str:
+    """A deterministic pseudo-random non-negative int per row: attributes drawn with
+    different salts are independent (plain id arithmetic would tie them together)."""
+    return f"abs(hashtext('{salt}' || {column}))"
+
+
+def build(template_ticket, quick_task) -> dict:
+    """The data set; returns who asks and what they search for."""
+    t0 = time.perf_counter()
+    teams = Group.objects.bulk_create([Group(name=f"team_{i}") for i in range(TEAMS)])
+    team_ids = [g.id for g in teams]
+    agents = User.objects.bulk_create(
+        [User(username=f"agent_{i}", password="!", is_staff=True) for i in range(AGENTS)]
+    )
+    User.groups.through.objects.bulk_create(
+        [
+            User.groups.through(user_id=a.id, group_id=team_ids[i % TEAMS])
+            for i, a in enumerate(agents)
+        ]
+    )
+    surnames = ("Wang", "Li", "Zhang", "Liu", "Chen")
+    customers = Customer.objects.bulk_create(
+        [Customer(name=f"Customer {i} {surnames[i % 5]}") for i in range(CUSTOMERS)]
+    )
+    first_agent, first_customer = agents[0].id, customers[0].id
+    low, high = bulk.clone_tickets(
+        template_ticket,
+        OPEN_TICKETS,
+        {
+            "title": f"(ARRAY{list(WORDS)!r})[1 + {_hash('title', 's.g')} % {len(WORDS)}] || ' #' || s.g",
+            "priority": f"{_hash('priority', 's.g')} % 5",
+            "created_at": "now() - s.g * interval '1 second'",
+            "customer_id": f"{first_customer} + {_hash('customer', 's.g')} % {CUSTOMERS}",
+            "status": "'active'",
+        },
+    )
+    assigned = f"{_hash('assigned', 't.id')} % 3 = 0"
+    bulk.clone_tasks(
+        quick_task,
+        low,
+        high,
+        {
+            "priority": "t.priority",
+            "state": f"CASE WHEN {assigned} THEN 'claimed' ELSE 'open' END",
+            "assignee_id": f"CASE WHEN {assigned} THEN {first_agent} + {_hash('agent', 't.id')} % {AGENTS} END",
+            "due_at": f"CASE WHEN {_hash('undue', 't.id')} % 10 = 0 THEN NULL "
+            f"ELSE now() + ({_hash('due', 't.id')} % 10080) * interval '1 minute' END",
+            "created_at": "t.created_at",
+        },
+    )
+    bulk.spread_candidate_groups(low, high, team_ids)
+    bulk.vacuum_analyze()
+    built_s = time.perf_counter() - t0
+    agent = User.objects.get(username="agent_0")
+    # Search for what an agent would: a ticket of its queue by number, its customer's name.
+    from tickets.access import worklist
+
+    task = worklist(agent, "group")[len(range(low, high)) // 40]
+    ticket = Ticket.objects.select_related("customer").only("number", "customer__name")
+    ticket = ticket.get(id=task.ticket_id)
+    return {
+        "agent": agent,
+        "built_s": built_s,
+        "number": ticket.number,
+        "customer": ticket.customer.name,
+    }
+
+
+def _client_for(user) -> tuple[Client, Client]:
+    from integrations.actions import do_create_token
+    from integrations.models import ApiToken
+
+    token, clear = do_create_token(user, "bench reads", ["tickets:read"])
+    ApiToken.objects.filter(id=token.id).update(rate_per_min=10_000_000)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {clear}")
+    html = Client()
+    html.force_login(user)
+    return api, html
+
+
+def _p95(client, url: str, check) -> float:
+    try:
+        check(client.get(url))  # warm
+    except AssertionError as exc:
+        raise AssertionError(f"GET {url}: {exc}") from None
+    samples = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - t0) * 1000)
+        check(response)
+    return round(percentile(samples, 95), 2)
+
+
+def _json_ok(response):
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
+
+
+def _items_ok(response):
+    assert isinstance(_json_ok(response)["items"], list)
+
+
+def measure(dataset: dict) -> dict:
+    api, html = _client_for(dataset["agent"])
+
+    def html_ok(response):
+        assert response.status_code == 200 and b"Queue of my groups" in response.content
+
+    group = "/api/v1/tasks?scope=group&limit=50"
+    queries = {
+        "group_queue": group,
+        "own_queue": "/api/v1/tasks?scope=mine&limit=50",
+        "all": "/api/v1/tasks?scope=all&limit=50",
+    }
+    second = api.get(group).headers.get("X-Next-Cursor")
+    if second:  # (toy sizes may fit on one page)
+        queries["group_queue_page_2"] = f"{group}&cursor={second}"
+    figures = {name: _p95(api, url, _json_ok) for name, url in queries.items()}
+    figures["html_worklist"] = _p95(html, "/tasks/", html_ok)
+    searches = {
+        "newest": "/api/v1/tickets?limit=50",
+        "q_title": "/api/v1/tickets?q=noisy&limit=50",
+        "q_customer": f"/api/v1/tickets?{urlencode({'q': dataset['customer'], 'limit': 50})}",
+        "q_number": f"/api/v1/tickets?q={dataset['number'][-6:]}",
+    }
+    search = {name: _p95(api, url, _items_ok) for name, url in searches.items()}
+    found = {name: len(api.get(url).json()["items"]) for name, url in searches.items()}
+    return {
+        "worklist": {
+            "p95_ms": max(figures["group_queue"], figures["own_queue"]),
+            "open_tickets": OPEN_TICKETS,
+            "build_s": round(dataset["built_s"], 1),
+            **{f"{k}_p95_ms": v for k, v in figures.items()},
+            "plans": plans(dataset["agent"]),
+        },
+        "search": {
+            "p95_ms": max(search["q_title"], search["q_customer"], search["q_number"]),
+            **{f"{k}_p95_ms": v for k, v in search.items()},
+            "found": found,  # tickets on the first page of each search
+            "plans": search_plans(dataset["agent"], dataset["number"], dataset["customer"]),
+        },
+    }
+
+
+def _plan(sql: str) -> list:
+    """`sql` as captured, its values inlined (no parameters: a literal % stays as is)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    return plan if isinstance(plan, list) else json.loads(plan)
+
+
+def _summary(plans: list) -> dict:
+    """The indexes the plans use, the tables they scan whole, their execution time."""
+    text = json.dumps(plans)
+    return {
+        "statements": len(plans),
+        "indexes": sorted(set(re.findall(r'"Index Name": "([^"]+)"', text))),
+        "seq_scans": sorted(
+            set(re.findall(r'"Node Type": "Seq Scan", [^}]*?"Relation Name": "([^"]+)"', text))
+        ),
+        "execution_ms": round(sum(p[0]["Execution Time"] for p in plans), 2),
+    }
+
+
+def _explain_calls(call) -> dict:
+    """EXPLAIN ANALYZE every SELECT on tickets that `call` runs."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    selects = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip("(").startswith("SELECT") and "tickets_" in q["sql"]
+    ]
+    return _summary([_plan(sql) for sql in selects])
+
+
+def plans(agent) -> dict:
+    from tickets.access import worklist_page
+
+    return {
+        scope: _explain_calls(lambda scope=scope: worklist_page(agent, scope, limit=50))
+        for scope in ("group", "mine", "all")
+    }
+
+
+def search_plans(agent, number, customer) -> dict:
+    from tickets.search import TicketFilters, search_tickets
+
+    def page(**filters):
+        return lambda: search_tickets(agent, TicketFilters(**filters), limit=50)
+
+    return {
+        "newest": _explain_calls(page()),
+        "q_title": _explain_calls(page(q="noisy")),
+        "q_number": _explain_calls(page(q=number[-6:])),
+        "q_customer": _explain_calls(page(q=customer)),
+    }
