@@ -13,6 +13,7 @@ from tickets import actions
 from tickets.access import access_ticket, worklist
 from tickets.fields import visible_ticket_data
 from tickets.models import Ticket
+from tickets.queries import BadEventCursor, timeline_page
 from tickets.search import BadCursor, TicketFilters, search_tickets
 
 router = Router(tags=["tickets"])
@@ -50,7 +51,8 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_candidate_groups(obj):
-        return sorted(g.name for g in obj.candidate_groups.all())
+        names = getattr(obj, "candidate_group_names", None)  # set by the action that made it
+        return names if names is not None else sorted(g.name for g in obj.candidate_groups.all())
 
     @staticmethod
     def resolve_due_at(obj):
@@ -58,6 +60,7 @@ class TaskOut(Schema):
 
 
 class EventOut(Schema):
+    id: int
     kind: str
     at: str
     actor: str | None
@@ -101,7 +104,6 @@ class TicketOut(Schema):
     next_timer_at: str | None
     waiting_messages: list[str]
     open_tasks: list[TaskOut]
-    timeline: list[EventOut]
     customer: CustomerRefOut | None = None
 
     @staticmethod
@@ -122,13 +124,19 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_open_tasks(obj):
+        known = getattr(obj, "open_task_rows", None)  # what the action just wrote
+        if known is not None:
+            return known
         return list(
-            obj.tasks.filter(state__in=actions.OPEN_STATES).prefetch_related("candidate_groups")
+            obj.tasks.filter(state__in=actions.OPEN_STATES)
+            .select_related("assignee")
+            .prefetch_related("candidate_groups")
         )
 
-    @staticmethod
-    def resolve_timeline(obj):
-        return list(obj.events.select_related("actor", "ticket__process_version"))
+
+class EventPageOut(Schema):
+    items: list[EventOut]
+    next_cursor: str | None
 
 
 class CustomerIn(Schema):
@@ -209,6 +217,22 @@ def get_ticket(request: HttpRequest, ref: str):
         return access_ticket(request.user, ref)
     except Ticket.DoesNotExist:
         return 404, {"detail": f"ticket {ref} not found"}
+
+
+@router.get("/tickets/{ref}/events", response={200: EventPageOut, 400: ErrorOut, 404: ErrorOut})
+@require_scope("tickets:read")
+def ticket_events(request: HttpRequest, ref: str, cursor: str = "", limit: int = 50):
+    """The ticket's timeline in the order it was written, a page at a time: pass
+    `next_cursor` back as `cursor` for the next page (`limit` at most 200)."""
+    if not 1 <= limit <= 200:
+        return 400, {"detail": "limit must be between 1 and 200"}
+    try:
+        ticket = access_ticket(request.user, ref)
+        return timeline_page(ticket, cursor, limit)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except BadEventCursor as exc:
+        return 400, {"detail": str(exc)}
 
 
 @router.post("/tickets/{ref}/retry", response={200: TicketOut, **ERRORS})
