@@ -12,6 +12,7 @@ process is seen from that process's next action on.
 
 import secrets
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.core.signals import request_started
 from definitions.models import ReferenceVersion
 
 ROW_ID = 1
+MAX_AGE_S = 2.0  # the longest a thread trusts a token it read without refreshing
 _UNREAD = object()
 _snapshot = threading.local()  # .token: this thread's token (read once per action)
 _lock = threading.Lock()
@@ -39,15 +41,17 @@ TOKEN_SQL = f"SELECT token FROM {ReferenceVersion._meta.db_table} WHERE id = {RO
 def prime(value: str) -> None:
     """This thread's token, read by the caller (see TOKEN_SQL)."""
     _snapshot.token = value
+    _snapshot.read_at = time.monotonic()
 
 
 def token() -> str:
     current = getattr(_snapshot, "token", _UNREAD)
-    if current is _UNREAD:
+    # A thread that runs no actions or requests (a sweep loop) still looks again soon.
+    if current is _UNREAD or time.monotonic() - _snapshot.read_at > MAX_AGE_S:
         current = (
             ReferenceVersion.objects.filter(id=ROW_ID).values_list("token", flat=True).first() or ""
         )
-        _snapshot.token = current
+        prime(current)
     return current
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
@@ -57,6 +58,23 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_due_at(obj):
         return obj.due_at.isoformat() if obj.due_at else None
+
+
+# What TaskOut shows, and nothing else of the task, its ticket or its assignee.
+TASK_COLUMNS = (
+    "id",
+    "ticket_id",
+    "bpmn_id",
+    "name",
+    "kind",
+    "state",
+    "assignee_id",
+    "priority",
+    "due_at",
+    "form_schema",
+    "ticket__number",
+    "assignee__username",
+)
 
 
 class EventOut(Schema):
@@ -126,6 +144,9 @@ class TicketOut(Schema):
     def resolve_open_tasks(obj):
         known = getattr(obj, "open_task_rows", None)  # what the action just wrote
         if known is not None:
+            earlier = [t for t in known if not hasattr(t, "candidate_group_names")]
+            if earlier:  # rows the action found open: their groups in one query
+                prefetch_related_objects(earlier, "candidate_groups")
             return known
         return list(
             obj.tasks.filter(state__in=actions.OPEN_STATES)
@@ -271,7 +292,8 @@ def list_tasks(
         tasks = worklist(request.user, scope, process=process, customer=customer)
     except ValueError as exc:
         return 400, {"detail": str(exc)}
-    return list(tasks.prefetch_related("candidate_groups")[:500])
+    rows = tasks.select_related("ticket", "assignee").only(*TASK_COLUMNS)
+    return list(rows.prefetch_related("candidate_groups")[:500])
 
 
 @router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS})

@@ -21,6 +21,7 @@ from tickets.fields import (
     visible_ticket_data,
 )
 from tickets.models import HumanTask, Ticket
+from tickets.queries import EVENT_COLUMNS
 
 
 @login_required
@@ -127,7 +128,7 @@ def ticket_page(request, ref: str):
         ticket = access_ticket(request.user, ref)
     except Ticket.DoesNotExist:
         raise Http404("ticket not found") from None
-    events = ticket.events.select_related("actor", "task")
+    events = ticket.events.select_related("actor").only(*EVENT_COLUMNS, "actor__username")
     timeline = [
         {
             "event": e,
