@@ -188,3 +188,46 @@ def test_a_repair_ticket_stays_within_its_statement_budget(cast):
     total = repair_ticket_statements(cast["dave"])
     print(f"queries_per_ticket={total}")
     assert total <= REPAIR_BUDGET + 7 * SLACK
+
+
+def test_reads_never_load_engine_state_or_bundle_text(cast, smallest):
+    alice = client_for(cast["alice"])
+    number = start(alice)["number"]
+    for url in (
+        f"/api/v1/tickets/{number}",
+        f"/api/v1/tickets/{number}/events",
+        "/api/v1/tasks?scope=all",
+        "/api/v1/tickets",
+    ):
+        response, _n, sql = counted(lambda u=url: alice.get(u))
+        assert response.status_code == 200, (url, response.content)
+        loaded = " ".join(sql)
+        assert "tickets_processinstance" not in loaded, url
+        assert "bpmn_xml" not in loaded and "definitions_processbundle" not in loaded, url
+
+
+def test_cached_reference_data_follows_publishing_and_membership(cast, smallest):
+    """Routing reads cached decisions, groups and roles; a publish or a membership change
+    made mid-test takes effect at the next action."""
+    from django.contrib.auth.models import Group
+
+    from definitions.decisions import do_create_decision_versions
+    from tests.conftest import ROOT
+    from tickets import actions
+    from tickets.access import is_supervisor
+
+    alice = cast["alice"]
+    first = actions.do_start_ticket(alice, "smallest", {})
+    assert first.open_task_rows[0].assignee is not None  # round robin in "agents"
+    xml = (ROOT / "dmn" / "assignment.dmn").read_text()
+    queue = xml.replace(
+        '<outputEntry id="asg_r9_o1"><text>"round_robin"</text>',
+        '<outputEntry id="asg_r9_o1"><text>"group_queue"</text>',
+    )
+    do_create_decision_versions("assignment.dmn", queue, cast["dave"], publish=True)
+    second = actions.do_start_ticket(alice, "smallest", {})
+    assert second.open_task_rows[0].assignee is None  # now the group's queue
+
+    assert not is_supervisor(alice)
+    alice.groups.add(Group.objects.get(name="supervisors"))
+    assert is_supervisor(alice)
