@@ -18,6 +18,7 @@ from tickets.engine import (
     locked_ticket,
     locked_ticket_of_task,
     mark_changed,
+    open_rows_of,
     queue_event,
     record_event,
     save_engine_result,
@@ -154,10 +155,12 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
     refdata.refresh()
     with transaction.atomic():
         ticket = locked_ticket_of_task(task_id)  # lock first: then the task cannot change
-        task = HumanTask.objects.get(id=task_id)
+        task = next((t for t in open_rows_of(ticket) if t.id == task_id), None)
+        if task is None:
+            state = HumanTask.objects.filter(id=task_id).values_list("state", flat=True).get()
+            raise Conflict(f"task {task_id} is {state}")
+        ticket._open_rows.remove(task)  # noqa: SLF001 - it is done, not open, after this
         task.ticket = ticket
-        if task.state not in OPEN_STATES:
-            raise Conflict(f"task {task_id} is {task.state}")
         if not may_act_on_task(user, task):
             raise Forbidden(f"{user.username} may not act on task {task_id}")
         checked = validate_task_data(user, task, data)

@@ -88,8 +88,11 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     """Make HumanTask rows match the READY human tasks of the workflow; returns the open
     rows afterwards (for the response, without reading them again)."""
     ready = {info.task_id: info for info in runtime.human_tasks(workflow)}
+    known = ticket.__dict__.pop("_open_rows", None)
     if ticket.__dict__.get("_new"):
         rows = {}
+    elif known is not None:  # a completion read the open rows already (see open_rows_of)
+        rows = {t.engine_task_id: t for t in known}
     else:  # open rows, and any earlier row of a ready task (sent back to it)
         rows = {
             t.engine_task_id: t
@@ -114,6 +117,15 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
             open_rows.append(_reopen(ticket, row, info, data))
     ticket.open_task_rows = open_rows
     return open_rows
+
+
+def open_rows_of(ticket: Ticket) -> list[HumanTask]:
+    """The ticket's open rows, read once by a completion and handed to sync_worklist. Only
+    a send back makes an earlier engine task ready again, so after a completion a ready
+    task without an open row is a new one."""
+    rows = list(ticket.tasks.filter(state__in=OPEN_STATES).select_related("assignee"))
+    ticket._open_rows = rows  # noqa: SLF001 - read (once) by sync_worklist
+    return rows
 
 
 def _plan(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict, now, due_at):

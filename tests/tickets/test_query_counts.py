@@ -82,6 +82,7 @@ def test_starting_and_completing_the_smallest_ticket_stay_within_budget(cast, sm
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "completed" and response.json()["open_tasks"] == []
     assert n_complete <= COMPLETE_BUDGET + SLACK, "\n".join(sql)
+    print(f"{connection.vendor}: start={n_start} complete={n_complete}")
 
 
 def test_reading_a_ticket_costs_the_same_after_ten_comments(cast, smallest):
@@ -96,6 +97,7 @@ def test_reading_a_ticket_costs_the_same_after_ten_comments(cast, smallest):
     response, after, sql = counted(lambda: alice.get(url))
     assert response.status_code == 200
     assert after == before, "\n".join(sql)
+    print(f"{connection.vendor}: ticket GET={before} (0 and 10 comments)")
 
 
 def test_reading_a_ticket_at_one_and_at_thirty_events(cast, smallest):
@@ -162,6 +164,7 @@ def test_a_worklist_of_ten_and_of_a_hundred_rows_costs_the_same(cast, smallest, 
     response, at_hundred, sql = counted(lambda: alice.get(url))
     assert len(response.json()) == 100
     assert at_hundred == at_ten, "\n".join(sql)
+    print(f"{connection.vendor}: worklist {scope}={at_ten} (10 and 100 rows)")
 
 
 def repair_ticket_statements(user) -> int:
@@ -186,7 +189,7 @@ def test_a_repair_ticket_stays_within_its_statement_budget(cast):
     User.objects.create_user("tom2", is_staff=True)
     repair_ticket_statements(cast["dave"])  # warm the caches
     total = repair_ticket_statements(cast["dave"])
-    print(f"queries_per_ticket={total}")
+    print(f"{connection.vendor}: queries_per_ticket={total}")
     assert total <= REPAIR_BUDGET + 7 * SLACK
 
 
