@@ -100,14 +100,18 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
                 Q(state__in=OPEN_STATES) | Q(engine_task_id__in=list(ready))
             ).select_related("assignee")
         }
-    open_rows = []
+    open_rows, gone = [], []
     for engine_id, row in rows.items():
         if engine_id not in ready and row.state in OPEN_STATES:
             row.state = HumanTask.State.CANCELLED
-            row.save(update_fields=["state"])
+            gone.append(row)
             queue_event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
         elif engine_id in ready and row.state in OPEN_STATES:
             open_rows.append(row)
+    if gone:  # steps the engine left behind (a boundary event, a send back): one UPDATE
+        HumanTask.objects.filter(id__in=[row.id for row in gone]).update(
+            state=HumanTask.State.CANCELLED
+        )
     data = runtime.current_data(workflow)
     new = [info for engine_id, info in ready.items() if engine_id not in rows]
     open_rows += _create_human_tasks(ticket, new, data)

@@ -12,7 +12,7 @@ from org.models import RoundRobinCursor
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs row locks (SELECT ... FOR UPDATE) across real connections; SQLite "
+    reason="needs concurrent connections taking turns (UPDATE ... RETURNING); SQLite "
     "serialises writers and its in-memory test database is shared by threads",
 )
 @pytest.mark.django_db(transaction=True)
