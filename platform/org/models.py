@@ -165,11 +165,10 @@ class GroupProfile(models.Model):
 
 
 class RoundRobinCursor(models.Model):
-    """Whose turn it is in a group. Taking a turn is one atomic statement
-    (`UPDATE ... SET turns = turns + 1 RETURNING turns`, see org.strategies.round_robin),
-    so concurrent assignments get distinct turns without a lock held to commit: turn k
-    starts at member (k - 1) mod n in username order and goes to the first eligible member
-    from there on."""
+    """Whose turn it is in a group, where the database has no sequences (SQLite; see
+    org.turns: PostgreSQL keeps the number in a sequence per group). Turn k starts at
+    member (k - 1) mod n in username order and goes to the first eligible member from
+    there on."""
 
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="rr_cursor")
     turns = models.PositiveBigIntegerField(default=0)

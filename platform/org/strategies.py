@@ -7,12 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group, User
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.utils import timezone
 
-from org import queries
-from org.models import Department, RoundRobinCursor
+from org import queries, turns
+from org.models import Department
 
 
 class Nobody(Exception):
@@ -147,55 +144,19 @@ def on_duty(situation: Situation, target: str | None) -> Pick:
 def round_robin(situation: Situation, target: str | None) -> Pick:
     """Turn k of a group starts at member (k - 1) mod n (active members in username order)
     and goes to the first eligible member from there, wrapping around. The turn is taken
-    with one atomic statement, so concurrent assignments take distinct turns and nobody
-    waits on a cursor lock until the other's transaction commits."""
+    atomically and without a lock held to commit (org.turns), so concurrent assignments
+    take distinct turns and none waits for another."""
     group = _group(situation, target)
     members = queries.members(group)
     found = {c.user.id for c in queries.eligible(members, situation.load_of)}
     if not found:
         raise Nobody(f"nobody in {group.name} is on duty with capacity", group)
-    turn = take_turn(group)
+    turn = turns.take_turn(group)
     start = (turn - 1) % len(members)
     chosen = next(
         u for u in members[start:] + members[:start] if u.id in found
     )  # found is a subset of members, so one is always there
     return Pick(user=chosen, group=group, reason=f"turn {turn} in {group.name}")
-
-
-def take_turn(group: Group) -> int:
-    """Advance the group's cursor by one and return the new turn number."""
-    table = RoundRobinCursor._meta.db_table
-    for _ in range(2):
-        if _returning_supported():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET turns = turns + 1, updated_at = %s "  # noqa: S608
-                    "WHERE group_id = %s RETURNING turns",
-                    [timezone.now(), group.id],
-                )
-                row = cursor.fetchone()
-            if row is not None:
-                return int(row[0])
-        else:
-            cursors = RoundRobinCursor.objects.filter(group=group)
-            if cursors.update(turns=F("turns") + 1, updated_at=timezone.now()):
-                return cursors.values_list("turns", flat=True).get()
-        try:  # the group's first turn ever: create its cursor, then take the turn
-            with transaction.atomic():
-                RoundRobinCursor.objects.get_or_create(group=group)
-        except IntegrityError:
-            pass  # a concurrent first turn created it
-    raise RuntimeError(f"could not take a round-robin turn in {group.name}")
-
-
-def _returning_supported() -> bool:
-    if connection.vendor == "postgresql":
-        return True
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return sqlite3.sqlite_version_info >= (3, 35)
-    return False
 
 
 def _pool(situation: Situation, target: str | None) -> tuple[list[User], Group | None]:
