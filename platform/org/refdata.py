@@ -50,6 +50,9 @@ def connect() -> None:
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.delete")
     post_save.connect(_user_saved, sender=User, dispatch_uid="org.refdata.user.save")
     post_delete.connect(_changed, sender=User, dispatch_uid="org.refdata.user.delete")
+    from org.turns import drop_turns
+
+    post_delete.connect(drop_turns, sender=Group, dispatch_uid="org.turns.group.delete")
     for through in M2M:
         m2m_changed.connect(
             _m2m_changed, sender=through, dispatch_uid=f"org.refdata.{through._meta.label}"

@@ -90,3 +90,10 @@ def _counter_turn(group: Group) -> int:
         except IntegrityError:
             pass  # a concurrent first turn created it
     raise RuntimeError(f"could not take a round-robin turn in {group.name}")
+
+
+def drop_turns(sender=None, instance: Group | None = None, **_kwargs) -> None:
+    """A deleted group takes its sequence with it (connected to Group's post_delete)."""
+    if instance is not None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {_sequence_name(instance)}")

@@ -40,3 +40,23 @@ def test_thirty_concurrent_assignments_give_three_agents_ten_each(org):
     assert errors == []
     assert Counter(picks) == {"ted": 10, "tina": 10, "tom": 10}
     assert turns_taken(org.groups["technicians"]) == 30
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_group_takes_turns_from_its_own_sequence_and_drops_it_when_deleted(org):
+    from django.contrib.auth.models import Group
+
+    from org.turns import take_turn
+
+    night = Group.objects.create(name="night_shift")
+    assert turns_taken(night) == 0
+    assert [take_turn(night) for _ in range(3)] == [1, 2, 3]
+    assert turns_taken(night) == 3 and turns_taken(org.groups["technicians"]) == 0
+    sequence = f"org_rr_turns_{night.id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [sequence])
+        assert cursor.fetchone()[0]
+        night.delete()
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [sequence])
+        assert not cursor.fetchone()[0]
