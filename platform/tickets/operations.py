@@ -20,6 +20,7 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
+from org import queries as org_queries
 from tickets import routing
 from tickets.access import is_supervisor, may_act_on_task
 from tickets.engine import (
@@ -72,7 +73,7 @@ def allowed_operations(user, task: HumanTask) -> list[str]:
     """The operations this user may use on this task now (for buttons and for checks)."""
     if task.state not in OPEN_STATES or not user.is_authenticated:
         return []
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = org_queries.roles_of(user)
     supervisor = is_supervisor(user)
     acts = may_act_on_task(user, task)
     allowed = []
