@@ -51,9 +51,11 @@ def repair(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_spec_cache():
+    from definitions import refdata
     from definitions.deploy import SPEC_CACHE
 
     SPEC_CACHE.clear()
+    refdata.clear()  # each test's database starts from the same token: forget the last's data
     yield
 
 

@@ -85,7 +85,7 @@ def deploy_upload(request, bpmn: File[UploadedFile], files: File[list[UploadedFi
 def list_processes(request):
     """The latest version of every deployed process."""
     latest = {}
-    for pv in ProcessVersion.objects.order_by("key", "-version"):
+    for pv in ProcessVersion.objects.select_related("bundle").order_by("key", "-version"):
         latest.setdefault(pv.key, pv)
     return list(latest.values())
 
@@ -93,4 +93,6 @@ def list_processes(request):
 @router.get("/processes/{key}/versions", response=list[ProcessVersionOut])
 @require_scope("processes:read")
 def list_versions(request, key: str):
-    return list(ProcessVersion.objects.filter(key=key).order_by("-version"))
+    return list(
+        ProcessVersion.objects.filter(key=key).select_related("bundle").order_by("-version")
+    )

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from definitions import refdata
 from definitions.models import DecisionVersion
 
 
@@ -27,12 +28,16 @@ def compiled_decision(version: DecisionVersion):
 
 
 def published(decision_id: str) -> DecisionVersion | None:
-    return (
-        DecisionVersion.objects.filter(
-            decision_id=decision_id, status=DecisionVersion.Status.PUBLISHED
-        )
-        .only("id", "version", "content_hash", "decision_id")
-        .first()
+    """The published version (cached until a publish or rollback changes it)."""
+    return refdata.cached(
+        ("published_decision", decision_id),
+        lambda: (
+            DecisionVersion.objects.filter(
+                decision_id=decision_id, status=DecisionVersion.Status.PUBLISHED
+            )
+            .only("id", "version", "content_hash", "decision_id")
+            .first()
+        ),
     )
 
 
@@ -107,6 +112,7 @@ def do_publish_decision(version: DecisionVersion, user=None) -> DecisionVersion:
         version.status = DecisionVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
+        refdata.bump()
     return version
 
 

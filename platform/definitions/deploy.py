@@ -9,8 +9,8 @@ from django.db.models import Max
 
 from bpmn.parser import BundleError
 from bpmn.specs import CompiledProcess, SpecCache, compile_bundle, content_hash
-from definitions import decisions
-from definitions.models import ProcessVersion
+from definitions import decisions, refdata
+from definitions.models import ProcessBundle, ProcessVersion
 
 SPEC_CACHE = SpecCache()
 BUNDLE_SUFFIXES = (".dmn", ".json", ".bpmn")
@@ -19,7 +19,8 @@ BUNDLE_SUFFIXES = (".dmn", ".json", ".bpmn")
 def _called_processes(exclude: str) -> dict[str, tuple[str, str, int]]:
     """Latest deployed version of every other process, for call activities."""
     latest = {}
-    for pv in ProcessVersion.objects.exclude(key=exclude).order_by("key", "-version"):
+    versions = ProcessVersion.objects.exclude(key=exclude).select_related("bundle")
+    for pv in versions.order_by("key", "-version"):
         latest.setdefault(pv.key, (pv.bpmn_filename, pv.bpmn_xml, pv.id))
     return latest
 
@@ -69,11 +70,13 @@ def deploy_bundle(
                     name=compiled.name,
                     content_hash=digest,
                     bpmn_filename=bpmn_filename,
-                    bpmn_xml=bpmn_text,
-                    files=files,
                     called_versions={k: called[k][2] for k in used},
                     published_by=user,
                 )
+                version.bundle = ProcessBundle.objects.create(
+                    version=version, bpmn_xml=bpmn_text, files=files
+                )
+                refdata.bump()  # the latest version of the process changed
         except IntegrityError as exc:
             raise BundleError(
                 f"{compiled.key}: a concurrent deploy took version {number}; retry"
@@ -85,13 +88,23 @@ def _called_keys(compiled: CompiledProcess, called) -> list[str]:
     return sorted(k for k in compiled.subprocess_specs if k in called)
 
 
+def latest_version(process_key: str) -> ProcessVersion | None:
+    """The newest deployed version of a process (cached until the next deploy)."""
+    return refdata.cached(
+        ("process_version", process_key),
+        lambda: ProcessVersion.objects.filter(key=process_key).order_by("-version").first(),
+    )
+
+
 def compiled_for(version: ProcessVersion) -> CompiledProcess:
-    """Parsed spec of a version (parsed once per process, then cached)."""
+    """Parsed spec of a version (parsed once per process, then cached). The bundle text is
+    read only here, on a cache miss."""
 
     def build():
+        called_ids = list(version.called_versions.values())
         called = {
             pv.key: (pv.bpmn_filename, pv.bpmn_xml, pv.id)
-            for pv in ProcessVersion.objects.filter(id__in=list(version.called_versions.values()))
+            for pv in ProcessVersion.objects.filter(id__in=called_ids).select_related("bundle")
         }
         return _compile(
             version.bpmn_filename, version.bpmn_xml, version.files, called, key=version.key

@@ -12,9 +12,6 @@ class ProcessVersion(models.Model):
     name = models.CharField(max_length=300, blank=True)
     content_hash = models.CharField(max_length=64)
     bpmn_filename = models.CharField(max_length=300)
-    bpmn_xml = models.TextField()
-    # Every other file of the bundle: {"pricing.dmn": "<xml>", "forms/x.schema.json": "{...}"}.
-    files = models.JSONField(default=dict)
     # Called processes resolved at deploy time: {"process_key": process_version_id}.
     called_versions = models.JSONField(default=dict)
     published_at = models.DateTimeField(auto_now_add=True)
@@ -30,6 +27,31 @@ class ProcessVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} v{self.version}"
+
+    # The bundle's text lives in its own row (ProcessBundle) so that tickets, worklists and
+    # timelines joining their version never carry ~10 KB of BPMN and the bundle JSON. It is
+    # read when a spec is compiled (once per version per process) or a form is loaded.
+    @property
+    def bpmn_xml(self) -> str:
+        return self.bundle.bpmn_xml
+
+    @property
+    def files(self) -> dict:
+        return self.bundle.files
+
+
+class ProcessBundle(models.Model):
+    """The text of a ProcessVersion: its BPMN and every other file of the bundle."""
+
+    version = models.OneToOneField(
+        ProcessVersion, on_delete=models.CASCADE, primary_key=True, related_name="bundle"
+    )
+    bpmn_xml = models.TextField()
+    # Every other file of the bundle: {"pricing.dmn": "<xml>", "forms/x.schema.json": "{...}"}.
+    files = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"bundle of {self.version_id}"
 
 
 class DecisionVersion(models.Model):
@@ -70,3 +92,16 @@ class DecisionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision_id} v{self.version} ({self.status})"
+
+
+class ReferenceVersion(models.Model):
+    """One row whose token changes whenever reference data changes: a decision published
+    or rolled back, a process deployed, a group, member, profile or calendar edited. Caches
+    of that data (definitions.refdata) are valid while the token is unchanged. A random
+    token rather than a counter: a rolled-back transaction restores an older token, whose
+    cached data is that of the same older state."""
+
+    token = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"reference data {self.token}"

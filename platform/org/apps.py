@@ -5,3 +5,8 @@ class OrgConfig(AppConfig):
     name = "org"
     verbose_name = "Organization, routing and service levels"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from org import refdata
+
+        refdata.connect()

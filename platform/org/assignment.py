@@ -138,8 +138,9 @@ def decide_route(request: AssignmentRequest) -> Route:
 
 def _situation(request: AssignmentRequest) -> strategies.Situation:
     names = list(dict.fromkeys(request.candidate_groups))
-    found = {g.name: g for g in Group.objects.filter(name__in=names)}
-    users = list(User.objects.filter(username__in=list(request.candidate_users)))
+    found = queries.groups_named(names)
+    usernames = list(request.candidate_users)
+    users = list(User.objects.filter(username__in=usernames)) if usernames else []
     return strategies.Situation(
         groups=[found[n] for n in names if n in found],
         users=sorted(users, key=lambda u: u.username),
@@ -153,7 +154,7 @@ def _situation(request: AssignmentRequest) -> strategies.Situation:
 def choose_assignee(request: AssignmentRequest, route: Route | None = None) -> AssignmentResult:
     """Pick the handler of a ready task. `route` forces a strategy (tests, transfers);
     by default the assignment decision chooses it. Call it inside the transaction that
-    writes the HumanTask: round-robin holds its cursor row lock until that commits."""
+    writes the HumanTask (a round-robin turn is taken with one atomic statement)."""
     route = route or decide_route(request)
     situation = _situation(request)
     try:

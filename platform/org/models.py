@@ -165,13 +165,12 @@ class GroupProfile(models.Model):
 
 
 class RoundRobinCursor(models.Model):
-    """Whose turn it is in a group: the row is locked (select_for_update) while the next
-    agent is picked, so concurrent assignments never hand out the same turn."""
+    """Whose turn it is in a group, where the database has no sequences (SQLite; see
+    org.turns: PostgreSQL keeps the number in a sequence per group). Turn k starts at
+    member (k - 1) mod n in username order and goes to the first eligible member from
+    there on."""
 
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="rr_cursor")
-    # Members take turns in username order; the next turn goes to the first eligible member
-    # after this name (a name, not a FK: members leaving or joining never break the order).
-    last_username = models.CharField(max_length=150, blank=True)
     turns = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 

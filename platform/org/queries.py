@@ -1,4 +1,9 @@
-"""Read paths of the org: who is eligible for work, who supervises, which calendar applies."""
+"""Read paths of the org: who is eligible for work, who supervises, which calendar applies.
+
+Groups, members, profiles, calendars and roles are reference data: read once and cached
+process-wide under the reference token (definitions.refdata; org.refdata bumps it when any
+of them changes). Cached model instances are shared: callers read them, never change them.
+"""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -6,6 +11,7 @@ from fractions import Fraction
 
 from django.contrib.auth.models import Group, User
 
+from definitions import refdata
 from org.models import DEFAULT_CAPACITY, AgentProfile, BusinessCalendar, Department, GroupProfile
 
 # Open tasks per user id; the tickets app passes a count over HumanTask (open or claimed).
@@ -34,7 +40,7 @@ def eligible(users: Iterable[User], load_of: LoadOf) -> list[Candidate]:
     if not users:
         return []
     ids = [u.id for u in users]
-    profiles = {p.user_id: p for p in AgentProfile.objects.filter(user_id__in=ids)}
+    profiles = agent_profiles(ids)
     loads = load_of(ids) or {}
     found = []
     for user in users:
@@ -54,7 +60,49 @@ def least_loaded(candidates: Iterable[Candidate]) -> Candidate | None:
 
 
 def members(group: Group) -> list[User]:
-    return list(group.user_set.filter(is_active=True).order_by("username"))
+    """Active members in username order (a copy of the cached list)."""
+    return list(
+        refdata.cached(
+            ("members", group.id),
+            lambda: tuple(group.user_set.filter(is_active=True).order_by("username")),
+        )
+    )
+
+
+def groups_named(names: Iterable[str]) -> dict[str, Group]:
+    """The groups that exist among `names`, by name."""
+    names = list(dict.fromkeys(names))
+    found = {}
+    for name in names:
+        group = refdata.cached(("group", name), lambda n=name: Group.objects.filter(name=n).first())
+        if group is not None:
+            found[name] = group
+    return found
+
+
+def agent_profiles(user_ids: Iterable[int]) -> dict[int, AgentProfile]:
+    """Profiles of those users that have one, by user id (one query for the uncached)."""
+    ids = list(user_ids)
+    every = refdata.cached(("agent_profiles",), dict)
+    missing = [i for i in ids if i not in every]
+    if missing:
+        loaded = {
+            p.user_id: p
+            for p in AgentProfile.objects.filter(user_id__in=missing).select_related("supervisor")
+        }
+        for i in missing:
+            every[i] = loaded.get(i)
+    return {i: every[i] for i in ids if every[i] is not None}
+
+
+def roles_of(user) -> frozenset[str]:
+    """Names of the user's groups (roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return refdata.cached(
+        ("roles", user.id),
+        lambda: frozenset(user.groups.values_list("name", flat=True)),
+    )
 
 
 def users_with_skills(users: Iterable[User], skills: Iterable[str]) -> list[User]:
@@ -87,13 +135,20 @@ def regional_department(region: str) -> Department | None:
 def group_profile(group: Group | None) -> GroupProfile | None:
     if group is None:
         return None
-    return GroupProfile.objects.filter(group=group).select_related("supervisor").first()
+    return refdata.cached(
+        ("group_profile", group.id),
+        lambda: (
+            GroupProfile.objects.filter(group=group)
+            .select_related("supervisor", "escalation_group")
+            .first()
+        ),
+    )
 
 
 def supervisor_for(user: User | None = None, group: Group | None = None) -> User | None:
     """Whom to warn or escalate to: the agent's own supervisor, else the group's."""
     if user is not None:
-        profile = AgentProfile.objects.filter(user=user).select_related("supervisor").first()
+        profile = agent_profiles([user.id]).get(user.id)
         if profile is not None and profile.supervisor is not None:
             return profile.supervisor
     profile = group_profile(group)
@@ -120,9 +175,12 @@ def calendar_for(group: Group | None = None, user: User | None = None) -> Busine
     profile = group_profile(group)
     calendar_id = profile.calendar_id if profile is not None else None
     if calendar_id is None and user is not None:
-        calendar_id = (
-            AgentProfile.objects.filter(user=user).values_list("calendar_id", flat=True).first()
-        )
+        agent = agent_profiles([user.id]).get(user.id)
+        calendar_id = agent.calendar_id if agent is not None else None
+    return refdata.cached(("calendar", calendar_id), lambda: _calendar(calendar_id))
+
+
+def _calendar(calendar_id: int | None) -> BusinessCalendar | None:
     found = BusinessCalendar.objects.filter(id=calendar_id) if calendar_id else None
     if found is None:
         found = BusinessCalendar.objects.filter(name="default")

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group, User
-from django.db import transaction
 
-from org import queries
-from org.models import Department, RoundRobinCursor
+from org import queries, turns
+from org.models import Department
 
 
 class Nobody(Exception):
@@ -55,7 +54,7 @@ def _group(situation: Situation, target: str | None) -> Group:
         if situation.group is None:
             raise Nobody("the task has no candidate group")
         return situation.group
-    group = Group.objects.filter(name=target).first()
+    group = queries.groups_named([target]).get(target)
     if group is None:
         raise Nobody(f"no group named {target!r}", situation.group)
     return group
@@ -143,21 +142,21 @@ def on_duty(situation: Situation, target: str | None) -> Pick:
 
 
 def round_robin(situation: Situation, target: str | None) -> Pick:
-    """Next eligible member after the cursor, in username order. The cursor row is locked
-    until the caller's transaction ends, so concurrent assignments take distinct turns."""
+    """Turn k of a group starts at member (k - 1) mod n (active members in username order)
+    and goes to the first eligible member from there, wrapping around. The turn is taken
+    atomically and without a lock held to commit (org.turns), so concurrent assignments
+    take distinct turns and none waits for another."""
     group = _group(situation, target)
-    RoundRobinCursor.objects.get_or_create(group=group)
-    with transaction.atomic():
-        cursor = RoundRobinCursor.objects.select_for_update().get(group=group)
-        found = queries.eligible(queries.members(group), situation.load_of)
-        if not found:
-            raise Nobody(f"nobody in {group.name} is on duty with capacity", group)
-        after = [c for c in found if c.user.username > cursor.last_username]
-        chosen = (after or found)[0].user
-        cursor.last_username = chosen.username
-        cursor.turns += 1
-        cursor.save(update_fields=["last_username", "turns", "updated_at"])
-    return Pick(user=chosen, group=group, reason=f"turn {cursor.turns} in {group.name}")
+    members = queries.members(group)
+    found = {c.user.id for c in queries.eligible(members, situation.load_of)}
+    if not found:
+        raise Nobody(f"nobody in {group.name} is on duty with capacity", group)
+    turn = turns.take_turn(group)
+    start = (turn - 1) % len(members)
+    chosen = next(
+        u for u in members[start:] + members[:start] if u.id in found
+    )  # found is a subset of members, so one is always there
+    return Pick(user=chosen, group=group, reason=f"turn {turn} in {group.name}")
 
 
 def _pool(situation: Situation, target: str | None) -> tuple[list[User], Group | None]:

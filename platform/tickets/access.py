@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.utils import timezone
 
+from org import queries as org_queries
 from tickets.models import HumanTask, Ticket
 from tickets.pages import decode_cursor, keyset_page
 
@@ -12,7 +13,7 @@ SUPERVISORS = "supervisors"
 
 
 def is_supervisor(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=SUPERVISORS).exists()
+    return user.is_superuser or SUPERVISORS in org_queries.roles_of(user)
 
 
 def may_act_on_task(user, task: HumanTask) -> bool:
@@ -25,11 +26,13 @@ def may_act_on_task(user, task: HumanTask) -> bool:
         return True
     if task.assignee_id is not None:
         return False
-    group_ids = list(task.candidate_groups.values_list("id", flat=True))
+    group_names = set(task.candidate_groups.values_list("name", flat=True))
+    if group_names & org_queries.roles_of(user):
+        return True
     user_ids = list(task.candidate_users.values_list("id", flat=True))
-    if not group_ids and not user_ids:
+    if not group_names and not user_ids:
         return user.is_staff and may_see_ticket(user, task.ticket_id)
-    return user.id in user_ids or user.groups.filter(id__in=group_ids).exists()
+    return user.id in user_ids
 
 
 def _candidate_of(user, task_ref: str = "pk") -> Q:
@@ -134,6 +137,7 @@ WORKLIST_FIELDS = (
     "assignee_id",
     "ticket__id",
     "ticket__number",
+    "ticket__process_version_id",
     "ticket__title",
     "assignee__id",
     "assignee__username",

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bpmn import runtime
+from definitions import deploy, refdata
 from definitions.deploy import compiled_for
 from definitions.models import ProcessVersion
 from tickets import incidents
@@ -14,9 +15,15 @@ from tickets.access import may_act_on_task
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
+    load_workflow,
     locked_ticket,
+    locked_ticket_of_task,
+    mark_changed,
+    open_rows_of,
+    queue_event,
     record_event,
     save_engine_result,
+    save_state,
 )
 from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, NotFound
 from tickets.fields import validate_start_data, validate_task_data
@@ -29,7 +36,7 @@ __all__ = ["ActionError", "Conflict", "Forbidden", "InvalidSubmission", "NotFoun
 
 
 def latest_version(process_key: str) -> ProcessVersion:
-    version = ProcessVersion.objects.filter(key=process_key).order_by("-version").first()
+    version = deploy.latest_version(process_key)
     if version is None:
         raise NotFound(f"no process {process_key!r} is deployed")
     return version
@@ -47,6 +54,10 @@ def do_start_ticket(
     version: ProcessVersion | None = None,
     customer=None,
 ) -> Ticket:
+    refdata.refresh()
+    # The id comes first on PostgreSQL, read with the reference token (one statement for
+    # both); a rejected submission leaves a gap in the numbers, as a rollback always did.
+    ticket_id = _allocate_id()
     version = version or latest_version(process_key)
     compiled = compiled_for(version)
     if customer is not None:  # the customer record, not the caller, says who and which tier
@@ -57,8 +68,9 @@ def do_start_ticket(
             raise InvalidSubmission(checked.errors, checked.redisplay)
         data = {**(data or {}), **checked.cleaned}
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            process_version=version,
+        ticket = _new_ticket(
+            version,
+            ticket_id,
             title=title or compiled.name,
             channel=channel,
             priority=priority,
@@ -66,12 +78,7 @@ def do_start_ticket(
             created_by=user if getattr(user, "is_authenticated", False) else None,
             customer=customer,
         )
-        prefix = _ticket_prefix()
-        ticket.number = f"{prefix}-{timezone.now().year}-{ticket.id:06d}"
-        if not ticket.correlation_key:
-            ticket.correlation_key = ticket.number
-        ticket.save(update_fields=["number", "correlation_key"])
-        record_event(
+        queue_event(
             ticket,
             "created",
             actor=_actor(user),
@@ -89,9 +96,39 @@ def do_start_ticket(
         decided = _decided_priority(runtime.current_data(workflow))
         if decided is not None and decided != ticket.priority:
             ticket.priority = decided
-            ticket.save(update_fields=["priority"])
+            mark_changed(ticket, "priority")
         save_engine_result(ticket, workflow, result, _actor(user))
     return ticket
+
+
+def _new_ticket(version: ProcessVersion, ticket_id: int | None, **columns) -> Ticket:
+    """A new ticket with its id and number. With an id handed out ahead of the INSERT (a
+    PostgreSQL sequence) the row is inserted once, after the engine's first steps;
+    without one it is inserted now and numbered in the final UPDATE."""
+    ticket = Ticket(id=ticket_id, process_version=version, **columns)
+    if ticket.id is None:
+        ticket.save(force_insert=True)
+    ticket.number = f"{_ticket_prefix()}-{timezone.now().year}-{ticket.id:06d}"
+    if not ticket.correlation_key:
+        ticket.correlation_key = ticket.number
+    mark_changed(ticket, "number", "correlation_key")
+    ticket._new = True  # noqa: SLF001 - read by tickets.engine: no rows to sync, no state yet
+    return ticket
+
+
+def _allocate_id() -> int | None:
+    """The next ticket id from its sequence (PostgreSQL), read together with the reference
+    token the action needs anyway (definitions.refdata): one statement for both."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence(%s, 'id')), ({refdata.TOKEN_SQL})",
+            [Ticket._meta.db_table],
+        )
+        ticket_id, token = cursor.fetchone()
+    refdata.prime(token or "")
+    return int(ticket_id)
 
 
 def _decided_priority(data: dict) -> int | None:
@@ -170,15 +207,15 @@ def do_confirm_customer_link(
 
 def do_complete_task(user, task_id: int, data: dict) -> Ticket:
     """Complete a READY task once: a stale or repeated completion is a Conflict."""
+    refdata.refresh()
     with transaction.atomic():
-        ticket_id = HumanTask.objects.filter(id=task_id).values_list("ticket_id", flat=True).first()
-        if ticket_id is None:
-            raise NotFound(f"task {task_id} not found")
-        ticket = locked_ticket(ticket_id)  # lock first: then the task row cannot change under us
-        task = HumanTask.objects.get(id=task_id)
+        ticket = locked_ticket_of_task(task_id)  # lock first: then the task cannot change
+        task = next((t for t in open_rows_of(ticket) if t.id == task_id), None)
+        if task is None:
+            state = HumanTask.objects.filter(id=task_id).values_list("state", flat=True).get()
+            raise Conflict(f"task {task_id} is {state}")
+        ticket._open_rows.remove(task)  # noqa: SLF001 - it is done, not open, after this
         task.ticket = ticket
-        if task.state not in OPEN_STATES:
-            raise Conflict(f"task {task_id} is {task.state}")
         if not may_act_on_task(user, task):
             raise Forbidden(f"{user.username} may not act on task {task_id}")
         checked = validate_task_data(user, task, data)
@@ -200,15 +237,17 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
         task.state = HumanTask.State.DONE
         task.completed_at = timezone.now()
         task.completed_by = user
-        task.assignee = task.assignee or user
+        if task.assignee_id is None:
+            task.assignee = user
         task.save(update_fields=["state", "completed_at", "completed_by", "assignee"])
-        record_event(
+        queue_event(
             ticket, "task_completed", actor=user, task=task, bpmn_id=task.bpmn_id, data=data
         )
         return engine_call(ticket, operation, actor=user)
 
 
 def do_claim_task(user, task_id: int) -> HumanTask:
+    refdata.refresh()
     with transaction.atomic():
         task = HumanTask.objects.select_related("ticket").filter(id=task_id).first()
         if task is None:
@@ -221,7 +260,7 @@ def do_claim_task(user, task_id: int) -> HumanTask:
         if claimed != 1:
             raise Conflict(f"task {task_id} is already claimed or closed")
         record_event(task.ticket, "claimed", actor=user, task=task, bpmn_id=task.bpmn_id)
-        task.refresh_from_db()
+        task.assignee, task.state = user, HumanTask.State.CLAIMED
         return task
 
 
@@ -229,6 +268,7 @@ def do_correlate_message(
     user, name: str, payload: dict, correlation_key: str = "", ticket_number: str = ""
 ) -> Ticket:
     """Deliver a message to the one active ticket waiting for it under the correlation key."""
+    refdata.refresh()
     candidates = Ticket.objects.filter(status=Ticket.Status.ACTIVE)
     if ticket_number:
         candidates = candidates.filter(number=ticket_number)
@@ -237,9 +277,9 @@ def do_correlate_message(
     else:
         raise ActionError("a message needs a correlation_key or a ticket number")
     waiting = [
-        t.id
-        for t in candidates.only("id", "waiting_messages")
-        if name in (t.waiting_messages or [])
+        ticket_id
+        for ticket_id, names in candidates.values_list("id", "waiting_messages")
+        if name in (names or [])
     ]
     if not waiting:
         raise NotFound(f"no active ticket waits for message {name!r} with that key")
@@ -248,30 +288,32 @@ def do_correlate_message(
 
     def operation(ticket, workflow):
         try:
-            return runtime.correlate_message(workflow, name, payload, instance_id=ticket.id)
+            result = runtime.correlate_message(workflow, name, payload, instance_id=ticket.id)
         except runtime.NotWaiting as exc:
             raise Conflict(str(exc)) from exc
+        queue_event(ticket, "message", actor=_actor(user), name=name)
+        return result
 
     with transaction.atomic():
-        ticket = engine_call(waiting[0], operation, actor=_actor(user))
-        record_event(ticket, "message", actor=_actor(user), name=name)
-    return ticket
+        return engine_call(waiting[0], operation, actor=_actor(user))
 
 
 def do_retry_incident(user, ticket_id: int) -> Ticket:
+    refdata.refresh()
+
     def operation(ticket, workflow):
         if not ticket.incident:
             raise Conflict(f"ticket {ticket.number} has no incident")
         ticket.incident = None
         try:
-            return runtime.retry(workflow, instance_id=ticket.id)
+            result = runtime.retry(workflow, instance_id=ticket.id)
         except runtime.TaskNotReady as exc:
             raise Conflict(str(exc)) from exc
+        queue_event(ticket, "retried", actor=user, ok=result.incident is None)
+        return result
 
     with transaction.atomic():
-        ticket = engine_call(ticket_id, operation, actor=user)
-        record_event(ticket, "retried", actor=user, ok=ticket.incident is None)
-    return ticket
+        return engine_call(ticket_id, operation, actor=user)
 
 
 def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
@@ -279,26 +321,27 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
         ticket = locked_ticket(ticket_id)
         if ticket.status != Ticket.Status.ACTIVE:
             raise Conflict(f"ticket {ticket.number} is {ticket.status}")
-        workflow = runtime.load(compiled_for(ticket.process_version), ticket.state)
+        workflow = load_workflow(ticket)
         runtime.cancel(workflow)
         ticket.tasks.filter(state__in=OPEN_STATES).update(state=HumanTask.State.CANCELLED)
         ticket.status = Ticket.Status.CANCELLED
         ticket.closed_at = timezone.now()
-        ticket.state = runtime.dump(workflow)
         ticket.next_timer_at = None
         ticket.waiting_messages = []
         ticket.lock_version += 1
+        save_state(ticket, runtime.dump(workflow))
         ticket.save(
             update_fields=[
                 "status",
                 "closed_at",
-                "state",
                 "next_timer_at",
                 "waiting_messages",
                 "lock_version",
+                "updated_at",
             ]
         )
         record_event(ticket, "cancelled", actor=user, reason=reason)
+    ticket.open_task_rows = []
     return ticket
 
 

@@ -10,15 +10,18 @@ from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from bpmn import runtime
+from definitions import refdata
 from definitions.deploy import compiled_for
 from tickets import routing
 from tickets.errors import Conflict, NotFound
-from tickets.models import HumanTask, Ticket, TicketEvent
+from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 
 OPEN_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 
@@ -40,10 +43,8 @@ def json_safe(data: dict) -> dict:
     return json.loads(json.dumps(data, cls=_SnapshotEncoder))
 
 
-def record_event(
-    ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra
-) -> TicketEvent:
-    return TicketEvent.objects.create(
+def _event(ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra):
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -53,26 +54,111 @@ def record_event(
     )
 
 
-def sync_worklist(ticket: Ticket, workflow) -> None:
-    """Make HumanTask rows match the READY human tasks of the workflow."""
+def record_event(
+    ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra
+) -> TicketEvent:
+    """Write one event now (sweeps and writers outside a ticket action)."""
+    event = _event(ticket, kind, actor=actor, task=task, bpmn_id=bpmn_id, detail=detail, **extra)
+    event.save()
+    return event
+
+
+def queue_event(
+    ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra
+) -> TicketEvent:
+    """An event of the running action: written with the others by `flush_events`, in one
+    INSERT at the end of the action."""
+    event = _event(ticket, kind, actor=actor, task=task, bpmn_id=bpmn_id, detail=detail, **extra)
+    ticket.__dict__.setdefault("_pending_events", []).append(event)
+    return event
+
+
+def flush_events(ticket) -> None:
+    events = ticket.__dict__.pop("_pending_events", [])
+    if events:
+        TicketEvent.objects.bulk_create(events)
+
+
+def mark_changed(ticket: Ticket, *fields: str) -> None:
+    """Ticket columns the action changed, saved with the rest in the one final UPDATE."""
+    ticket.__dict__.setdefault("_changed_fields", set()).update(fields)
+
+
+def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
+    """Make HumanTask rows match the READY human tasks of the workflow; returns the open
+    rows afterwards (for the response, without reading them again)."""
     ready = {info.task_id: info for info in runtime.human_tasks(workflow)}
-    existing = {t.engine_task_id: t for t in ticket.tasks.filter(state__in=OPEN_STATES)}
-    for engine_id, row in existing.items():
-        if engine_id not in ready:
+    known = ticket.__dict__.pop("_open_rows", None)
+    if ticket.__dict__.get("_new"):
+        rows = {}
+    elif known is not None:  # a completion read the open rows already (see open_rows_of)
+        rows = {t.engine_task_id: t for t in known}
+    else:  # open rows, and any earlier row of a ready task (sent back to it)
+        rows = {
+            t.engine_task_id: t
+            for t in ticket.tasks.filter(
+                Q(state__in=OPEN_STATES) | Q(engine_task_id__in=list(ready))
+            ).select_related("assignee")
+        }
+    open_rows, gone = [], []
+    for engine_id, row in rows.items():
+        if engine_id not in ready and row.state in OPEN_STATES:
             row.state = HumanTask.State.CANCELLED
-            row.save(update_fields=["state"])
-            record_event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
+            gone.append(row)
+            queue_event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
+        elif engine_id in ready and row.state in OPEN_STATES:
+            open_rows.append(row)
+    if gone:  # steps the engine left behind (a boundary event, a send back): one UPDATE
+        HumanTask.objects.filter(id__in=[row.id for row in gone]).update(
+            state=HumanTask.State.CANCELLED
+        )
     data = runtime.current_data(workflow)
+    new = [info for engine_id, info in ready.items() if engine_id not in rows]
+    open_rows += _create_human_tasks(ticket, new, data)
     for engine_id, info in ready.items():
-        if engine_id not in existing:
-            _create_human_task(ticket, info, data)
+        row = rows.get(engine_id)
+        if row is not None and row.state not in OPEN_STATES:
+            open_rows.append(_reopen(ticket, row, info, data))
+    ticket.open_task_rows = open_rows
+    return open_rows
 
 
-def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) -> HumanTask:
-    # The row exists already when the ticket was sent back to this engine task.
-    row = HumanTask.objects.filter(ticket=ticket, engine_task_id=info.task_id).first()
-    if row is None:
-        row = HumanTask.objects.create(
+def open_rows_of(ticket: Ticket) -> list[HumanTask]:
+    """The ticket's open rows, read once by a completion and handed to sync_worklist. Only
+    a send back makes an earlier engine task ready again, so after a completion a ready
+    task without an open row is a new one."""
+    rows = list(ticket.tasks.filter(state__in=OPEN_STATES).select_related("assignee"))
+    ticket._open_rows = rows  # noqa: SLF001 - read (once) by sync_worklist
+    return rows
+
+
+def _plan(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict, now, due_at):
+    groups = list(info.candidate_groups) or ([info.lane] if info.lane else [])
+    return routing.plan_task(
+        ticket,
+        info.bpmn_id,
+        groups,
+        list(info.candidate_users),
+        data,
+        model_assignee=_assignee(info, data),
+        due_at=due_at,
+        now=now,
+    )
+
+
+def _create_human_tasks(
+    ticket: Ticket, infos: list[runtime.HumanTaskInfo], data: dict
+) -> list[HumanTask]:
+    """Decide assignee and SLA first, then insert each row once and its candidates in one
+    bulk insert per relation."""
+    if not infos:
+        return []
+    now = timezone.now()
+    planned = []
+    for info in infos:
+        due_at = _due_at(info, data)
+        plan = _plan(ticket, info, data, now, due_at)
+        row = HumanTask(
             ticket=ticket,
             engine_task_id=info.task_id,
             bpmn_id=info.bpmn_id,
@@ -83,44 +169,68 @@ def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) 
             form_ui=info.form_ui or "",
             instructions=info.instructions or "",
             priority=ticket.priority,
-            due_at=_due_at(info, data),
+            assignee=plan.assignee,
+            state=HumanTask.State.CLAIMED if plan.assignee else HumanTask.State.OPEN,
+            **{"due_at": due_at, **plan.sla},
         )
+        planned.append((info, row, plan))
+    rows = [row for _info, row, _plan in planned]
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
     else:
-        row.state = HumanTask.State.CLAIMED if row.assignee_id else HumanTask.State.OPEN
-        row.completed_at = row.completed_by = None
-        row.save(update_fields=["state", "completed_at", "completed_by"])
-    groups = list(info.candidate_groups) or ([info.lane] if info.lane else [])
-    if groups:
-        row.candidate_groups.set(_groups_named(groups))
-    if info.candidate_users:
-        row.candidate_users.set(User.objects.filter(username__in=info.candidate_users))
-    assignee = _assignee(info, data)
-    if assignee is not None:  # the model names the handler: no assignment decision
-        row.assignee = assignee
-        row.state = HumanTask.State.CLAIMED
-        row.save(update_fields=["assignee", "state"])
-        routed = {"strategy": "model", "assignee": assignee.username}
-    else:
-        routed = routing.route_task(ticket, row, groups, list(info.candidate_users), data)
-    sla = routing.start_sla(ticket, row, data) if row.due_at is None else None
-    record_event(
+        HumanTask.objects.bulk_create(rows)
+    _add_candidates(planned)
+    for info, row, plan in planned:
+        _task_events(ticket, info, row, plan)
+    return rows
+
+
+def _add_candidates(planned) -> None:
+    groups_through = HumanTask.candidate_groups.through
+    users_through = HumanTask.candidate_users.through
+    group_links, user_links = [], []
+    for _info, row, plan in planned:
+        row.candidate_group_names = sorted(g.name for g in plan.groups)
+        group_links += [groups_through(humantask_id=row.id, group_id=g.id) for g in plan.groups]
+        user_links += [users_through(humantask_id=row.id, user_id=u.id) for u in plan.users]
+    if group_links:
+        groups_through.objects.bulk_create(group_links, ignore_conflicts=True)
+    if user_links:
+        users_through.objects.bulk_create(user_links, ignore_conflicts=True)
+
+
+def _task_events(ticket, info, row: HumanTask, plan: routing.TaskPlan) -> None:
+    queue_event(
         ticket,
         "task_created",
         task=row,
         bpmn_id=info.bpmn_id,
         name=info.name,
-        candidate_groups=groups,
-        assignee=row.assignee.username if row.assignee_id else None,
+        candidate_groups=[g.name for g in plan.groups],
+        assignee=plan.assignee.username if plan.assignee else None,
     )
-    record_event(ticket, "assigned", task=row, bpmn_id=info.bpmn_id, **routed)
-    if sla is not None:
-        record_event(ticket, "sla_started", task=row, bpmn_id=info.bpmn_id, **sla)
+    queue_event(ticket, "assigned", task=row, bpmn_id=info.bpmn_id, **plan.routed)
+    if plan.sla_event is not None:
+        queue_event(ticket, "sla_started", task=row, bpmn_id=info.bpmn_id, **plan.sla_event)
+
+
+def _reopen(ticket: Ticket, row: HumanTask, info: runtime.HumanTaskInfo, data: dict) -> HumanTask:
+    """The ticket was sent back to this engine task: its row opens again, routed afresh
+    (the earlier holder keeps it unless the decision names someone); its SLA marks stay."""
+    plan = _plan(ticket, info, data, timezone.now(), row.due_at)
+    row.assignee = plan.assignee or row.assignee
+    row.state = HumanTask.State.CLAIMED if row.assignee_id else HumanTask.State.OPEN
+    row.completed_at = row.completed_by = None
+    fields = ["assignee", "state", "completed_at", "completed_by", *plan.sla]
+    for name, value in plan.sla.items():
+        setattr(row, name, value)
+    row.save(update_fields=fields)
+    row.candidate_groups.set(plan.groups)
+    if plan.users:
+        row.candidate_users.set(plan.users)
+    row.candidate_group_names = sorted(g.name for g in plan.groups)
+    _task_events(ticket, info, row, plan)
     return row
-
-
-def _groups_named(names: list[str]) -> list[Group]:
-    found = {g.name: g for g in Group.objects.filter(name__in=names)}
-    return [found.get(name) or Group.objects.get_or_create(name=name)[0] for name in names]
 
 
 def _expression_or_literal(value: str, data: dict):
@@ -163,48 +273,85 @@ def _due_at(info: runtime.HumanTaskInfo, data: dict) -> dt.datetime | None:
 
 
 def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, actor=None) -> None:
-    """Save everything an engine call produced: worklist, timeline, timers, state."""
+    """Save everything an engine call produced: worklist, timeline, timers, state. The
+    ticket row is written once (with whatever the action marked changed), the engine state
+    once, and the action's events in one INSERT."""
     for record in result.decisions:
-        record_event(ticket, "decision", actor=actor, bpmn_id=record.get("task", ""), detail=record)
+        queue_event(ticket, "decision", actor=actor, bpmn_id=record.get("task", ""), detail=record)
     for timer in result.fired_timers:
-        record_event(ticket, "timer_fired", bpmn_id=timer)
+        queue_event(ticket, "timer_fired", bpmn_id=timer)
     if result.incident is not None:
         ticket.incident = json_safe(asdict(result.incident))
-        record_event(ticket, "incident", bpmn_id=result.incident.bpmn_id, detail=ticket.incident)
+        queue_event(ticket, "incident", bpmn_id=result.incident.bpmn_id, detail=ticket.incident)
     sync_worklist(ticket, workflow)
     ticket.data = json_safe(runtime.current_data(workflow))
-    ticket.state = runtime.dump(workflow)
-    from bpmn.serializer import FORMAT_VERSION
-
-    ticket.state_format = FORMAT_VERSION
     ticket.next_timer_at = runtime.next_timer_at(workflow)
     ticket.waiting_messages = runtime.waiting_messages(workflow)
     ticket.lock_version += 1
-    fields = [
-        "incident",
-        "data",
-        "state",
-        "state_format",
-        "next_timer_at",
-        "waiting_messages",
-        "lock_version",
-        "updated_at",
-    ]
+    fields = {"incident", "data", "next_timer_at", "waiting_messages", "lock_version"}
+    fields |= ticket.__dict__.pop("_changed_fields", set())
     if runtime.is_completed(workflow) and ticket.status == Ticket.Status.ACTIVE:
         ticket.status = Ticket.Status.COMPLETED
         ticket.closed_at = timezone.now()
-        fields += ["status", "closed_at"]
-        record_event(ticket, "completed", actor=actor)
-    ticket.save(update_fields=fields)
+        fields |= {"status", "closed_at"}
+        queue_event(ticket, "completed", actor=actor)
+    save_state(ticket, runtime.dump(workflow))
+    if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
+        ticket.save(force_insert=True)
+    else:
+        ticket.save(update_fields=sorted(fields | {"updated_at"}))
+    flush_events(ticket)
+
+
+def save_state(ticket: Ticket, state: str) -> None:
+    """The engine state goes to the ProcessInstance row (created with a new ticket)."""
+    from bpmn.serializer import FORMAT_VERSION
+
+    if ticket.__dict__.pop("_new", False):
+        ticket.instance = ProcessInstance.objects.create(
+            ticket=ticket, state=state, state_format=FORMAT_VERSION
+        )
+        return
+    instance = ticket.instance
+    instance.state, instance.state_format = state, FORMAT_VERSION
+    instance.save(update_fields=["state", "state_format"])
+
+
+def _for_update():
+    # Lock the ticket row only: its ProcessInstance comes with it through the join (and is
+    # the nullable side of it, which PostgreSQL does not lock). The reference token rides
+    # along, so routing and decisions need no statement of their own to check their cache.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("process_version", "instance")
+        .annotate(reference_token=RawSQL(refdata.TOKEN_SQL, []))
+    )
+
+
+def _locked(ticket: Ticket | None) -> Ticket | None:
+    if ticket is not None:
+        refdata.prime(ticket.reference_token or "")
+    return ticket
 
 
 def locked_ticket(ticket_id: int) -> Ticket:
-    try:
-        return (
-            Ticket.objects.select_for_update().select_related("process_version").get(id=ticket_id)
-        )
-    except Ticket.DoesNotExist:
-        raise NotFound(f"ticket {ticket_id} not found") from None
+    ticket = _locked(_for_update().filter(id=ticket_id).first())
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def locked_ticket_of_task(task_id: int) -> Ticket:
+    """Lock the ticket a task belongs to, found and locked in one statement."""
+    owner = HumanTask.objects.filter(id=task_id).values("ticket_id")[:1]
+    ticket = _locked(_for_update().filter(id=Subquery(owner)).first())
+    if ticket is None:
+        raise NotFound(f"task {task_id} not found")
+    return ticket
+
+
+def load_workflow(ticket: Ticket):
+    return runtime.load(compiled_for(ticket.process_version), ticket.instance.state)
 
 
 def engine_call(ticket: int | Ticket, operation: Callable, actor=None, need_active=True) -> Ticket:
@@ -214,7 +361,7 @@ def engine_call(ticket: int | Ticket, operation: Callable, actor=None, need_acti
         ticket = locked_ticket(ticket)
     if need_active and ticket.status != Ticket.Status.ACTIVE:
         raise Conflict(f"ticket {ticket.number} is {ticket.status}")
-    workflow = runtime.load(compiled_for(ticket.process_version), ticket.state)
+    workflow = load_workflow(ticket)
     result = operation(ticket, workflow)
     save_engine_result(ticket, workflow, result, actor)
     return ticket

@@ -9,6 +9,7 @@ from definitions.models import ProcessVersion
 from forms.permissions import AccessMap, field_access, roles_named
 from forms.schema import FormDefinition, load_form
 from forms.validation import ValidationResult, validate_submission
+from org import queries as org_queries
 from tickets.access import may_act_on_task
 from tickets.models import HumanTask, Ticket
 
@@ -37,7 +38,7 @@ def task_form(task: HumanTask) -> FormDefinition | None:
 
 
 def roles_of(user) -> list[str]:
-    return list(user.groups.values_list("name", flat=True)) if user.is_authenticated else []
+    return sorted(org_queries.roles_of(user))
 
 
 def _node_properties(task: HumanTask) -> dict:

@@ -50,8 +50,8 @@ class Ticket(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
     correlation_key = models.CharField(max_length=200, blank=True, db_index=True)
     data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    state = models.TextField(blank=True)
-    state_format = models.CharField(max_length=60, blank=True)
+    # Names of the messages the workflow waits for (correlation reads them without loading
+    # the engine state, which lives in the ProcessInstance row).
     waiting_messages = models.JSONField(default=list, blank=True)
     next_timer_at = models.DateTimeField(null=True, blank=True, db_index=True)
     incident = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
@@ -76,6 +76,25 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"ticket {self.pk}"
+
+    @property
+    def state(self) -> str:
+        """The serialized engine state (read from the ProcessInstance row)."""
+        return self.instance.state
+
+
+class ProcessInstance(models.Model):
+    """The engine state of a ticket, apart from the row that lists, search and timelines
+    read: only the engine path (tickets.engine) loads it."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="instance"
+    )
+    state = models.TextField(blank=True)
+    state_format = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"process instance of {self.ticket_id}"
 
 
 class HumanTask(models.Model):
@@ -127,6 +146,12 @@ class HumanTask(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "assignee", "-priority", "due_at"], name="worklist_idx"),
+            # Open tasks per assignee: least-loaded routing and capacity checks count these.
+            models.Index(
+                fields=["assignee"],
+                condition=models.Q(state__in=["open", "claimed"]),
+                name="open_tasks_assignee_idx",
+            ),
         ]
         ordering = ["-priority", "due_at", "id"]
 

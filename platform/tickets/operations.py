@@ -18,11 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from bpmn import runtime
+from definitions import refdata
 from definitions.deploy import compiled_for
+from org import queries as org_queries
 from tickets import routing
 from tickets.access import is_supervisor, may_act_on_task
-from tickets.engine import OPEN_STATES, engine_call, locked_ticket, record_event
-from tickets.errors import ActionError, Conflict, Forbidden, NotFound
+from tickets.engine import (
+    OPEN_STATES,
+    engine_call,
+    locked_ticket,
+    locked_ticket_of_task,
+    queue_event,
+    record_event,
+)
+from tickets.errors import ActionError, Conflict, Forbidden
 from tickets.models import HumanTask, Ticket
 
 DEFAULT_OPERATIONS = {
@@ -64,7 +73,7 @@ def allowed_operations(user, task: HumanTask) -> list[str]:
     """The operations this user may use on this task now (for buttons and for checks)."""
     if task.state not in OPEN_STATES or not user.is_authenticated:
         return []
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = org_queries.roles_of(user)
     supervisor = is_supervisor(user)
     acts = may_act_on_task(user, task)
     allowed = []
@@ -75,10 +84,8 @@ def allowed_operations(user, task: HumanTask) -> list[str]:
 
 
 def _task_for_update(user, task_id: int, operation: str) -> tuple[Ticket, HumanTask]:
-    ticket_id = HumanTask.objects.filter(id=task_id).values_list("ticket_id", flat=True).first()
-    if ticket_id is None:
-        raise NotFound(f"task {task_id} not found")
-    ticket = locked_ticket(ticket_id)
+    refdata.refresh()
+    ticket = locked_ticket_of_task(task_id)
     task = HumanTask.objects.get(id=task_id)
     task.ticket = ticket
     if task.state not in OPEN_STATES:
@@ -161,7 +168,7 @@ def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticke
             except runtime.TaskNotReady as exc:
                 raise Conflict(str(exc)) from exc
 
-        record_event(
+        queue_event(
             ticket,
             "sent_back",
             actor=user,
@@ -196,6 +203,7 @@ def do_comment(user, ticket_id: int, body: str, *, source: str = "web", **detail
     resumes the steps waiting for them."""
     if not body.strip():
         raise ActionError("a comment needs text")
+    refdata.refresh()
     with transaction.atomic():
         ticket = locked_ticket(ticket_id)
         record_event(

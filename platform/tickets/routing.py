@@ -8,14 +8,16 @@ timers stay for process-specific flow, such as the repair template's diagnosis r
 """
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db.models import Count
-from django.utils import timezone
 
+from definitions import refdata
 from org import queries as org_queries
 from org.assignment import AssignmentRequest, choose_assignee
-from org.calendar import business_time_between
+from org.calendar import business_time_between, schedule_of
 from org.sla import due_times, next_mark, sla_targets
 from tickets.models import HumanTask, Ticket
 
@@ -23,36 +25,108 @@ OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 
 
 def open_task_counts(user_ids: list[int]) -> dict[int, int]:
+    """Open tasks per assignee, one grouped query (served by open_tasks_assignee_idx)."""
     rows = (
         HumanTask.objects.filter(assignee_id__in=user_ids, state__in=OPEN)
         .values("assignee_id")
         .annotate(n=Count("id"))
+        .order_by()
     )
     return {row["assignee_id"]: row["n"] for row in rows}
 
 
-def route_task(
-    ticket: Ticket, row: HumanTask, groups: list[str], users: list[str], data: dict
-) -> dict:
-    """Apply the assignment decision to a new, unassigned row; returns the event detail."""
-    result = choose_assignee(
-        AssignmentRequest(
-            candidate_groups=groups,
-            candidate_users=users,
-            task=row.bpmn_id,
-            process_key=ticket.process_version.key,
-            data={**data, "priority": ticket.priority},
-            load_of=open_task_counts,
+@dataclass
+class TaskPlan:
+    """Everything decided about a new task before its row is written: who holds it, who
+    may take it, and its service-level clock."""
+
+    assignee: User | None = None
+    groups: list[Group] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    routed: dict = field(default_factory=dict)  # the "assigned" event
+    sla: dict = field(default_factory=dict)  # HumanTask SLA columns
+    sla_event: dict | None = None  # the "sla_started" event, when a target applies
+
+    @property
+    def owning_group(self) -> Group | None:
+        return min(self.groups, key=lambda g: g.name) if self.groups else None
+
+
+def plan_task(
+    ticket: Ticket,
+    bpmn_id: str,
+    group_names: Sequence[str],
+    user_names: Sequence[str],
+    data: dict,
+    *,
+    model_assignee: User | None = None,
+    due_at: dt.datetime | None = None,
+    now: dt.datetime,
+) -> TaskPlan:
+    """Apply the assignment decision (unless the model names the handler) and the SLA
+    decision to a task about to be created."""
+    plan = TaskPlan(groups=_groups(group_names), users=_users(user_names))
+    if model_assignee is not None:  # the model names the handler: no assignment decision
+        plan.assignee = model_assignee
+        plan.routed = {"strategy": "model", "assignee": model_assignee.username}
+    else:
+        result = choose_assignee(
+            AssignmentRequest(
+                candidate_groups=list(group_names),
+                candidate_users=list(user_names),
+                task=bpmn_id,
+                process_key=ticket.process_version.key,
+                data={**data, "priority": ticket.priority},
+                load_of=open_task_counts,
+            )
         )
-    )
-    if result.user is not None:
-        row.assignee, row.state = result.user, HumanTask.State.CLAIMED
-        row.save(update_fields=["assignee", "state"])
-    elif result.candidates:
-        row.candidate_users.set(result.candidates)
-    if result.group is not None and not groups:
-        row.candidate_groups.set([result.group])
-    return result.as_event_detail()
+        if result.user is not None:
+            plan.assignee = result.user
+        elif result.candidates:
+            plan.users = list(result.candidates)
+        if result.group is not None and not group_names:
+            plan.groups = [result.group]
+        plan.routed = result.as_event_detail()
+    if due_at is None:
+        _plan_sla(ticket, plan, data, now)
+    return plan
+
+
+def _groups(names: Sequence[str]) -> list[Group]:
+    """The named groups in order; a group a model names that does not exist yet is made."""
+    found = org_queries.groups_named(names)
+    return [found.get(name) or Group.objects.get_or_create(name=name)[0] for name in names]
+
+
+def _users(names: Sequence[str]) -> list[User]:
+    return list(User.objects.filter(username__in=list(names))) if names else []
+
+
+def _schedule(calendar):
+    if calendar is None:
+        return schedule_of(None)
+    return refdata.cached(("schedule", calendar.id), lambda: schedule_of(calendar))
+
+
+def _plan_sla(ticket: Ticket, plan: TaskPlan, data: dict, now: dt.datetime) -> None:
+    """due_at and the warning marks from the `sla` decision, in the owning team's hours."""
+    targets = sla_targets(ticket.process_version.key, ticket.priority, data.get("customer_tier"))
+    if targets is None:
+        return
+    calendar = org_queries.calendar_for(plan.owning_group, plan.assignee)
+    marks = due_times(_schedule(calendar), now, targets)
+    plan.sla = {
+        "sla_started_at": now,
+        "sla_marks": [[m.level, m.at.isoformat()] for m in marks],
+        "sla_level": 0,
+        "due_at": marks[-1].at,
+        "next_sla_at": marks[0].at,
+    }
+    plan.sla_event = {
+        "resolution_hours": targets.resolution.total_seconds() / 3600,
+        "due_at": marks[-1].at,
+        "decision": {"id": "sla", "version": targets.decision_version, "rule": targets.rule},
+    }
 
 
 def owning_group(row: HumanTask) -> Group | None:
@@ -67,28 +141,6 @@ def sla_marks_of(row: HumanTask):
     from org.sla import SlaMark
 
     return [SlaMark(level, dt.datetime.fromisoformat(at)) for level, at in row.sla_marks]
-
-
-def start_sla(
-    ticket: Ticket, row: HumanTask, data: dict, now: dt.datetime | None = None
-) -> dict | None:
-    """Set due_at and the warning marks of a new row from the `sla` decision."""
-    targets = sla_targets(ticket.process_version.key, ticket.priority, data.get("customer_tier"))
-    if targets is None:
-        return None
-    now = now or timezone.now()
-    marks = due_times(_calendar(row), now, targets)
-    row.sla_started_at = now
-    row.sla_marks = [[m.level, m.at.isoformat()] for m in marks]
-    row.sla_level = 0
-    row.due_at = marks[-1].at
-    row.next_sla_at = marks[0].at
-    row.save(update_fields=["sla_started_at", "sla_marks", "sla_level", "due_at", "next_sla_at"])
-    return {
-        "resolution_hours": targets.resolution.total_seconds() / 3600,
-        "due_at": row.due_at,
-        "decision": {"id": "sla", "version": targets.decision_version, "rule": targets.rule},
-    }
 
 
 def pause_sla(row: HumanTask, now: dt.datetime) -> None:

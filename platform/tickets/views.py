@@ -22,6 +22,7 @@ from tickets.fields import (
 )
 from tickets.models import HumanTask, Ticket
 from tickets.pages import BadCursor
+from tickets.queries import EVENT_COLUMNS
 from tickets.search import TicketFilters, search_tickets
 from tickets.visibility import reader_for
 
@@ -158,7 +159,7 @@ def ticket_page(request, ref: str):
         raise Http404("ticket not found") from None
     view = reader_for(request).view(ticket)
     timeline = []
-    for event in ticket.events.select_related("actor", "task"):
+    for event in ticket.events.select_related("actor").only(*EVENT_COLUMNS, "actor__username"):
         detail = view.detail(event.kind, event.detail)
         timeline.append({"event": event, "detail": detail, "data": detail.get("data")})
     titles = field_titles(ticket.process_version)

@@ -187,7 +187,8 @@ def test_the_ticket_api_links_the_customer_and_the_tier_reaches_the_rules(cast, 
         ticket["data"]["customer_tier"] == "VIP" and ticket["data"]["customer_name"] == "Wang Fang"
     )
     assert ticket["priority"] == 4
-    created = next(e for e in ticket["timeline"] if e["kind"] == "created")
+    events = client.get(f"/api/v1/tickets/{ticket['number']}/events").json()["items"]
+    created = next(e for e in events if e["kind"] == "created")
     assert created["detail"]["customer"] == wang.id
 
     new = post(client, "/api/v1/tickets", {**body, "customer": {"email": "New@Example.cn"}})

@@ -68,7 +68,7 @@ def test_each_template_has_an_hourly_limit_over_all_visitors(db, settings):
         )
     limited = visitors[2].post("/intake/repair/", {**FORM, "phone": "13900000009"})
     assert limited.status_code == 429
-    assert 60 < int(limited["Retry-After"]) <= 3600
+    assert 0 < int(limited["Retry-After"]) <= 3600  # until the hour window ends
     html = limited.content.decode()
     assert "Too many requests" in html and "minutes" in html and "Traceback" not in html
     assert Ticket.objects.count() == 2

@@ -7,12 +7,12 @@ import pytest
 from django.db import connection, connections
 
 from org.assignment import AssignmentRequest, Route, choose_assignee
-from org.models import RoundRobinCursor
+from org.turns import turns_taken
 
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs row locks (SELECT ... FOR UPDATE) across real connections; SQLite "
+    reason="needs concurrent connections taking turns (UPDATE ... RETURNING); SQLite "
     "serialises writers and its in-memory test database is shared by threads",
 )
 @pytest.mark.django_db(transaction=True)
@@ -39,5 +39,24 @@ def test_thirty_concurrent_assignments_give_three_agents_ten_each(org):
         thread.join(60)
     assert errors == []
     assert Counter(picks) == {"ted": 10, "tina": 10, "tom": 10}
-    cursor = RoundRobinCursor.objects.get(group=org.groups["technicians"])
-    assert cursor.turns == 30
+    assert turns_taken(org.groups["technicians"]) == 30
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_group_takes_turns_from_its_own_sequence_and_drops_it_when_deleted(org):
+    from django.contrib.auth.models import Group
+
+    from org.turns import take_turn
+
+    night = Group.objects.create(name="night_shift")
+    assert turns_taken(night) == 0
+    assert [take_turn(night) for _ in range(3)] == [1, 2, 3]
+    assert turns_taken(night) == 3 and turns_taken(org.groups["technicians"]) == 0
+    sequence = f"org_rr_turns_{night.id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [sequence])
+        assert cursor.fetchone()[0]
+        night.delete()
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [sequence])
+        assert not cursor.fetchone()[0]

@@ -120,6 +120,7 @@ def outputs_for(client: Client, ticket: Ticket, user) -> dict[str, str]:
     """Every page and response this user can read about the ticket."""
     pages = {
         "api ticket": f"/api/v1/tickets/{ticket.number}",
+        "api events": f"/api/v1/tickets/{ticket.number}/events?limit=200",
         "api search": "/api/v1/tickets",
         "api search by text": "/api/v1/tickets?q=Call",
         "api tasks": "/api/v1/tasks?scope=all",
@@ -158,7 +159,8 @@ def test_the_canaries_come_out_only_where_the_reader_may_see_them(cast, canary_t
     assert api["data"]["customer_phone"] == PHONE_MASKED and "note" not in api["data"]
     assert PHONE_MASKED in api["incident"]["error"] and "[hidden]" in api["incident"]["error"]
     assert api["title"] == f"Call back on {PHONE_MASKED}"
-    audit = next(e for e in api["timeline"] if e["detail"].get("decision_id") == "contact_audit")
+    events = json.loads(carol["api events"])["items"]
+    audit = next(e for e in events if e["detail"].get("decision_id") == "contact_audit")
     assert audit["detail"]["outputs"]["callback_number"] == PHONE_MASKED
     assert "[hidden]" in audit["detail"]["inputs"].values()
     assert f"on {PHONE_MASKED}. Note: . Callback: {PHONE_MASKED}" in carol["outbox inapp"]

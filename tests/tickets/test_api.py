@@ -58,8 +58,8 @@ def test_deploy_start_work_and_read_a_ticket_over_the_api(cast):
     again = post(alice, f"/api/v1/tasks/{task_id}/complete", {"data": {"accepted": True}})
     assert again.status_code == 409 and "done" in again.json()["detail"]
 
-    read = alice.get(f"/api/v1/tickets/{ticket['number']}").json()
-    kinds = [e["kind"] for e in read["timeline"]]
+    read = alice.get(f"/api/v1/tickets/{ticket['number']}/events").json()
+    kinds = [e["kind"] for e in read["items"]]
     assert kinds[:5] == ["created", "decision", "task_created", "assigned", "sla_started"]
     assert client_for(cast["carol"]).get(f"/api/v1/tickets/{ticket['number']}").status_code == 404
 

@@ -72,20 +72,26 @@ def test_worklist_queries_use_exists_and_leave_engine_state_and_bpmn_behind(cast
         assert len(client.get("/api/v1/tasks?scope=all&limit=50").json()) == len(queue)
     with CaptureQueriesContext(connection) as searched:
         assert client.get("/api/v1/tickets?limit=50").status_code == 200
+    scrub_loads = []
     for query in captured.captured_queries + searched.captured_queries:
         sql = query["sql"]
         if not sql.startswith("SELECT"):
+            continue
+        if re.match(r'SELECT "tickets_ticket"\."id"( AS "id")?, "tickets_ticket"\."data"', sql):
+            scrub_loads.append(sql)  # the visibility scrub's one load of the page's data
             continue
         assert "DISTINCT" not in sql, sql
         selected = sql.split(" FROM ", 1)[0]
         for blob in ('"tickets_ticket"."state"', '"tickets_ticket"."data"', "bpmn_xml"):
             assert blob not in selected, f"{blob} loaded by: {sql}"
         assert not re.search(r'"definitions_processversion"\."files"', selected), sql
+    assert len(scrub_loads) <= 2 and all(" IN (" in sql for sql in scrub_loads), scrub_loads
 
 
 def test_worklist_query_count_does_not_grow_with_rows(cast, queue):
     client = token_client(token_for(cast["alice"], "tickets:read"))
     counts = []
+    client.get("/api/v1/tasks?scope=group&limit=1")  # warm: the reference-data token is cached
     for limit in (2, 8):
         with CaptureQueriesContext(connection) as captured:
             assert len(client.get(f"/api/v1/tasks?scope=group&limit={limit}").json()) == limit

@@ -22,7 +22,7 @@ from org import actions as org_actions
 from tests.conftest import FIXTURES, deploy_file, repair_start
 from tickets import actions, escalation, worker
 from tickets.escalation import do_sweep_sla
-from tickets.models import HumanTask, Ticket
+from tickets.models import HumanTask, ProcessInstance, Ticket
 
 pytestmark = pytest.mark.django_db
 H = dt.timedelta(hours=1)
@@ -95,7 +95,7 @@ def test_a_ticket_whose_state_cannot_be_loaded_backs_off_and_recovers(timers):
     bad = actions.do_start_ticket(timers["alice"], "reminder")
     good = actions.do_start_ticket(timers["alice"], "reminder")
     saved_state = bad.state
-    Ticket.objects.filter(id=bad.id).update(state='{"truncated')  # a damaged row
+    ProcessInstance.objects.filter(ticket_id=bad.id).update(state='{"truncated')  # a damaged row
     now = timezone.now() + dt.timedelta(minutes=1)
 
     assert actions.do_fire_due_timers(now=now) == 1
@@ -111,7 +111,7 @@ def test_a_ticket_whose_state_cannot_be_loaded_backs_off_and_recovers(timers):
     assert bad.incident["attempts"] == 2 and incidents_of(bad) == 2
     assert bad.next_timer_at == now + dt.timedelta(seconds=61 + 120)  # backing off
 
-    Ticket.objects.filter(id=bad.id).update(state=saved_state)  # repaired
+    ProcessInstance.objects.filter(ticket_id=bad.id).update(state=saved_state)  # repaired
     assert actions.do_fire_due_timers(now=now + dt.timedelta(hours=1)) == 1
     bad = Ticket.objects.get(id=bad.id)
     assert followed_up(bad) and bad.incident is None
@@ -121,12 +121,12 @@ def test_a_ticket_whose_state_cannot_be_loaded_backs_off_and_recovers(timers):
 def test_a_sweep_incident_can_be_retried_by_hand_once_the_cause_is_fixed(timers):
     ticket = actions.do_start_ticket(timers["alice"], "reminder")
     saved_state = ticket.state
-    Ticket.objects.filter(id=ticket.id).update(state="")
+    ProcessInstance.objects.filter(ticket_id=ticket.id).update(state="")
     now = timezone.now() + dt.timedelta(minutes=1)
     actions.do_fire_due_timers(now=now)
     assert Ticket.objects.get(id=ticket.id).incident["source"] == "timer_sweep"
 
-    Ticket.objects.filter(id=ticket.id).update(state=saved_state)
+    ProcessInstance.objects.filter(ticket_id=ticket.id).update(state=saved_state)
     ticket = actions.do_retry_incident(timers["bob"], ticket.id)
     assert ticket.incident is None and ticket.next_timer_at is not None  # timers back
     assert actions.do_fire_due_timers(now=now) == 1 and followed_up(ticket)
@@ -262,7 +262,7 @@ def test_a_database_error_on_one_ticket_is_undone_to_its_savepoint(timers):
     # column, which aborts the transaction unless the savepoint is rolled back
     state = bad.state.replace('"ticket_number"', '"note": "a\\u0000b", "ticket_number"', 1)
     assert state != bad.state
-    Ticket.objects.filter(id=bad.id).update(state=state)
+    ProcessInstance.objects.filter(ticket_id=bad.id).update(state=state)
     now = timezone.now() + dt.timedelta(minutes=1)
 
     assert actions.do_fire_due_timers(now=now) == 1

@@ -51,7 +51,7 @@ def drop_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0003_task_sla"),
+        ("tickets", "0004_process_instance_apart"),
         ("customers", "0001_initial"),
     ]
 

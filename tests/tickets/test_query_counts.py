@@ -1,0 +1,236 @@
+"""Statement budgets of the hot paths: a step writes each row once, reads reference data
+once, and a ticket or worklist read costs the same however old or long it is.
+
+Counted on the smallest process (start -> one user task with a two-field form -> end)
+through the API, the way an integrator drives it. CI runs PostgreSQL: the budgets are
+PostgreSQL's (SQLite differs by a savepoint or two and is checked against the same
+flatness, with a little slack on the absolute numbers)."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import FIXTURES, PROCESSES, deploy_file, repair_start
+
+pytestmark = pytest.mark.django_db
+
+START_BUDGET = 12
+COMPLETE_BUDGET = 12
+REPAIR_BUDGET = 100  # start + six completions of processes/repair.bpmn
+# SQLite has no SELECT ... FOR UPDATE and wraps differently; allow a little either way.
+SLACK = 0 if connection.vendor == "postgresql" else 3
+
+REPAIR_STEPS = [
+    ("accept", {"accepted": True}),
+    ("schedule_visit", {"visit_date": "2026-11-24", "technician": "tom"}),
+    ("diagnose", {"needs_parts": True, "labor_hours": 2, "parts_cost": "150"}),
+    ("approve_quote", {"approved": True}),
+    ("repair_work", {"work_done": "replaced the fan"}),
+    ("confirm", {"rating": 5}),
+]
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def counted(call):
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    return response, len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def smallest(db):
+    return deploy_file(FIXTURES / "smallest.bpmn")
+
+
+def start(client):
+    response = post(client, "/api/v1/tickets", {"process": "smallest", "data": {"note": "hi"}})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_starting_and_completing_the_smallest_ticket_stay_within_budget(cast, smallest):
+    alice = client_for(cast["alice"])
+    start(alice)  # warm the process-wide caches (spec, decisions, forms) as a server has them
+
+    response, n_start, sql = counted(lambda: start(alice))
+    assert n_start <= START_BUDGET + SLACK, "\n".join(sql)
+    task = response["open_tasks"][0]
+    assert task["bpmn_id"] == "handle" and "timeline" not in response
+    assert task["candidate_groups"] == ["agents"] and task["assignee"] in ("alice", "bob")
+    handler = client_for(cast[task["assignee"]])  # round robin: whoever's turn it was
+    assert handler.get("/api/v1/tasks").status_code == 200  # they open their worklist first
+
+    response, n_complete, sql = counted(
+        lambda: post(
+            handler,
+            f"/api/v1/tasks/{task['id']}/complete",
+            {"data": {"resolution": "called back", "minutes": 5}},
+        )
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "completed" and response.json()["open_tasks"] == []
+    assert n_complete <= COMPLETE_BUDGET + SLACK, "\n".join(sql)
+    print(f"{connection.vendor}: start={n_start} complete={n_complete}")
+
+
+def test_reading_a_ticket_costs_the_same_after_ten_comments(cast, smallest):
+    alice = client_for(cast["alice"])
+    number = start(alice)["number"]
+    url = f"/api/v1/tickets/{number}"
+    alice.get(url)
+    response, before, _ = counted(lambda: alice.get(url))
+    assert response.status_code == 200 and "timeline" not in response.json()
+    for n in range(10):
+        assert post(alice, f"{url}/comments", {"body": f"comment {n}"}).status_code == 201
+    response, after, sql = counted(lambda: alice.get(url))
+    assert response.status_code == 200
+    assert after == before, "\n".join(sql)
+    print(f"{connection.vendor}: ticket GET={before} (0 and 10 comments)")
+
+
+def test_reading_a_ticket_at_one_and_at_thirty_events(cast, smallest):
+    from tickets.models import TicketEvent
+
+    bob = client_for(cast["bob"])
+    number = start(bob)["number"]
+    url = f"/api/v1/tickets/{number}"
+    ticket_id = TicketEvent.objects.filter(kind="created").values_list("ticket", flat=True)[0]
+    TicketEvent.objects.filter(ticket_id=ticket_id).exclude(kind="created").delete()
+    bob.get(url)
+    _, at_one, _ = counted(lambda: bob.get(url))
+    for n in range(29):
+        post(bob, f"{url}/comments", {"body": f"comment {n}"})
+    assert TicketEvent.objects.filter(ticket_id=ticket_id).count() == 30
+    _, at_thirty, sql = counted(lambda: bob.get(url))
+    assert at_thirty == at_one, "\n".join(sql)
+
+
+def test_the_timeline_pages_by_cursor_at_a_flat_cost(cast, smallest):
+    alice = client_for(cast["alice"])
+    number = start(alice)["number"]
+    url = f"/api/v1/tickets/{number}"
+    for n in range(12):
+        post(alice, f"{url}/comments", {"body": f"comment {n}"})
+    first, n_first, _ = counted(lambda: alice.get(f"{url}/events?limit=5"))
+    page = first.json()
+    assert first.status_code == 200 and len(page["items"]) == 5
+    assert page["items"][0]["kind"] == "created" and page["next_cursor"]
+    seen = [e["id"] for e in page["items"]]
+    while page["next_cursor"]:
+        next_url = f"{url}/events?limit=5&cursor={page['next_cursor']}"
+        response, n_page, sql = counted(lambda u=next_url: alice.get(u))
+        assert n_page <= n_first, "\n".join(sql)
+        page = response.json()
+        seen += [e["id"] for e in page["items"]]
+    assert seen == sorted(seen) and len(seen) == len(set(seen))
+    bodies = [e["detail"].get("body") for e in page["items"] if e["kind"] == "commented"]
+    assert bodies[-1] == "comment 11"
+    assert alice.get(f"{url}/events?cursor=nonsense").status_code == 400
+
+
+@pytest.mark.parametrize("scope", ["mine", "group"])
+def test_a_worklist_of_ten_and_of_a_hundred_rows_costs_the_same(cast, smallest, scope):
+    from tickets.models import HumanTask
+
+    alice, bob = client_for(cast["alice"]), client_for(cast["bob"])
+    for _ in range(10):
+        start(bob)
+    if scope == "group":
+        HumanTask.objects.update(assignee=None, state=HumanTask.State.OPEN)
+    else:
+        HumanTask.objects.update(assignee=cast["alice"], state=HumanTask.State.CLAIMED)
+    url = f"/api/v1/tasks?scope={scope}"
+    alice.get(url)
+    response, at_ten, _ = counted(lambda: alice.get(url))
+    assert len(response.json()) == 10
+    for _ in range(90):
+        start(bob)
+    if scope == "group":
+        HumanTask.objects.update(assignee=None, state=HumanTask.State.OPEN)
+    else:
+        HumanTask.objects.update(assignee=cast["alice"], state=HumanTask.State.CLAIMED)
+    response, at_hundred, sql = counted(lambda: alice.get(url))
+    assert len(response.json()) == 100
+    assert at_hundred == at_ten, "\n".join(sql)
+    print(f"{connection.vendor}: worklist {scope}={at_ten} (10 and 100 rows)")
+
+
+def repair_ticket_statements(user) -> int:
+    from tickets import actions
+    from tickets.models import HumanTask
+
+    with CaptureQueriesContext(connection) as queries:
+        ticket = actions.do_start_ticket(user, "repair", repair_start(customer_tier="gold"))
+        for bpmn_id, data in REPAIR_STEPS:
+            task = HumanTask.objects.only("id").get(
+                ticket=ticket, bpmn_id=bpmn_id, state__in=actions.OPEN_STATES
+            )
+            ticket = actions.do_complete_task(user, task.id, data)
+    assert ticket.status == "completed", ticket.incident
+    return len(queries)
+
+
+def test_a_repair_ticket_stays_within_its_statement_budget(cast):
+    from django.contrib.auth.models import User
+
+    deploy_file(PROCESSES / "repair.bpmn")
+    User.objects.create_user("tom2", is_staff=True)
+    repair_ticket_statements(cast["dave"])  # warm the caches
+    total = repair_ticket_statements(cast["dave"])
+    print(f"{connection.vendor}: queries_per_ticket={total}")
+    assert total <= REPAIR_BUDGET + 7 * SLACK
+
+
+def test_reads_never_load_engine_state_or_bundle_text(cast, smallest):
+    alice = client_for(cast["alice"])
+    number = start(alice)["number"]
+    for url in (
+        f"/api/v1/tickets/{number}",
+        f"/api/v1/tickets/{number}/events",
+        "/api/v1/tasks?scope=all",
+        "/api/v1/tickets",
+    ):
+        response, _n, sql = counted(lambda u=url: alice.get(u))
+        assert response.status_code == 200, (url, response.content)
+        loaded = " ".join(sql)
+        assert "tickets_processinstance" not in loaded, url
+        assert "bpmn_xml" not in loaded and "definitions_processbundle" not in loaded, url
+
+
+def test_cached_reference_data_follows_publishing_and_membership(cast, smallest):
+    """Routing reads cached decisions, groups and roles; a publish or a membership change
+    made mid-test takes effect at the next action."""
+    from django.contrib.auth.models import Group
+
+    from definitions.decisions import do_create_decision_versions
+    from tests.conftest import ROOT
+    from tickets import actions
+    from tickets.access import is_supervisor
+
+    alice = cast["alice"]
+    first = actions.do_start_ticket(alice, "smallest", {})
+    assert first.open_task_rows[0].assignee is not None  # round robin in "agents"
+    xml = (ROOT / "dmn" / "assignment.dmn").read_text()
+    queue = xml.replace(
+        '<outputEntry id="asg_r9_o1"><text>"round_robin"</text>',
+        '<outputEntry id="asg_r9_o1"><text>"group_queue"</text>',
+    )
+    do_create_decision_versions("assignment.dmn", queue, cast["dave"], publish=True)
+    second = actions.do_start_ticket(alice, "smallest", {})
+    assert second.open_task_rows[0].assignee is None  # now the group's queue
+
+    assert not is_supervisor(alice)
+    alice.groups.add(Group.objects.get(name="supervisors"))
+    assert is_supervisor(alice)
