@@ -41,10 +41,11 @@ def value_expression(node) -> str:
     raise MappingError(f"a {local!r} value is not supported")
 
 
-def parameters(node, kind: str) -> list[tuple[str, str]]:
-    """(name, expression) of the `inputParameter` or `outputParameter` elements."""
+def parameters(node, kind: str, path: str = "./*/") -> list[tuple[str, str]]:
+    """(name, expression) of the `inputParameter` or `outputParameter` elements of the
+    node's extension elements (or, with path "./", of a camunda:connector)."""
     found = []
-    io = node.find(f"./*/{_C}inputOutput")
+    io = node.find(f"{path}{_C}inputOutput")
     if io is None:
         return found
     for param in io.findall(f"{_C}{kind}"):

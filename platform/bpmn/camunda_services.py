@@ -71,8 +71,8 @@ def install_operator(node, operator: str) -> list[tuple[str, str]]:
     connector = node.find(f"./*/{_C}connector")
     outputs = camunda_io.parameters(node, "outputParameter")
     if connector is not None:
-        params += camunda_io.parameters(connector, "inputParameter")
-        outputs += camunda_io.parameters(connector, "outputParameter")
+        params += camunda_io.parameters(connector, "inputParameter", "./")
+        outputs += camunda_io.parameters(connector, "outputParameter", "./")
     result = node.get(f"{_C}resultVariable") or f"{node.get('id')}_result"
     element = etree.SubElement(
         extension_elements(node),
