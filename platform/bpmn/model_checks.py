@@ -15,19 +15,28 @@ def check_spec(spec, filename: str) -> list[str]:
     """Problems of one process spec (the top level or a sub-process)."""
     specs = spec.task_specs
     can_end = _reaching_an_end(specs)
-    trapped = sorted(
-        {
-            _label(task_spec)
-            for name, task_spec in specs.items()
-            if name not in can_end and getattr(task_spec, "bpmn_id", None)
-        }
-    )
-    if not trapped:
+    trapped = {name for name in specs if name not in can_end}
+    looping = [name for name in trapped if _returns_to(specs, name, trapped)] or trapped
+    labels = sorted({_label(specs[n]) for n in looping if getattr(specs[n], "bpmn_id", None)})
+    if not labels:
         return []
     return [
-        f"{filename}: process {spec.name!r}: the flow through {', '.join(trapped)} loops with no "
+        f"{filename}: process {spec.name!r}: the flow through {', '.join(labels)} loops with no "
         "way to an end event; add a gateway with a path that leaves the loop"
     ]
+
+
+def _returns_to(specs: Mapping, start: str, within: set[str]) -> bool:
+    seen: set[str] = set()
+    pending = [o.name for o in specs[start].outputs]
+    while pending:
+        name = pending.pop()
+        if name == start:
+            return True
+        if name in within and name not in seen:
+            seen.add(name)
+            pending += [o.name for o in specs[name].outputs]
+    return False
 
 
 def _reaching_an_end(specs: Mapping) -> set[str]:
@@ -80,3 +89,37 @@ def _called(spec) -> list[tuple[str, str]]:
         if isinstance(called, str) and getattr(task_spec, "bpmn_id", None):
             found.append((_label(task_spec), called))
     return found
+
+
+_REFERENCES = {
+    "sequenceFlow": ("sourceRef", "targetRef"),
+    "boundaryEvent": ("attachedToRef",),
+    "exclusiveGateway": ("default",),
+    "inclusiveGateway": ("default",),
+    "messageEventDefinition": ("messageRef",),
+    "signalEventDefinition": ("signalRef",),
+    "errorEventDefinition": ("errorRef",),
+    "escalationEventDefinition": ("escalationRef",),
+}
+_REQUIRED = {"sequenceFlow": ("sourceRef", "targetRef"), "boundaryEvent": ("attachedToRef",)}
+
+
+def check_references(root, filename: str) -> list[str]:
+    """Ids an element refers to that are not in the file (SpiffWorkflow reports these as
+    "we found two items, perhaps a form has the same ID?" or with a Python repr)."""
+    from bpmn.camunda import BPMN_NS, describe
+
+    ids = set(root.xpath("//@id"))
+    problems = []
+    for local, attributes in _REFERENCES.items():
+        for node in root.iter(f"{{{BPMN_NS}}}{local}"):
+            for attribute in attributes:
+                value = node.get(attribute)
+                if value is None and attribute in _REQUIRED.get(local, ()):
+                    problems.append(f"{describe(node, filename)}: {attribute} is missing")
+                elif value is not None and value not in ids:
+                    problems.append(
+                        f"{describe(node, filename)}: {attribute} refers to {value!r}, which "
+                        "is not in the file"
+                    )
+    return problems

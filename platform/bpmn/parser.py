@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
-from bpmn import camunda, services
+from bpmn import camunda, model_checks, services
 from bpmn.camunda_results import result_variable_resolver
 from bpmn.spiff_adapter import spiff_extensions
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
@@ -140,8 +140,9 @@ class FlowdeskParser(SpiffBpmnParser):
         except UnsafeXmlError as exc:
             raise BundleError(str(exc)) from exc
         adaptation = camunda.adapt(root, filename, self.operator_exists)
-        if adaptation.errors:
-            raise BundleError("; ".join(adaptation.errors))
+        problems = model_checks.check_references(root, filename) + adaptation.errors
+        if problems:
+            raise BundleError("; ".join(problems))
         self.warnings += adaptation.warnings
         self.generated_files.update(adaptation.files)
         _quote_bare_timers(root)

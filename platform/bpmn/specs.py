@@ -16,6 +16,7 @@ from threading import Lock
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from bpmn import model_checks, services
 from bpmn.parser import BundleError, FlowdeskParser, describe_validation_error
@@ -94,7 +95,10 @@ def compile_bundle(
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        raise BundleError(describe_validation_error(exc)) from exc
+        message = describe_validation_error(exc)
+        if not exc.file_name:  # e.g. a called process that is not deployed
+            message = f"{bpmn_filename}: {message}"
+        raise BundleError(message) from exc
     _check_model(key, spec, subprocess_specs, bpmn_filename)
     compiled = CompiledProcess(
         key=key,
@@ -116,6 +120,12 @@ def _check_model(key: str, spec, subprocess_specs: dict, filename: str) -> None:
         problems += model_checks.check_spec(each, filename)
     if problems:
         raise BundleError("; ".join(problems))
+    try:  # SpiffWorkflow predicts the whole task tree when a workflow is created
+        BpmnWorkflow(spec, subprocess_specs)
+    except RecursionError:
+        raise BundleError(
+            f"{filename}: the process is nested or looped too deeply to start; simplify it"
+        ) from None
 
 
 def executable_process(parser: FlowdeskParser, filename: str) -> str:

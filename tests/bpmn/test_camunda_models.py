@@ -283,3 +283,46 @@ def test_the_deploy_api_returns_the_warnings(cast):
     body = response.json()
     assert len(body["warnings"]) == 2 and "ReviewerMailListener" in body["warnings"][1]
     assert "camunda-forms/StartEvent_Order.schema.json" in body["version"]["files"]
+
+
+ODD_FLOWS = {
+    "a flow to nowhere": (
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="Task_Gone"/>',
+        "sequenceFlow 'f1': targetRef refers to 'Task_Gone'",
+    ),
+    "an unknown message": (
+        '<bpmn:intermediateCatchEvent id="wait" name="Wait for payment">'
+        '<bpmn:messageEventDefinition messageRef="Message_Gone"/></bpmn:intermediateCatchEvent>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>',
+        "intermediateCatchEvent 'wait' ('Wait for payment'): messageRef refers to 'Message_Gone'",
+    ),
+    "a loop with no exit": (
+        '<bpmn:task id="again" name="Again"/><bpmn:sequenceFlow id="f1" sourceRef="s" '
+        'targetRef="again"/><bpmn:sequenceFlow id="f2" sourceRef="again" targetRef="again"/>',
+        "'again' ('Again') loops with no way to an end event",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_FLOWS))
+def test_odd_files_are_refused_in_words_not_reprs(db, case):
+    flows, says = ODD_FLOWS[case]
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">'
+        '<bpmn:process id="odd" isExecutable="true"><bpmn:startEvent id="s"/>'
+        f"{flows}</bpmn:process></bpmn:definitions>"
+    )
+    with pytest.raises(BundleError) as refused:
+        deploy_bundle_report("odd.bpmn", text, {})
+    message = str(refused.value)
+    assert message.startswith("odd.bpmn") and says in message
+    assert "0x" not in message and "<Element" not in message and "Traceback" not in message
+
+
+def test_python_reprs_are_removed_from_parser_messages():
+    from bpmn.parser import plain_message
+
+    leaked = "Invalid <Element {http://www.omg.org/spec/BPMN/20100524/MODEL}task at 0x7f3a2c>"
+    assert plain_message(leaked) == "Invalid the task element"
+    assert plain_message(KeyError("id")) == "missing 'id'"
