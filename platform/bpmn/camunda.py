@@ -12,6 +12,7 @@ and it collects an error for what cannot run (each naming file, line, element id
 name) and a warning for each extension flowdesk does not apply (listeners and others).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ _NO_EFFECT = {
 _HANDLED_ELEMENTS = {"properties", "inputOutput", "formData", "connector", "field"}
 _LISTENERS = {"executionListener": "execution listener", "taskListener": "task listener"}
 _SCRIPT_FORMATS = {"", "python", "py"}
+_CRON = re.compile(r"^\s*([0-9*?/,LW#A-Z-]+\s+){4,6}[0-9*?/,LW#A-Z-]+\s*$")
 
 
 @dataclass
@@ -113,6 +115,11 @@ def _conditions(node, result: Adaptation, filename: str) -> None:
 
 def _timers(node, result: Adaptation, filename: str) -> None:
     if node.tag in (f"{_B}timeDuration", f"{_B}timeDate", f"{_B}timeCycle"):
+        if _CRON.match(node.text or ""):
+            raise juel.JuelError(
+                f"the timer {node.text.strip()!r} is a cron expression; write it in ISO 8601 "
+                "(a cycle like R/PT5M, a duration like PT4H or a date)"
+            )
         _translate_text(node)
 
 

@@ -142,7 +142,7 @@ class FlowdeskParser(SpiffBpmnParser):
         adaptation = camunda.adapt(root, filename, self.operator_exists)
         problems = model_checks.check_references(root, filename) + adaptation.errors
         if problems:
-            raise BundleError("; ".join(problems))
+            raise BundleError("; ".join(dict.fromkeys(problems)))
         self.warnings += adaptation.warnings
         self.generated_files.update(adaptation.files)
         _quote_bare_timers(root)

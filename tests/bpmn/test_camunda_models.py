@@ -296,6 +296,12 @@ ODD_FLOWS = {
         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>',
         "intermediateCatchEvent 'wait' ('Wait for payment'): messageRef refers to 'Message_Gone'",
     ),
+    "a cron timer": (
+        '<bpmn:intermediateCatchEvent id="every" name="Every 5 s"><bpmn:timerEventDefinition>'
+        "<bpmn:timeCycle>0/5 * * * * ?</bpmn:timeCycle></bpmn:timerEventDefinition>"
+        '</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="every"/>',
+        "intermediateCatchEvent 'every' ('Every 5 s'): the timer '0/5 * * * * ?' is a cron",
+    ),
     "a loop with no exit": (
         '<bpmn:task id="again" name="Again"/><bpmn:sequenceFlow id="f1" sourceRef="s" '
         'targetRef="again"/><bpmn:sequenceFlow id="f2" sourceRef="again" targetRef="again"/>',
