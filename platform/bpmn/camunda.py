@@ -39,7 +39,7 @@ _NO_EFFECT = {
 _HANDLED_ELEMENTS = {"properties", "inputOutput", "formData", "connector", "field"}
 _LISTENERS = {"executionListener": "execution listener", "taskListener": "task listener"}
 _SCRIPT_FORMATS = {"", "python", "py"}
-_CRON = re.compile(r"^\s*([0-9*?/,LW#A-Z-]+\s+){4,6}[0-9*?/,LW#A-Z-]+\s*$")
+_CRON = re.compile(r"^\s*(?!.*\*\*)([0-9*?/,LW#A-Z-]+\s+){5,6}[0-9*?/,LW#A-Z-]+\s*$")  # Quartz
 
 
 @dataclass

@@ -65,7 +65,7 @@ def sync_worklist(ticket: Ticket, workflow) -> None:
     data = runtime.current_data(workflow)
     for engine_id, info in ready.items():
         if engine_id not in existing:
-            _create_human_task(ticket, info, data)
+            _create_human_task(ticket, info, {**data, **info.task_data})
 
 
 def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) -> HumanTask:

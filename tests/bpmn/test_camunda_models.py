@@ -332,3 +332,18 @@ def test_python_reprs_are_removed_from_parser_messages():
     leaked = "Invalid <Element {http://www.omg.org/spec/BPMN/20100524/MODEL}task at 0x7f3a2c>"
     assert plain_message(leaked) == "Invalid the task element"
     assert plain_message(KeyError("id")) == "missing 'id'"
+
+
+def test_a_multi_instance_task_over_a_collection_assigns_each_element(cast):
+    deploy_file(CAMUNDA / "parallel_approval.bpmn")
+    ticket = actions.do_start_ticket(
+        cast["alice"],
+        "parallel_approval",
+        {"approvers": ["bob", "carol"], "reviewWindow": "P2D"},
+    )
+    tasks = HumanTask.objects.filter(ticket=ticket, state__in=actions.OPEN_STATES)
+    assert sorted(t.assignee.username for t in tasks) == ["bob", "carol"]
+    assert all(t.due_at is not None for t in tasks)  # camunda:dueDate="${reviewWindow}"
+    for task in tasks:
+        ticket = actions.do_complete_task(task.assignee, task.id, {"ok": True})
+    assert ticket.status != "active"
