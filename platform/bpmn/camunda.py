@@ -150,11 +150,14 @@ def _task_attributes(node, result: Adaptation, filename: str) -> None:
             # the platform evaluates `${…}` task attributes against the process data
             node.set(f"{_C}{name}", "${" + juel.translate(value) + "}")
     for name in ("candidateGroups", "candidateUsers"):
-        if juel.is_expression(node.get(f"{_C}{name}")):
-            result.warnings.append(
-                f"{describe(node, filename)}: camunda:{name} {node.get(f'{_C}{name}')!r} is an "
-                "expression; only fixed names are applied"
-            )
+        value = node.get(f"{_C}{name}")
+        if juel.is_expression(value):  # each `${…}` entry gives names when the task opens
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            translated = [
+                "${" + juel.translate(item) + "}" if juel.is_expression(item) else item
+                for item in items
+            ]
+            node.set(f"{_C}{name}", ",".join(translated))
 
 
 def _scripts(node, result: Adaptation, filename: str) -> None:

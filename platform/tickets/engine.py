@@ -89,11 +89,12 @@ def _create_human_task(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict) 
         row.state = HumanTask.State.CLAIMED if row.assignee_id else HumanTask.State.OPEN
         row.completed_at = row.completed_by = None
         row.save(update_fields=["state", "completed_at", "completed_by"])
-    groups = list(info.candidate_groups) or ([info.lane] if info.lane else [])
+    groups = _names(info.candidate_groups, data) or ([info.lane] if info.lane else [])
     if groups:
         row.candidate_groups.set(_groups_named(groups))
-    if info.candidate_users:
-        row.candidate_users.set(User.objects.filter(username__in=info.candidate_users))
+    users = _names(info.candidate_users, data)
+    if users:
+        row.candidate_users.set(User.objects.filter(username__in=users))
     assignee = _assignee(info, data)
     if assignee is not None:  # the model names the handler: no assignment decision
         row.assignee = assignee
@@ -135,6 +136,19 @@ def _expression_or_literal(value: str, data: dict):
         return runtime.evaluate(text, data)
     except ValueError:
         return None
+
+
+def _names(declared, data: dict) -> list[str]:
+    """Candidate names; a `${…}` entry (Camunda) gives a list or a comma-separated text."""
+    names: list[str] = []
+    for item in declared:
+        if not (item.startswith("${") and item.endswith("}")):
+            names.append(item)
+            continue
+        value = _expression_or_literal(item, data)
+        values = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+        names += [str(v).strip() for v in values if str(v).strip()]
+    return names
 
 
 def _assignee(info: runtime.HumanTaskInfo, data: dict) -> User | None:

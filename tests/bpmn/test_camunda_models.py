@@ -339,10 +339,12 @@ def test_a_multi_instance_task_over_a_collection_assigns_each_element(cast):
     ticket = actions.do_start_ticket(
         cast["alice"],
         "parallel_approval",
-        {"approvers": ["bob", "carol"], "reviewWindow": "P2D"},
+        {"approvers": ["bob", "carol"], "reviewWindow": "P2D", "reviewGroup": "finance"},
     )
     tasks = HumanTask.objects.filter(ticket=ticket, state__in=actions.OPEN_STATES)
     assert sorted(t.assignee.username for t in tasks) == ["bob", "carol"]
+    for task in tasks:  # camunda:candidateGroups="${reviewGroup}, supervisors"
+        assert sorted(g.name for g in task.candidate_groups.all()) == ["finance", "supervisors"]
     assert all(t.due_at is not None for t in tasks)  # camunda:dueDate="${reviewWindow}"
     for task in tasks:
         ticket = actions.do_complete_task(task.assignee, task.id, {"ok": True})
