@@ -35,6 +35,7 @@ _HANDLED = {
 _NO_EFFECT = {
     "historyTimeToLive", "versionTag", "isStartableInTasklist", "asyncBefore", "asyncAfter",
     "exclusive", "jobPriority", "taskPriority", "calledElementBinding", "decisionRefBinding",
+    "diagramRelationId",
 }  # fmt: skip
 _HANDLED_ELEMENTS = {"properties", "inputOutput", "formData", "connector", "field"}
 _LISTENERS = {"executionListener": "execution listener", "taskListener": "task listener"}
