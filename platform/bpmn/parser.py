@@ -18,6 +18,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
+from bpmn import camunda, model_checks, services
+from bpmn.camunda_results import result_variable_resolver
 from bpmn.spiff_adapter import spiff_extensions
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 
@@ -89,10 +91,14 @@ class FlowdeskBusinessRuleTaskParser(_CamundaAware, BusinessRuleTaskParser):
         parser = self.process_parser.parser
         parser.decision_refs.add(decision_ref)
         extensions = self.parse_extensions()
+        try:
+            resolve = result_variable_resolver(self.node, parser.resolve_decision)
+        except ValueError as exc:
+            raise ValidationException(str(exc), node=self.node, file_name=self.filename) from exc
         return BusinessRuleTask(
             self.spec,
             self.bpmn_id,
-            dmnEngine=DecisionTaskEngine(decision_ref, parser.resolve_decision),
+            dmnEngine=DecisionTaskEngine(decision_ref, resolve),
             prescript=extensions.get("preScript"),
             postscript=extensions.get("postScript"),
             **self.bpmn_attributes,
@@ -116,21 +122,38 @@ class FlowdeskParser(SpiffBpmnParser):
         for tag, (parser_cls, spec_cls) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
     }
 
-    def __init__(self, resolve_decision: Callable | None = None):
+    def __init__(
+        self,
+        resolve_decision: Callable | None = None,
+        operator_exists: Callable[[str], bool] | None = None,
+    ):
         super().__init__()
         self.resolve_decision = resolve_decision or _no_decisions
+        self.operator_exists = operator_exists or (lambda name: name in services.names())
         self.decision_refs: set[str] = set()
+        self.warnings: list[str] = []  # what the deploy reports but does not refuse
+        self.generated_files: dict[str, str] = {}  # forms made from camunda:formData
 
     def add_bpmn_text(self, text: str | bytes, filename: str) -> None:
         try:
             root = parse_xml(text, filename)
         except UnsafeXmlError as exc:
             raise BundleError(str(exc)) from exc
+        adaptation = camunda.adapt(root, filename, self.operator_exists)
+        problems = model_checks.check_references(root, filename) + adaptation.errors
+        if problems:
+            raise BundleError("; ".join(dict.fromkeys(problems)))
+        self.warnings += adaptation.warnings
+        self.generated_files.update(adaptation.files)
         _quote_bare_timers(root)
         try:
             self.add_bpmn_xml(root, filename)
         except ValidationException as exc:
             raise BundleError(describe_validation_error(exc)) from exc
+        except (BundleError, UnsafeXmlError):
+            raise
+        except Exception as exc:  # SpiffWorkflow's parser on a file it did not expect
+            raise BundleError(f"{filename}: {plain_message(exc)}") from exc
 
 
 def _no_decisions(decision_id):
@@ -152,8 +175,25 @@ def describe_validation_error(exc: ValidationException) -> str:
     if getattr(exc, "id", ""):
         where.append(f"element {exc.id!r}")
     prefix = ", ".join(part for part in where if part)
-    message = exc.args[0] if exc.args else str(exc)
-    return f"{prefix}: {message}" if prefix else str(message)
+    message = plain_message(exc.args[0] if exc.args else str(exc))
+    return f"{prefix}: {message}" if prefix else message
+
+
+_ELEMENT_REPR = re.compile(r"<(?:Element|_Element)\s+(?:\{[^}]*\})?([\w:.-]+)[^>]*>")
+_OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
+
+
+def plain_message(message) -> str:
+    """An error message without Python object reprs (`<Element {…}task at 0x…>`)."""
+    text = message if isinstance(message, str) else f"{type(message).__name__}: {message}"
+    if isinstance(message, KeyError):
+        text = f"missing {message.args[0]!r}" if message.args else "a missing element"
+    elif isinstance(message, Exception) and not isinstance(message, ValueError):
+        text = f"{type(message).__name__}: {message}"
+    elif isinstance(message, Exception):
+        text = str(message)
+    text = _ELEMENT_REPR.sub(lambda m: f"the {m.group(1).rsplit(':', 1)[-1]} element", text)
+    return _OBJECT_REPR.sub(lambda m: f"a {m.group(1).rsplit('.', 1)[-1]}", text)
 
 
 def element_line(root, element_id: str) -> int | None:

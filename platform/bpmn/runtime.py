@@ -7,6 +7,7 @@ and, when a script, service or decision raised, the incident instead of an excep
 the caller can save the state up to the failure and show it.
 """
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,9 @@ class HumanTaskInfo:
     form_ui: str | None
     instructions: str | None
     properties: dict
+    # The task's own data when READY: a multi-instance element variable or Camunda input
+    # parameters live here, not in the process data (assignee and due date read them).
+    task_data: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # Timer values are checked as they are evaluated (bpmn.timers): a bad one is an incident.
@@ -293,7 +297,7 @@ def human_tasks(workflow: BpmnWorkflow) -> list[HumanTaskInfo]:
 
 
 def _describe(task) -> HumanTaskInfo:
-    return describe_spec(task.task_spec, str(task.id))
+    return dataclasses.replace(describe_spec(task.task_spec, str(task.id)), task_data=task.data)
 
 
 # --- the process definition as other apps read it (never SpiffWorkflow spec objects)

@@ -111,7 +111,8 @@ def loads(state: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkfl
     # SpiffWorkflow does not keep the script engine in the state: attach it again.
     workflow.script_engine = script_engine
     for sub in workflow.subprocesses.values():
-        sub.script_engine = script_engine
+        if not isinstance(getattr(type(sub), "script_engine", None), property):
+            sub.script_engine = script_engine  # a call activity's reads its parent's
     return workflow
 
 

@@ -16,8 +16,9 @@ from threading import Lock
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from bpmn import services
+from bpmn import model_checks, services
 from bpmn.parser import BundleError, FlowdeskParser, describe_validation_error
 from bpmn.sandbox import SafeEnvironment, SafeScriptEngine
 
@@ -31,7 +32,9 @@ class CompiledProcess:
     spec: object
     subprocess_specs: dict
     decisions: dict = field(default_factory=dict)  # decision id -> bpmn.dmn.Decision
-    files: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)  # the bundle's + generated forms
+    warnings: list[str] = field(default_factory=list)  # what the deploy reports, not refuses
+    generated_files: Mapping[str, str] = field(default_factory=dict)
 
     def task_spec(self, bpmn_id: str):
         for spec in [self.spec, *self.subprocess_specs.values()]:
@@ -84,7 +87,7 @@ def compile_bundle(
     for name, text in files.items():
         if name.endswith(".bpmn") and name != bpmn_filename:
             parser.add_bpmn_text(text, name)
-    key = process_key or _executable_process(parser, bpmn_filename)
+    key = process_key or executable_process(parser, bpmn_filename)
     for called_key, (filename, text) in (called or {}).items():
         if called_key not in parser.process_parsers:
             parser.add_bpmn_text(text, filename)
@@ -92,26 +95,52 @@ def compile_bundle(
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        raise BundleError(describe_validation_error(exc)) from exc
+        message = describe_validation_error(exc)
+        if not exc.file_name:  # e.g. a called process that is not deployed
+            message = f"{bpmn_filename}: {message}"
+        raise BundleError(message) from exc
+    _check_model(key, spec, subprocess_specs, bpmn_filename)
     compiled = CompiledProcess(
         key=key,
         name=spec.description or key,
         spec=spec,
         subprocess_specs=subprocess_specs,
         decisions=decisions,
-        files=dict(files),
+        files={**files, **parser.generated_files},
+        warnings=list(dict.fromkeys(parser.warnings)),
+        generated_files=dict(parser.generated_files),
     )
     _validate_references(compiled, parser, decision_exists or (lambda d: d in decisions))
     return compiled
 
 
-def _executable_process(parser: FlowdeskParser, filename: str) -> str:
+def _check_model(key: str, spec, subprocess_specs: dict, filename: str) -> None:
+    problems = model_checks.check_calls(key, spec, subprocess_specs, filename)
+    for each in [spec, *subprocess_specs.values()]:
+        problems += model_checks.check_spec(each, filename)
+    if problems:
+        raise BundleError("; ".join(problems))
+    try:  # SpiffWorkflow predicts the whole task tree when a workflow is created
+        BpmnWorkflow(spec, subprocess_specs)
+    except RecursionError:
+        raise BundleError(
+            f"{filename}: the process is nested or looped too deeply to start; simplify it"
+        ) from None
+
+
+def executable_process(parser: FlowdeskParser, filename: str) -> str:
     ids = [pid for pid, pp in parser.process_parsers.items() if pp.filename == filename]
     executable = [pid for pid in ids if parser.process_parsers[pid].process_executable]
-    candidates = executable or ids
-    if not candidates:
+    if not ids:
         raise BundleError(f"{filename}: no process found in the file")
-    return candidates[0]
+    if not executable:
+        names = ", ".join(repr(pid) for pid in ids)
+        raise BundleError(
+            f"{filename}: process {names} is not executable; mark it executable "
+            '(the "Executable" checkbox in Camunda Modeler, or isExecutable="true" on the '
+            "process element) to deploy it"
+        )
+    return executable[0]
 
 
 def _all_task_specs(compiled: CompiledProcess):

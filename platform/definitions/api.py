@@ -4,7 +4,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from bpmn.parser import BundleError
-from definitions.deploy import deploy_bundle
+from definitions.deploy import deploy_bundle_report
 from definitions.models import ProcessVersion
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
@@ -40,6 +40,7 @@ class DeployIn(Schema):
 class DeployOut(Schema):
     created: bool
     version: ProcessVersionOut
+    warnings: list[str] = []  # extensions deployed but not applied, each naming its element
 
 
 class ErrorOut(Schema):
@@ -50,10 +51,11 @@ def _deploy(request, bpmn_filename, bpmn, files):
     if not request.user.has_perm("bpmn.add_processversion"):
         return 403, {"detail": "you may not deploy processes"}
     try:
-        version, created = deploy_bundle(bpmn_filename, bpmn, files, request.user)
+        result = deploy_bundle_report(bpmn_filename, bpmn, files, request.user)
     except BundleError as exc:
         return 400, {"detail": str(exc)}
-    return (201 if created else 200), {"created": created, "version": version}
+    body = {"created": result.created, "version": result.version, "warnings": result.warnings}
+    return (201 if result.created else 200), body
 
 
 @router.post("/processes", response={200: DeployOut, 201: DeployOut, 400: ErrorOut, 403: ErrorOut})

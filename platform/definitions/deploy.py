@@ -1,6 +1,7 @@
 """Deploying bundles as immutable ProcessVersions, and the parsed-spec cache per version."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -37,11 +38,27 @@ def _compile(bpmn_filename, bpmn_text, files, called, key=None) -> CompiledProce
     )
 
 
+@dataclass
+class DeployResult:
+    version: ProcessVersion
+    created: bool
+    warnings: list[str] = field(default_factory=list)  # extensions deployed but not applied
+
+
 def deploy_bundle(
     bpmn_filename: str, bpmn_text: str, files: Mapping[str, str], user=None
 ) -> tuple[ProcessVersion, bool]:
     """Validate and store a bundle. Returns (version, created); identical content to the
     latest version of the process is a no-op. Raises BundleError with nothing stored."""
+    result = deploy_bundle_report(bpmn_filename, bpmn_text, files, user)
+    return result.version, result.created
+
+
+def deploy_bundle_report(
+    bpmn_filename: str, bpmn_text: str, files: Mapping[str, str], user=None
+) -> DeployResult:
+    """deploy_bundle, also returning the warnings: Camunda listeners and other extensions
+    the platform does not apply, each naming its element."""
     files = dict(files)
     called = _called_processes(exclude="")
     with transaction.atomic():
@@ -57,7 +74,7 @@ def deploy_bundle(
         digest = content_hash(bpmn_filename, bpmn_text, files)
         latest = ProcessVersion.objects.filter(key=compiled.key).order_by("-version").first()
         if latest is not None and latest.content_hash == digest:
-            return latest, False
+            return DeployResult(latest, False, compiled.warnings)
         number = (
             ProcessVersion.objects.filter(key=compiled.key).aggregate(n=Max("version"))["n"] or 0
         ) + 1
@@ -74,14 +91,16 @@ def deploy_bundle(
                     published_by=user,
                 )
                 version.bundle = ProcessBundle.objects.create(
-                    version=version, bpmn_xml=bpmn_text, files=files
+                    version=version,
+                    bpmn_xml=bpmn_text,
+                    files={**files, **compiled.generated_files},
                 )
                 refdata.bump()  # the latest version of the process changed
         except IntegrityError as exc:
             raise BundleError(
                 f"{compiled.key}: a concurrent deploy took version {number}; retry"
             ) from exc
-    return version, True
+    return DeployResult(version, True, compiled.warnings)
 
 
 def _called_keys(compiled: CompiledProcess, called) -> list[str]:
@@ -174,3 +193,37 @@ def _ui_sibling(schema_name: str) -> str:
 def _local(node) -> str:
     tag = node.tag if isinstance(node.tag, str) else ""
     return tag.rsplit("}", 1)[-1]
+
+
+def deploy_order(bpmn_paths: list[Path]) -> list[Path]:
+    """The files in an order where every process is deployed after the processes its call
+    activities call (when they are among the files); otherwise the given order."""
+    from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+    provides: dict[Path, set[str]] = {}
+    needs: dict[Path, set[str]] = {}
+    for path in bpmn_paths:
+        try:
+            root = parse_xml(path.read_bytes(), path.name)
+        except (OSError, UnsafeXmlError, ValueError):
+            provides[path], needs[path] = set(), set()  # its deploy reports the problem
+            continue
+        provides[path] = set(root.xpath("//*[local-name()='process']/@id"))
+        needs[path] = set(root.xpath("//*[local-name()='callActivity']/@calledElement"))
+    owner = {pid: path for path, ids in provides.items() for pid in ids}
+    ordered: list[Path] = []
+    visiting: set[Path] = set()
+
+    def visit(path: Path) -> None:
+        if path in ordered or path in visiting:  # done, or a cycle: keep the given order
+            return
+        visiting.add(path)
+        for called in sorted(needs[path]):
+            if called in owner and owner[called] != path:
+                visit(owner[called])
+        visiting.discard(path)
+        ordered.append(path)
+
+    for path in bpmn_paths:
+        visit(path)
+    return ordered

@@ -118,7 +118,7 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     for engine_id, info in ready.items():
         row = rows.get(engine_id)
         if row is not None and row.state not in OPEN_STATES:
-            open_rows.append(_reopen(ticket, row, info, data))
+            open_rows.append(_reopen(ticket, row, info, {**data, **info.task_data}))
     ticket.open_task_rows = open_rows
     return open_rows
 
@@ -133,12 +133,12 @@ def open_rows_of(ticket: Ticket) -> list[HumanTask]:
 
 
 def _plan(ticket: Ticket, info: runtime.HumanTaskInfo, data: dict, now, due_at):
-    groups = list(info.candidate_groups) or ([info.lane] if info.lane else [])
+    groups = _names(info.candidate_groups, data) or ([info.lane] if info.lane else [])
     return routing.plan_task(
         ticket,
         info.bpmn_id,
         groups,
-        list(info.candidate_users),
+        _names(info.candidate_users, data),
         data,
         model_assignee=_assignee(info, data),
         due_at=due_at,
@@ -156,8 +156,9 @@ def _create_human_tasks(
     now = timezone.now()
     planned = []
     for info in infos:
-        due_at = _due_at(info, data)
-        plan = _plan(ticket, info, data, now, due_at)
+        task_data = {**data, **info.task_data}  # a multi-instance task's own element
+        due_at = _due_at(info, task_data)
+        plan = _plan(ticket, info, task_data, now, due_at)
         row = HumanTask(
             ticket=ticket,
             engine_task_id=info.task_id,
@@ -245,6 +246,19 @@ def _expression_or_literal(value: str, data: dict):
         return runtime.evaluate(text, data)
     except ValueError:
         return None
+
+
+def _names(declared, data: dict) -> list[str]:
+    """Candidate names; a `${…}` entry (Camunda) gives a list or a comma-separated text."""
+    names: list[str] = []
+    for item in declared:
+        if not (item.startswith("${") and item.endswith("}")):
+            names.append(item)
+            continue
+        value = _expression_or_literal(item, data)
+        values = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+        names += [str(v).strip() for v in values if str(v).strip()]
+    return names
 
 
 def _assignee(info: runtime.HumanTaskInfo, data: dict) -> User | None:

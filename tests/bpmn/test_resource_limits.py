@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from bpmn import feel, limits, runtime, script_pool, services
+from bpmn.parser import BundleError
 from bpmn.sandbox import ExpressionError, ScriptError, evaluate_expression, run_script
 from bpmn.specs import compile_bundle
 from definitions.deploy import deploy_bundle
@@ -290,22 +291,19 @@ def test_a_backtracking_regex_is_fast_at_each_entry_point(cast, echo_operator, e
 @pytest.mark.parametrize("field", ["assignee", "dueDate"])
 @pytest.mark.parametrize("kind", list(EXPRESSION_BOMBS))
 def test_a_bomb_in_a_user_tasks_assignee_or_due_date_is_refused(cast, echo_operator, field, kind):
+    # `${…}` in a Camunda attribute is JUEL, translated at deploy: calls and Python-only
+    # syntax never reach the evaluator, the deploy names the task instead.
     bomb, _ = EXPRESSION_BOMBS[kind]
     name = "owner" if field == "assignee" else "due"
     text = (FIXTURES / "limits_entry_points.bpmn").read_text(encoding="utf-8")
     text = text.replace(f'camunda:{field}="${{{name}}}"', f'camunda:{field}="${{{bomb}}}"')
-    deploy_bundle(
-        "limits_entry_points.bpmn",
-        text,
-        {"limits_decision.dmn": (FIXTURES / "limits_decision.dmn").read_text()},
-        None,
-    )
-    ticket, elapsed = timed(actions.do_start_ticket, cast["alice"], "limits_entry_points", START)
-    assert elapsed < EXPRESSION_MS / 1000 + 1
-    task = HumanTask.objects.get(ticket=ticket)  # the task is there; the bomb gave nothing
-    assigned = ticket.events.get(kind="assigned", task=task).detail
-    if field == "assignee":
-        assert assigned["strategy"] != "model"  # routing chose, not the refused expression
+    with pytest.raises(BundleError, match="userTask 'handle'"):
+        deploy_bundle(
+            "limits_entry_points.bpmn",
+            text,
+            {"limits_decision.dmn": (FIXTURES / "limits_decision.dmn").read_text()},
+            None,
+        )
     with pytest.raises(ExpressionError, match="stopped|not allowed"):
         evaluate_expression(bomb, START)
 
