@@ -17,7 +17,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from bpmn.parser import BundleError
+from bpmn import http_service  # noqa: F401 - registers http/* so connector tasks validate
+from bpmn.parser import BPMN_NS, BundleError
 from bpmn.sandbox import Constant, SafeEnvironment, SafeScriptEngine
 from bpmn.specs import compile_bundle
 
@@ -56,6 +57,29 @@ def _model_files(bpmn_path: Path, shared_dmn: Path | None) -> dict[str, str]:
     return files
 
 
+def process_library(roots: list[Path]) -> dict[str, tuple[str, str]]:
+    """Every executable-or-not process id found in the .bpmn files under the roots, mapped
+    to (filename, xml): SpiffArena resolves call activities across all model folders of its
+    process-model root, so a model may call a process that lives in a sibling folder."""
+    from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+    library: dict[str, tuple[str, str]] = {}
+    for root in roots:
+        files = [root] if root.is_file() else sorted(root.rglob("*.bpmn"))
+        for path in files:
+            if path.suffix != ".bpmn" or not path.is_file():
+                continue
+            text = path.read_text(encoding="utf-8")
+            try:
+                tree = parse_xml(text, path.name)
+            except UnsafeXmlError:
+                continue  # reported when that model itself runs
+            for process in tree.iter(f"{{{BPMN_NS}}}process"):
+                if process.get("id"):
+                    library.setdefault(process.get("id"), (path.name, text))
+    return library
+
+
 def _bpmn_for(scenario: Path) -> Path:
     """X.bpmn beside test_X.json (SpiffArena), or one folder up (processes/tests/)."""
     name = scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn"
@@ -63,7 +87,13 @@ def _bpmn_for(scenario: Path) -> Path:
     return beside if beside.is_file() else scenario.parent.parent / name
 
 
-def run_file(scenario: Path, shared_dmn: Path | None = None) -> list[CaseResult]:
+def run_file(
+    scenario: Path,
+    shared_dmn: Path | None = None,
+    library: dict[str, tuple[str, str]] | None = None,
+) -> list[CaseResult]:
+    """Run every case of one scenario file. `library` (see `process_library`) offers the
+    processes of other model folders to call activities."""
     bpmn_path = _bpmn_for(scenario)
     try:
         cases = json.loads(scenario.read_text(encoding="utf-8"))
@@ -76,6 +106,7 @@ def run_file(scenario: Path, shared_dmn: Path | None = None) -> list[CaseResult]
             bpmn_path.name,
             bpmn_path.read_text(encoding="utf-8"),
             _model_files(bpmn_path, shared_dmn),
+            called=library,
         )
     except BundleError as exc:
         return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]

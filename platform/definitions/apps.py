@@ -8,6 +8,11 @@ class DefinitionsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from bpmn import xmlsafe
+        from bpmn import http_service, xmlsafe
 
         xmlsafe.MAX_BYTES = settings.FLOWDESK_MAX_UPLOAD_BYTES
+        http_service.configure(
+            allowed_hosts=tuple(getattr(settings, "FLOWDESK_HTTP_ALLOWED_HOSTS", ())),
+            allow_private=getattr(settings, "FLOWDESK_HTTP_ALLOW_PRIVATE", False),
+            timeout_s=getattr(settings, "FLOWDESK_HTTP_TIMEOUT_S", 10.0),
+        )
