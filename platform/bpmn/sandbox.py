@@ -27,7 +27,7 @@ import simpleeval
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from bpmn import limits, safe_re
+from bpmn import limits, safe_re, spiff_helpers
 from bpmn.limits import (
     LimitExceeded,
     bounded_attribute,
@@ -350,11 +350,13 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         self.local = threading.local()
 
     def evaluate(self, expression, context, external_context=None):
-        names = {**self.script_names, **(external_context or {}), **context}
+        helpers = spiff_helpers.helpers_for(expression, context)
+        names = {**helpers, **self.script_names, **(external_context or {}), **context}
         return evaluate_expression(expression, names)
 
     def execute(self, script, context, external_context=None):
-        extra = {**self.script_names, **(external_context or {})}
+        helpers = spiff_helpers.helpers_for(script or "", context)
+        extra = {**helpers, **self.script_names, **(external_context or {})}
         run_script(script or "", context, extra_names=extra)
         return True
 

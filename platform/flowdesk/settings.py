@@ -164,6 +164,9 @@ FLOWDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOWDESK_WEBHOOK_ALLOW_PRIVATE", Fals
 # "*" for any), and whether private/loopback addresses are allowed (see bpmn/net.py).
 FLOWDESK_HTTP_ALLOWED_HOSTS = env_list("FLOWDESK_HTTP_ALLOWED_HOSTS", "")
 FLOWDESK_HTTP_ALLOW_PRIVATE = env_bool("FLOWDESK_HTTP_ALLOW_PRIVATE", False)
+# What SpiffArena's get_env() and get_frontend_url() answer in scripts.
+FLOWDESK_ENV = env_str("FLOWDESK_ENV", "local")
+FLOWDESK_FRONTEND_URL = env_str("FLOWDESK_FRONTEND_URL", "http://127.0.0.1:8000")
 FLOWDESK_HTTP_TIMEOUT_S = env_float("FLOWDESK_HTTP_TIMEOUT_S", 10.0)
 FLOWDESK_INTAKE_PROCESS = env_str("FLOWDESK_INTAKE_PROCESS", "inquiry")
 FLOWDESK_INTAKE_CATEGORIES = env_list("FLOWDESK_INTAKE_CATEGORIES", "")

@@ -1,0 +1,200 @@
+"""SpiffArena models run as in SpiffArena: scenarios, script helpers, connectors, data
+stores, loops (tests/fixtures/spiff/ holds models that use each feature)."""
+
+import http.server
+import io
+import json
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bpmn import http_service, services
+from tests.conftest import CORPUS, FIXTURES, PROCESSES, deploy_file
+
+SPIFF = FIXTURES / "spiff"
+
+
+def run(*paths):
+    out = io.StringIO()
+    try:
+        call_command("run_scenarios", *map(str, paths), stdout=out)
+    except CommandError:
+        pass
+    return out.getvalue()
+
+
+def test_every_spiffarena_model_passes_and_the_expected_failures_fail():
+    out = run(
+        CORPUS / "spiff-examples", CORPUS / "spiff-unit" / "expected-to-pass", PROCESSES, SPIFF
+    )
+    assert out.strip().splitlines()[-1].endswith(" passed, 0 failed"), out
+    assert "PASS" in out and "test_call_activity.json::test_case_1" in out
+    assert "test_service_task.json::test_case_1" in out
+    failing = run(CORPUS / "spiff-unit" / "expected-to-fail")
+    assert failing.strip().splitlines()[-1] == "0 passed, 3 failed", failing
+    assert "TypeError on line 2" in failing
+
+
+def test_a_call_activity_needs_the_folder_of_the_called_process():
+    alone = run(CORPUS / "spiff-unit" / "expected-to-pass" / "call-activity")
+    assert "ManualTaskProcess" in alone and alone.strip().endswith("0 passed, 1 failed")
+    both = run(
+        CORPUS / "spiff-unit" / "expected-to-pass" / "call-activity",
+        CORPUS / "spiff-unit" / "expected-to-pass" / "manual-task",
+    )
+    assert both.strip().splitlines()[-1] == "2 passed, 0 failed", both
+
+
+# ---------------------------------------------------------------- script helpers
+
+
+def open_task(ticket, bpmn_id):
+    from tickets.actions import OPEN_STATES
+    from tickets.models import HumanTask
+
+    return HumanTask.objects.get(ticket=ticket, bpmn_id=bpmn_id, state__in=OPEN_STATES)
+
+
+@pytest.mark.django_db
+def test_script_helpers_answer_for_the_ticket_and_its_users(cast):
+    from tickets import actions
+
+    deploy_file(SPIFF / "script-helpers" / "script_helpers.bpmn")
+    ticket = actions.do_start_ticket(cast["alice"], "ScriptHelpersProcess")
+    ticket.refresh_from_db()
+    assert ticket.data["starter"] == "alice"
+    assert ticket.data["instance"] == ticket.id
+    assert ticket.data["link"] == f"http://127.0.0.1:8000/tickets/{ticket.id}"
+    assert ticket.data["stamp_ok"] is True and ticket.data["note"] == "default note"
+    ticket = actions.do_complete_task(cast["dave"], open_task(ticket, "review").id, {})
+    ticket.refresh_from_db()
+    assert ticket.data["reviewer"] == "dave" and ticket.data["acting"] == "dave"
+    assert ticket.data["four_eyes"] is True  # the gateway condition called a helper too
+    assert ticket.status == "completed"
+
+
+def test_get_secret_is_refused_in_words():
+    from bpmn.sandbox import SafeEnvironment, ScriptError
+
+    with pytest.raises(ScriptError, match="get_secret is not available") as caught:
+        SafeEnvironment().execute("token = get_secret('crm')", {})
+    assert "Traceback" not in str(caught.value)
+
+
+# ---------------------------------------------------------------- http connector operators
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = self.rfile.read(length).decode() if length else ""
+        if self.path.startswith("/big"):
+            body = b"x" * 5000
+        else:
+            body = json.dumps(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "sent": sent,
+                    "auth": self.headers.get("Authorization"),
+                    "host": self.headers.get("Host"),
+                }
+            ).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def http_policy():
+    previous = http_service.policy()
+    yield http_service.configure
+    http_service.restore(previous)
+
+
+def test_http_operators_call_an_allowed_local_server(local_server, http_policy):
+    http_policy(allowed_hosts=("127.0.0.1",), allow_private=True)
+    base = f"http://127.0.0.1:{local_server}"
+    got = services.call(
+        "http/GetRequest",
+        {
+            "url": base + "/employees",
+            "params": {"id": 7},
+            "basic_auth_username": "u",
+            "basic_auth_password": "p",
+            "headers": {"Accept": "application/json"},
+        },
+        {},
+    )
+    assert got["http_status"] == 200 and got["mimetype"] == "application/json"
+    assert got["body"]["method"] == "GET" and got["body"]["path"] == "/employees?id=7"
+    assert got["body"]["auth"] == "Basic dTpw"  # base64("u:p")
+    posted = services.call("http/PostRequest", {"url": base + "/in", "data": {"a": 1}}, {})
+    assert posted["http_status"] == 201 and json.loads(posted["body"]["sent"]) == {"a": 1}
+    for name, method in (("http/PutRequest", "PUT"), ("http/DeleteRequest", "DELETE")):
+        assert services.call(name, {"url": base + "/x"}, {})["body"]["method"] == method
+
+
+def test_http_answers_are_cut_at_the_size_limit(local_server, http_policy):
+    http_policy(allowed_hosts=("127.0.0.1",), allow_private=True, max_response_bytes=100)
+    got = services.call("http/GetRequest", {"url": f"http://127.0.0.1:{local_server}/big"}, {})
+    assert got["body"] == "x" * 100
+
+
+def test_loopback_is_refused_unless_allowed(local_server, http_policy):
+    http_policy(allowed_hosts=("127.0.0.1", "*.example.test"), allow_private=False)
+    with pytest.raises(http_service.HttpServiceError, match="private or loopback") as caught:
+        services.call("http/GetRequest", {"url": f"http://127.0.0.1:{local_server}/"}, {})
+    assert "FLOWDESK_HTTP_ALLOWED_HOSTS" in str(caught.value)
+    with pytest.raises(http_service.HttpServiceError, match="not in the list of allowed hosts"):
+        services.call("http/GetRequest", {"url": "http://169.254.169.254/latest"}, {})
+    http_policy(allowed_hosts=("*",))
+    with pytest.raises(http_service.HttpServiceError, match=r"169\.254\.169\.254"):
+        services.call("http/GetRequest", {"url": "http://169.254.169.254/latest"}, {})
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch, http_policy):
+    import ipaddress
+
+    from bpmn import net
+
+    http_policy(allowed_hosts=("*.example.test",), allow_private=False)
+    monkeypatch.setattr(net, "resolve", lambda host, port: [ipaddress.ip_address("10.0.0.5")])
+    with pytest.raises(net.BadUrl, match="10.0.0.5"):
+        net.vet(
+            "https://api.example.test/x",
+            allow_private=False,
+            allowed_hosts=("*.example.test",),
+            resolver=net.resolve,
+        )
+
+
+@pytest.mark.django_db
+def test_a_ticket_runs_a_connector_task_for_real(cast, local_server, http_policy):
+    from tickets import actions
+
+    http_policy(allowed_hosts=("127.0.0.1",), allow_private=True)
+    deploy_file(SPIFF / "connector" / "connector.bpmn")
+    start = {"api_base": f"http://127.0.0.1:{local_server}", "employee_id": 42}
+    ticket = actions.do_start_ticket(cast["alice"], "ConnectorProcess", start)
+    ticket.refresh_from_db()
+    assert ticket.data["status"] == 200
+    assert ticket.data["employee"]["body"]["path"] == "/employees?id=42"
