@@ -198,3 +198,23 @@ def test_a_ticket_runs_a_connector_task_for_real(cast, local_server, http_policy
     ticket.refresh_from_db()
     assert ticket.data["status"] == 200
     assert ticket.data["employee"]["body"]["path"] == "/employees?id=42"
+
+
+# ---------------------------------------------------------------- standard loops
+
+
+@pytest.mark.django_db
+def test_a_standard_loop_user_task_comes_back_until_its_condition_is_false(cast):
+    from tickets import actions
+
+    deploy_file(SPIFF / "standard-loop" / "standard_loop.bpmn")
+    ticket = actions.do_start_ticket(cast["alice"], "StandardLoopProcess")
+    ticket = actions.do_complete_task(cast["dave"], open_task(ticket, "ask").id, {"last": "a"})
+    ticket = actions.do_complete_task(
+        cast["dave"], open_task(ticket, "ask").id, {"last": "b", "keep_going": False}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == "completed"
+    # tested before: 3 turns of +1; no condition, maximum 4: 4 turns of +10
+    assert ticket.data["count"] == 43 and ticket.data["last"] == "b"
+    assert ticket.tasks.filter(bpmn_id="ask", state="done").count() == 2
