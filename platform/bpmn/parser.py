@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
+from bpmn.datastores import DATA_STORE_CLASSES
 from bpmn.spiff_adapter import spiff_extensions
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 
@@ -115,6 +116,8 @@ class FlowdeskParser(SpiffBpmnParser):
         tag: (_with_camunda(parser_cls), spec_cls)
         for tag, (parser_cls, spec_cls) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
     }
+
+    DATA_STORE_CLASSES = DATA_STORE_CLASSES  # SpiffArena's JSON, KKV and JSON file stores
 
     def __init__(self, resolve_decision: Callable | None = None):
         super().__init__()

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from bpmn import http_service  # noqa: F401 - registers http/* so connector tasks validate
+from bpmn import datastores, http_service  # noqa: F401 - registers http/* so connector tasks validate
 from bpmn.parser import BPMN_NS, BundleError
 from bpmn.sandbox import Constant, SafeEnvironment, SafeScriptEngine
 from bpmn.specs import compile_bundle
@@ -117,8 +117,10 @@ def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:
     mocks = {fn: _constant(value) for fn, value in case.get("mocks", {}).items()}
     engine = SafeScriptEngine(SafeEnvironment(services=None, script_names=mocks))
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
+    stores = datastores.MemoryStorage()  # each case starts with empty data stores
     try:
-        _drive(workflow, case.get("tasks", {}))
+        with datastores.running_in("", stores, files=compiled.files):
+            _drive(workflow, case.get("tasks", {}))
     except Exception as exc:  # a failing model is a failed case, reported with its reason
         return CaseResult(scenario, name, False, f"{type(exc).__name__}: {exc}")
     if not workflow.is_completed():

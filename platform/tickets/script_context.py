@@ -1,4 +1,5 @@
-"""What SpiffArena's script helpers (`get_current_user()`, ...) answer for a ticket.
+"""What SpiffArena's script helpers (`get_current_user()`, ...) answer for a ticket, and
+which process group its data stores belong to.
 
 The engine (bpmn/spiff_helpers.py) knows nothing of users or tickets; before it runs for a
 ticket, the host builds a `HostContext` here and sets it for the call.
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from bpmn import datastores
 from bpmn.spiff_helpers import HostContext, host_context
 
 
@@ -52,6 +54,10 @@ def ticket_context(ticket, user) -> HostContext:
 @contextmanager
 def running_for_ticket(ticket, user):
     """Helpers answer for this ticket and user; built only if a script asks (no queries
-    otherwise)."""
-    with host_context(lambda: ticket_context(ticket, user)):
+    otherwise). Data stores are scoped to the ticket type's process group."""
+    version = ticket.process_version
+    with (
+        host_context(lambda: ticket_context(ticket, user)),
+        datastores.running_in(datastores.scope_for(version.key), files=version.files),
+    ):
         yield

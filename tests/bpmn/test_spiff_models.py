@@ -218,3 +218,74 @@ def test_a_standard_loop_user_task_comes_back_until_its_condition_is_false(cast)
     # tested before: 3 turns of +1; no condition, maximum 4: 4 turns of +10
     assert ticket.data["count"] == 43 and ticket.data["last"] == "b"
     assert ticket.tasks.filter(bpmn_id="ask", state="done").count() == 2
+
+
+# ---------------------------------------------------------------- data stores
+
+STORES = SPIFF / "data-stores"
+
+
+def deploy_stores_model(process_id="DataStoresProcess"):
+    from definitions.deploy import deploy_bundle
+
+    text = (STORES / "data_stores.bpmn").read_text().replace("DataStoresProcess", process_id)
+    files = {"settings.json": (STORES / "settings.json").read_text()}
+    return deploy_bundle("data_stores.bpmn", text, files)[0]
+
+
+@pytest.mark.django_db
+def test_data_stores_are_shared_by_the_tickets_of_a_process_group(cast):
+    from definitions.models import DataStoreEntry
+    from tickets import actions
+
+    deploy_stores_model()
+    first = actions.do_start_ticket(cast["alice"], "DataStoresProcess")
+    first.refresh_from_db()
+    assert first.status == "completed" and first.data["number"] == 1
+    assert first.data["before"] is None and first.data["sla_hours"] == 4
+    assert "contacts" not in first.data and "counters" not in first.data
+    second = actions.do_start_ticket(cast["alice"], "DataStoresProcess")
+    second.refresh_from_db()
+    assert second.data["number"] == 2  # the JSON store kept the first ticket's count
+    assert second.data["before"] == "123"  # the KKV entry the first ticket left
+    assert second.data["sla_hours"] == 8  # the JSON file store, written back doubled
+    rows = {
+        (r.kind, r.scope, r.store, r.top_key, r.second_key): r.value
+        for r in DataStoreEntry.objects.all()
+    }
+    assert rows == {
+        ("json", "", "counters", "", ""): {"tickets": 2},
+        ("kkv", "", "contacts", "acme", "phone"): "123",
+        ("json_file", "", "settings", "", ""): {"sla_hours": 16},
+    }
+
+
+@pytest.mark.django_db
+def test_another_process_group_has_its_own_stores(cast):
+    from tickets import actions
+
+    deploy_stores_model("support.DataStores")
+    deploy_stores_model("billing.DataStores")
+    actions.do_start_ticket(cast["alice"], "support.DataStores")
+    support = actions.do_start_ticket(cast["alice"], "support.DataStores")
+    billing = actions.do_start_ticket(cast["alice"], "billing.DataStores")
+    support.refresh_from_db()
+    billing.refresh_from_db()
+    assert support.data["number"] == 2 and billing.data["number"] == 1
+
+
+def test_a_kkv_write_must_be_a_mapping_of_mappings():
+    from bpmn import datastores
+
+    stores = datastores.MemoryStorage()
+    spec = datastores.KKVDataStore("contacts", "KKVDataStore")
+
+    class Task:
+        data = {"contacts": {"acme": "not a mapping"}}
+
+    with datastores.running_in("", stores), pytest.raises(datastores.DataStoreError) as caught:
+        spec.set(Task())
+    assert "contacts['acme'] must be a mapping" in str(caught.value)
+    assert datastores.scope_for("support/repair") == "support"
+    assert datastores.scope_for("support.billing.refund") == "support.billing"
+    assert datastores.scope_for("repair") == ""
