@@ -289,3 +289,72 @@ def test_a_kkv_write_must_be_a_mapping_of_mappings():
     assert datastores.scope_for("support/repair") == "support"
     assert datastores.scope_for("support.billing.refund") == "support.billing"
     assert datastores.scope_for("repair") == ""
+
+
+# ---------------------------------------------------------------- DMN dialects (issue 12 item 3)
+
+DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+
+
+def dmn_file(output: str, *, exporter: str = "", language: str = "") -> str:
+    """A DMN 1.3 table as the modelers write it: one input `items`, any rule, one output."""
+    exporter_attr = f' exporter="{exporter}" exporterVersion="5.20.0"' if exporter else ""
+    language_attr = f' expressionLanguage="{language}"' if language else ""
+    return (
+        f'<definitions xmlns="{DMN13}" id="defs" name="DRD" '
+        f'namespace="http://camunda.org/schema/1.0/dmn"{exporter_attr}>'
+        '<decision id="d" name="Pick"><decisionTable id="t">'
+        f'<input id="i1"><inputExpression id="ie1" typeRef="string"{language_attr}>'
+        "<text>items</text></inputExpression></input>"
+        '<output id="o1" name="picked"/>'
+        '<rule id="r1"><inputEntry id="e1"><text>-</text></inputEntry>'
+        f'<outputEntry id="x1"><text>{output}</text></outputEntry></rule>'
+        "</decisionTable></decision></definitions>"
+    )
+
+
+def pick(xml: str):
+    from bpmn.dmn import parse_dmn
+
+    return parse_dmn(xml, "pick.dmn").get("d").evaluate({"items": ["a", "b", "c"]}).value
+
+
+@pytest.mark.parametrize("exporter", ["Camunda Modeler", "dmn-js (https://demo.bpmn.io/dmn)"])
+def test_a_camunda_or_dmn_js_file_is_feel_even_where_the_text_parses_as_python(exporter):
+    from bpmn.dmn import DmnError
+
+    assert pick(dmn_file("items[1]", exporter=exporter)) == "a"  # FEEL lists start at 1
+    with pytest.raises(DmnError) as caught:  # Python only: an error naming the decision
+        pick(dmn_file("items[0] if items else None", exporter=exporter))
+    assert "pick.dmn" in str(caught.value) and "Traceback" not in str(caught.value)
+
+
+def test_a_spiffarena_file_keeps_python_cells_even_when_saved_by_camunda_modeler():
+    # SpiffArena's own files mark their expressions as Python (some carry Camunda
+    # Modeler's exporter attribute too): Python first, through the sandbox.
+    marked = dmn_file("items[1]", exporter="Camunda Modeler", language="python")
+    assert pick(marked) == "b"
+    assert pick(dmn_file("items[0] if items else None", language="python")) == "a"
+    assert pick(dmn_file('"fixed"', language="python")) == "fixed"
+
+
+def test_an_unmarked_dmn_13_file_is_feel_first_then_python():
+    assert pick(dmn_file("items[1]")) == "a"
+    assert pick(dmn_file("items[0] if items else None")) == "a"
+
+
+def test_the_dialect_is_read_from_the_file():
+    from bpmn.dmn_xml import expression_dialect
+    from bpmn.xmlsafe import parse_xml
+
+    def dialect(xml):
+        return expression_dialect(parse_xml(xml, "x.dmn"))
+
+    assert dialect(dmn_file("1", exporter="Camunda Modeler")) == "feel"
+    assert dialect(dmn_file("1", exporter="dmn-js")) == "feel"
+    assert dialect(dmn_file("1", exporter="Camunda Modeler", language="python")) == "python"
+    assert dialect(dmn_file("1")) == "mixed"
+    spiff = next((CORPUS / "spiff-examples").rglob("pizza_price.dmn")).read_text()
+    assert dialect(spiff) == "mixed"
+    dmn15 = dmn_file("1").replace(DMN13, "https://www.omg.org/spec/DMN/20230324/MODEL/")
+    assert dialect(dmn15) == "feel"
