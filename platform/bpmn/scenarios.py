@@ -8,6 +8,7 @@ service tasks take their result from the scenario instead of calling the operato
 """
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,22 @@ def process_library(roots: list[Path]) -> dict[str, tuple[str, str]]:
     return library
 
 
+_CALLED = re.compile(r'calledElement="([^"]+)"')
+
+
+def _called_by(text: str, files: dict[str, str], library: dict) -> dict[str, tuple[str, str]]:
+    """The library processes the model's call activities reach (transitively), so that an
+    unrelated broken model elsewhere under the roots cannot fail this one."""
+    found: dict[str, tuple[str, str]] = {}
+    texts = [text, *(t for name, t in files.items() if name.endswith(".bpmn"))]
+    while texts:
+        for key in _CALLED.findall(texts.pop()):
+            if key in library and key not in found:
+                found[key] = library[key]
+                texts.append(library[key][1])
+    return found
+
+
 def _bpmn_for(scenario: Path) -> Path:
     """X.bpmn beside test_X.json (SpiffArena), or one folder up (processes/tests/)."""
     name = scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn"
@@ -101,12 +118,13 @@ def run_file(
         return [CaseResult(scenario, "*", False, f"invalid JSON: {exc}")]
     if not bpmn_path.is_file():
         return [CaseResult(scenario, "*", False, f"{bpmn_path.name} not found beside it")]
+    files = _model_files(bpmn_path, shared_dmn)
     try:
         compiled = compile_bundle(
             bpmn_path.name,
             bpmn_path.read_text(encoding="utf-8"),
-            _model_files(bpmn_path, shared_dmn),
-            called=library,
+            files,
+            called=_called_by(bpmn_path.read_text(encoding="utf-8"), files, library or {}),
         )
     except BundleError as exc:
         return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]

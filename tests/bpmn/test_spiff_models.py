@@ -46,6 +46,18 @@ def test_a_call_activity_needs_the_folder_of_the_called_process():
     assert both.strip().splitlines()[-1] == "2 passed, 0 failed", both
 
 
+def test_a_broken_model_elsewhere_under_the_roots_does_not_fail_a_caller(tmp_path):
+    import shutil
+
+    unit = CORPUS / "spiff-unit" / "expected-to-pass"
+    for name in ("call-activity", "manual-task"):
+        shutil.copytree(unit / name, tmp_path / name)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "broken.bpmn").write_text("<definitions>not bpmn")
+    out = run(tmp_path)
+    assert out.strip().splitlines()[-1] == "2 passed, 0 failed", out
+
+
 # ---------------------------------------------------------------- script helpers
 
 
