@@ -113,7 +113,12 @@ def _no_sleep(*args, **kwargs):
     raise LimitExceeded("time.sleep is not allowed in an expression")
 
 
-_time_ns = SimpleNamespace(time=time.time, sleep=_bounded_sleep)
+# What SpiffArena scripts use of the time module (time.time(), time.strftime(...), ...).
+_TIME_FUNCTIONS = {
+    name: getattr(time, name)
+    for name in ("time", "time_ns", "monotonic", "strftime", "gmtime", "localtime", "mktime")
+}
+_time_ns = SimpleNamespace(**_TIME_FUNCTIONS, sleep=_bounded_sleep)
 _decimal_ns = SimpleNamespace(Decimal=decimal.Decimal, ROUND_HALF_UP=decimal.ROUND_HALF_UP)
 _json_ns = SimpleNamespace(dumps=json.dumps, loads=json.loads)
 _math_ns = SimpleNamespace(
@@ -138,7 +143,7 @@ HELPER_NAMES: dict[str, Any] = {
     "today": _today,
     "duration": parse_duration,
 }
-_EXPRESSION_NAMES = {**HELPER_NAMES, "time": SimpleNamespace(time=time.time, sleep=_no_sleep)}
+_EXPRESSION_NAMES = {**HELPER_NAMES, "time": SimpleNamespace(**_TIME_FUNCTIONS, sleep=_no_sleep)}
 
 _SAFE_FUNCTIONS: dict[str, Callable] = {
     name: fn
