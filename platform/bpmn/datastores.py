@@ -184,16 +184,14 @@ class JSONFileDataStore(JSONDataStore):
             raise DataStoreError(f"{self.bpmn_id}.json is not valid JSON: {exc}") from None
 
 
-class KKVReader:
-    """`store(top)` / `store(top, second)` over a snapshot of a KKV store."""
-
-    def __init__(self, entries: dict[str, dict[str, Any]]):
-        self.entries = entries
+class KKVReader(dict):
+    """`store(top)` / `store(top, second)` over a snapshot of a KKV store. A dict of the
+    entries too, so that a user task waiting with it in its data saves as plain JSON."""
 
     def __call__(self, top_level_key: str, secondary_key: str | None = None) -> Any:
         if secondary_key is None:
-            return copy.deepcopy(self.entries.get(top_level_key, {}))
-        return copy.deepcopy(self.entries.get(top_level_key, {}).get(secondary_key))
+            return copy.deepcopy(self.get(top_level_key, {}))
+        return copy.deepcopy(self.get(top_level_key, {}).get(secondary_key))
 
 
 class KKVDataStore(BpmnDataStoreSpecification):
