@@ -97,7 +97,7 @@ class _TaskUrl:
         self.base, self.instance_id = base.rstrip("/"), instance_id
 
     def __call__(self, bpmn_identifier: str, *args):
-        return f"{self.base}/tickets/{self.instance_id}/tasks/{bpmn_identifier}"
+        return f"{self.base}/tickets/{self.instance_id}/#task-{bpmn_identifier}"
 
 
 class _GroupMembers:

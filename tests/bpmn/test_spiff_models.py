@@ -78,6 +78,7 @@ def test_script_helpers_answer_for_the_ticket_and_its_users(cast):
     assert ticket.data["starter"] == "alice"
     assert ticket.data["instance"] == ticket.id
     assert ticket.data["link"] == f"http://127.0.0.1:8000/tickets/{ticket.id}"
+    assert ticket.data["task_link"] == f"http://127.0.0.1:8000/tickets/{ticket.id}/#task-review"
     assert ticket.data["stamp_ok"] is True and ticket.data["note"] == "default note"
     ticket = actions.do_complete_task(cast["dave"], open_task(ticket, "review").id, {})
     ticket.refresh_from_db()
