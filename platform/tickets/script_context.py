@@ -38,6 +38,16 @@ def _completed_by(ticket) -> dict[str, dict]:
     return {task.bpmn_id: user_info(task.completed_by) for task in done}
 
 
+def _group_members() -> dict[str, list[str]]:
+    from django.contrib.auth.models import User
+
+    members: dict[str, list[str]] = {}
+    pairs = User.groups.through.objects.filter(user__is_active=True)
+    for group, username in pairs.values_list("group__name", "user__username").order_by("user_id"):
+        members.setdefault(group, []).append(username)
+    return members
+
+
 def ticket_context(ticket, user) -> HostContext:
     return HostContext(
         user=user_info(user),
@@ -47,6 +57,7 @@ def ticket_context(ticket, user) -> HostContext:
         env=settings.FLOWDESK_ENV,
         frontend_url=settings.FLOWDESK_FRONTEND_URL,
         completed_by=_completed_by(ticket),
+        group_members=_group_members(),
         timezone=settings.TIME_ZONE if settings.TIME_ZONE != "UTC" else "Asia/Shanghai",
     )
 

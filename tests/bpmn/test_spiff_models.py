@@ -83,8 +83,22 @@ def test_script_helpers_answer_for_the_ticket_and_its_users(cast):
     ticket = actions.do_complete_task(cast["dave"], open_task(ticket, "review").id, {})
     ticket.refresh_from_db()
     assert ticket.data["reviewer"] == "dave" and ticket.data["acting"] == "dave"
+    assert ticket.data["supervisors"] == ["bob"]
     assert ticket.data["four_eyes"] is True  # the gateway condition called a helper too
     assert ticket.status == "completed"
+
+
+@pytest.mark.django_db
+def test_the_host_context_is_built_only_when_a_script_names_a_helper(cast, monkeypatch):
+    from tickets import actions, script_context
+
+    def no_queries_please(ticket, user):
+        raise AssertionError("the helpers' context was built for a model that uses none")
+
+    monkeypatch.setattr(script_context, "ticket_context", no_queries_please)
+    deploy_file(SPIFF / "standard-loop" / "standard_loop.bpmn")
+    ticket = actions.do_start_ticket(cast["alice"], "StandardLoopProcess")
+    actions.do_complete_task(cast["dave"], open_task(ticket, "ask").id, {"keep_going": False})
 
 
 def test_get_secret_is_refused_in_words():
