@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bpmn.dmn_boxed import BoxedCompiler
-from bpmn.dmn_cells import PYTHON_CELLS, compile_value
+from bpmn.dmn_cells import PYTHON_CELLS, PYTHON_FIRST, compile_value
 from bpmn.dmn_table import Table, nest
 from bpmn.dmn_task import DecisionTaskEngine, capture_decisions
 from bpmn.dmn_types import TypeRegistry
@@ -333,10 +333,12 @@ def parse_dmn(
     if strict and not spec.decisions:
         raise DmnError(f"{filename}: no <decision> in the file")
     token = PYTHON_CELLS.set(spec.python_cells)
+    first = PYTHON_FIRST.set(spec.dialect == "python")
     try:
         definitions = DmnDefinitions(spec, filename, imported or {})
     finally:
         PYTHON_CELLS.reset(token)
+        PYTHON_FIRST.reset(first)
     if strict and definitions.errors:
         raise DmnError(definitions.errors[0])
     _link_requirements(definitions, filename)

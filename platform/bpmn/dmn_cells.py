@@ -23,12 +23,16 @@ from bpmn.sandbox import ExpressionError, compile_expression, evaluate_expressio
 PYTHON_INPUT = "dmninputexpr"  # the name SpiffWorkflow gives the input in Python cells
 # Whether the file being compiled may hold Python cells (set by dmn.parse_dmn per file).
 PYTHON_CELLS: ContextVar[bool] = ContextVar("python_cells", default=True)
+# Whether texts are Python before FEEL (files marked as SpiffArena's: dmn_xml.expression_dialect).
+PYTHON_FIRST: ContextVar[bool] = ContextVar("python_first", default=False)
 
 
 def compile_value(text: str, known: Iterable[str], where: str) -> Compiled:
     """An input expression, output entry or default output entry. An empty text is null."""
     if not text.strip():
         return const(None)
+    if PYTHON_FIRST.get() and (tree := _python_tree(text, where)) is not None:
+        return _python_value(text, tree, where)
     try:
         return feel.compile_expression(text, known)
     except FeelError as feel_error:
@@ -42,6 +46,10 @@ def compile_cell(
     text: str, known: Iterable[str], input_names: frozenset, where: str
 ) -> feel.UnaryTest | None:
     """An input entry; None when it matches anything (`-` or empty)."""
+    if PYTHON_FIRST.get() and text.strip() not in ("", "-"):
+        test = _python_cell(text.strip(), input_names, where)
+        if test is not None:
+            return test
     try:
         return feel.compile_unary_tests(text, known, input_names)
     except FeelError as feel_error:

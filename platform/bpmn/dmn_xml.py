@@ -93,6 +93,7 @@ class DefinitionsSpec:
     imports: list[tuple[str, str]] = field(default_factory=list)  # (namespace, name)
     all_names: set = field(default_factory=set)  # every name the file declares
     python_cells: bool = True  # may texts that are not FEEL run as sandboxed Python?
+    dialect: str = "mixed"  # feel, python (Python first) or mixed: see expression_dialect
 
 
 def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
@@ -108,7 +109,8 @@ def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
     ]
     input_names = [el.get("name", "") for el in _children(root, "inputData") if el.get("name")]
     spec = DefinitionsSpec(decisions, input_names, namespace=root.get("namespace") or "")
-    spec.python_cells = _python_dialect(root)
+    spec.dialect = expression_dialect(root)
+    spec.python_cells = spec.dialect != "feel"
     _read_invocables(root, spec)
     spec.item_definitions = _children(root, "itemDefinition")
     spec.imports = [
@@ -161,16 +163,33 @@ _FEEL_ONLY_NAMESPACES = (
 )
 
 
-def _python_dialect(root: etree._Element) -> bool:
-    """SpiffArena's modeler writes DMN 1.3 files whose cells are Python; a file that says
-    its expression language is Python is too. DMN 1.4/1.5 files and files that name FEEL as
-    their language are FEEL only: a text that is not FEEL is an error, never Python."""
+_FEEL_EXPORTERS = ("camunda modeler", "dmn-js")
+
+
+def expression_dialect(root: etree._Element) -> str:
+    """Which language the file's texts are written in, from the file itself:
+    - "python": SpiffArena. Its files say so with `expressionLanguage="python"` on the
+      definitions or on any expression (even when saved by Camunda Modeler, as some are);
+      texts are read as Python first (through the sandbox), FEEL only if not Python.
+    - "feel": a file that names FEEL as its language, one exported by Camunda Modeler or
+      dmn-js (their exporter attribute) without a Python marker, and every DMN 1.4/1.5
+      file. A text that is not FEEL is an error, never Python, even if it parses as Python.
+    - "mixed": an unmarked DMN 1.1-1.3 file (SpiffArena's modeler writes no exporter):
+      FEEL first, then sandboxed Python for texts that are not FEEL."""
     language = (root.get("expressionLanguage") or "").lower()
     if "python" in language:
-        return True
+        return "python"
     if "feel" in language:
-        return False
-    return etree.QName(root).namespace not in _FEEL_ONLY_NAMESPACES
+        return "feel"
+    marked = root.xpath("//@*[local-name()='expressionLanguage']")
+    if any("python" in str(value).lower() for value in marked):
+        return "python"
+    exporter = (root.get("exporter") or "").lower()
+    if any(name in exporter for name in _FEEL_EXPORTERS):
+        return "feel"
+    if etree.QName(root).namespace in _FEEL_ONLY_NAMESPACES:
+        return "feel"
+    return "mixed"
 
 
 def _hrefs(el: etree._Element, name: str) -> list[str]:

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 
 from bpmn import camunda, model_checks, services
 from bpmn.camunda_results import result_variable_resolver
+from bpmn.datastores import DATA_STORE_CLASSES
 from bpmn.spiff_adapter import spiff_extensions
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 
@@ -121,6 +122,8 @@ class FlowdeskParser(SpiffBpmnParser):
         tag: (_with_camunda(parser_cls), spec_cls)
         for tag, (parser_cls, spec_cls) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
     }
+
+    DATA_STORE_CLASSES = DATA_STORE_CLASSES  # SpiffArena's JSON, KKV and JSON file stores
 
     def __init__(
         self,

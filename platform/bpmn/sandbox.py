@@ -27,7 +27,7 @@ import simpleeval
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from bpmn import limits, safe_re
+from bpmn import limits, safe_re, spiff_helpers
 from bpmn.limits import (
     LimitExceeded,
     bounded_attribute,
@@ -113,7 +113,12 @@ def _no_sleep(*args, **kwargs):
     raise LimitExceeded("time.sleep is not allowed in an expression")
 
 
-_time_ns = SimpleNamespace(time=time.time, sleep=_bounded_sleep)
+# What SpiffArena scripts use of the time module (time.time(), time.strftime(...), ...).
+_TIME_FUNCTIONS = {
+    name: getattr(time, name)
+    for name in ("time", "time_ns", "monotonic", "strftime", "gmtime", "localtime", "mktime")
+}
+_time_ns = SimpleNamespace(**_TIME_FUNCTIONS, sleep=_bounded_sleep)
 _decimal_ns = SimpleNamespace(Decimal=decimal.Decimal, ROUND_HALF_UP=decimal.ROUND_HALF_UP)
 _json_ns = SimpleNamespace(dumps=json.dumps, loads=json.loads)
 _math_ns = SimpleNamespace(
@@ -138,7 +143,7 @@ HELPER_NAMES: dict[str, Any] = {
     "today": _today,
     "duration": parse_duration,
 }
-_EXPRESSION_NAMES = {**HELPER_NAMES, "time": SimpleNamespace(time=time.time, sleep=_no_sleep)}
+_EXPRESSION_NAMES = {**HELPER_NAMES, "time": SimpleNamespace(**_TIME_FUNCTIONS, sleep=_no_sleep)}
 
 _SAFE_FUNCTIONS: dict[str, Callable] = {
     name: fn
@@ -350,11 +355,13 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         self.local = threading.local()
 
     def evaluate(self, expression, context, external_context=None):
-        names = {**self.script_names, **(external_context or {}), **context}
+        helpers = spiff_helpers.helpers_for(expression, context)
+        names = {**helpers, **self.script_names, **(external_context or {}), **context}
         return evaluate_expression(expression, names)
 
     def execute(self, script, context, external_context=None):
-        extra = {**self.script_names, **(external_context or {})}
+        helpers = spiff_helpers.helpers_for(script or "", context)
+        extra = {**helpers, **self.script_names, **(external_context or {})}
         run_script(script or "", context, extra_names=extra)
         return True
 

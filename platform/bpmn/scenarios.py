@@ -8,6 +8,7 @@ service tasks take their result from the scenario instead of calling the operato
 """
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from bpmn.parser import BundleError
+from bpmn import datastores, http_service  # noqa: F401 - registers http/* so connector tasks validate
+from bpmn.parser import BPMN_NS, BundleError
 from bpmn.sandbox import Constant, SafeEnvironment, SafeScriptEngine
 from bpmn.specs import compile_bundle
 
@@ -56,6 +58,45 @@ def _model_files(bpmn_path: Path, shared_dmn: Path | None) -> dict[str, str]:
     return files
 
 
+def process_library(roots: list[Path]) -> dict[str, tuple[str, str]]:
+    """Every executable-or-not process id found in the .bpmn files under the roots, mapped
+    to (filename, xml): SpiffArena resolves call activities across all model folders of its
+    process-model root, so a model may call a process that lives in a sibling folder."""
+    from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+    library: dict[str, tuple[str, str]] = {}
+    for root in roots:
+        files = [root] if root.is_file() else sorted(root.rglob("*.bpmn"))
+        for path in files:
+            if path.suffix != ".bpmn" or not path.is_file():
+                continue
+            text = path.read_text(encoding="utf-8")
+            try:
+                tree = parse_xml(text, path.name)
+            except UnsafeXmlError:
+                continue  # reported when that model itself runs
+            for process in tree.iter(f"{{{BPMN_NS}}}process"):
+                if process.get("id"):
+                    library.setdefault(process.get("id"), (path.name, text))
+    return library
+
+
+_CALLED = re.compile(r'calledElement="([^"]+)"')
+
+
+def _called_by(text: str, files: dict[str, str], library: dict) -> dict[str, tuple[str, str]]:
+    """The library processes the model's call activities reach (transitively), so that an
+    unrelated broken model elsewhere under the roots cannot fail this one."""
+    found: dict[str, tuple[str, str]] = {}
+    texts = [text, *(t for name, t in files.items() if name.endswith(".bpmn"))]
+    while texts:
+        for key in _CALLED.findall(texts.pop()):
+            if key in library and key not in found:
+                found[key] = library[key]
+                texts.append(library[key][1])
+    return found
+
+
 def _bpmn_for(scenario: Path) -> Path:
     """X.bpmn beside test_X.json (SpiffArena), or one folder up (processes/tests/)."""
     name = scenario.name.removeprefix("test_").removesuffix(".json") + ".bpmn"
@@ -63,7 +104,13 @@ def _bpmn_for(scenario: Path) -> Path:
     return beside if beside.is_file() else scenario.parent.parent / name
 
 
-def run_file(scenario: Path, shared_dmn: Path | None = None) -> list[CaseResult]:
+def run_file(
+    scenario: Path,
+    shared_dmn: Path | None = None,
+    library: dict[str, tuple[str, str]] | None = None,
+) -> list[CaseResult]:
+    """Run every case of one scenario file. `library` (see `process_library`) offers the
+    processes of other model folders to call activities."""
     bpmn_path = _bpmn_for(scenario)
     try:
         cases = json.loads(scenario.read_text(encoding="utf-8"))
@@ -71,11 +118,13 @@ def run_file(scenario: Path, shared_dmn: Path | None = None) -> list[CaseResult]
         return [CaseResult(scenario, "*", False, f"invalid JSON: {exc}")]
     if not bpmn_path.is_file():
         return [CaseResult(scenario, "*", False, f"{bpmn_path.name} not found beside it")]
+    files = _model_files(bpmn_path, shared_dmn)
     try:
         compiled = compile_bundle(
             bpmn_path.name,
             bpmn_path.read_text(encoding="utf-8"),
-            _model_files(bpmn_path, shared_dmn),
+            files,
+            called=_called_by(bpmn_path.read_text(encoding="utf-8"), files, library or {}),
         )
     except BundleError as exc:
         return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]
@@ -86,8 +135,10 @@ def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:
     mocks = {fn: _constant(value) for fn, value in case.get("mocks", {}).items()}
     engine = SafeScriptEngine(SafeEnvironment(services=None, script_names=mocks))
     workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=engine)
+    stores = datastores.MemoryStorage()  # each case starts with empty data stores
     try:
-        _drive(workflow, case.get("tasks", {}))
+        with datastores.running_in("", stores, files=compiled.files):
+            _drive(workflow, case.get("tasks", {}))
     except Exception as exc:  # a failing model is a failed case, reported with its reason
         return CaseResult(scenario, name, False, f"{type(exc).__name__}: {exc}")
     if not workflow.is_completed():

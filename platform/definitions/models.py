@@ -105,3 +105,28 @@ class ReferenceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"reference data {self.token}"
+
+
+class DataStoreEntry(models.Model):
+    """One entry of a SpiffArena data store (bpmn/datastores.py): JSON and JSON file stores
+    keep their whole value in the entry with empty keys; key-key-value stores one entry per
+    (top_key, second_key). `scope` is the process group the store belongs to."""
+
+    kind = models.CharField(max_length=12)  # json, kkv, json_file
+    scope = models.CharField(max_length=200, blank=True)
+    store = models.CharField(max_length=200)
+    top_key = models.CharField(max_length=255, blank=True)
+    second_key = models.CharField(max_length=255, blank=True)
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope", "store", "top_key", "second_key"],
+                name="data_store_entry_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.scope}/{self.store}[{self.top_key}][{self.second_key}]"

@@ -201,6 +201,14 @@ FLOWDESK_INTAKE_RATE_PER_MIN = env_int("FLOWDESK_INTAKE_RATE_PER_MIN", 10)  # pu
 FLOWDESK_TRUST_X_FORWARDED_FOR = env_bool("FLOWDESK_TRUST_X_FORWARDED_FOR", False)
 FLOWDESK_IDEMPOTENCY_WAIT_S = env_int("FLOWDESK_IDEMPOTENCY_WAIT_S", 5)
 FLOWDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False)
+# SpiffArena connector tasks (http/GetRequest ...): hosts they may call ("*.example.com",
+# "*" for any), and whether private/loopback addresses are allowed (see bpmn/net.py).
+FLOWDESK_HTTP_ALLOWED_HOSTS = env_list("FLOWDESK_HTTP_ALLOWED_HOSTS", "")
+FLOWDESK_HTTP_ALLOW_PRIVATE = env_bool("FLOWDESK_HTTP_ALLOW_PRIVATE", False)
+# What SpiffArena's get_env() and get_frontend_url() answer in scripts.
+FLOWDESK_ENV = env_str("FLOWDESK_ENV", "local")
+FLOWDESK_FRONTEND_URL = env_str("FLOWDESK_FRONTEND_URL", "http://127.0.0.1:8000")
+FLOWDESK_HTTP_TIMEOUT_S = env_float("FLOWDESK_HTTP_TIMEOUT_S", 10.0)
 FLOWDESK_INTAKE_PROCESS = env_str("FLOWDESK_INTAKE_PROCESS", "inquiry")
 FLOWDESK_INTAKE_CATEGORIES = env_list("FLOWDESK_INTAKE_CATEGORIES", "")
 

@@ -12,19 +12,21 @@ resolved to a public address then may resolve to 127.0.0.1 now (DNS rebinding). 
 delivery resolves the host once, vets every address, and connects to a vetted address
 itself (`post_pinned`) instead of letting the HTTP client resolve the name a second time;
 the request still carries the original Host header and, over HTTPS, the server name (SNI)
-and certificate check of the host name.
+and certificate check of the host name. The checks and the pinned connection are
+bpmn/net.py's, shared with the SpiffArena `http/*` connector operators; this module keeps
+the webhook's own wording and settings.
 """
 
-import http.client
 import ipaddress
-import socket
 import ssl
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+from bpmn import net
+
+Address = net.Address
+Target = net.Target  # where a delivery goes: the URL's parts and the vetted addresses
+_ALLOW_HINT = "; set FLOWDESK_WEBHOOK_ALLOW_PRIVATE to allow internal receivers"
 
 
 class BadWebhookUrl(ValueError):
@@ -45,72 +47,31 @@ def may_manage_webhooks(user) -> bool:
 def resolve(host: str, port: int) -> list[Address]:
     """Every address `host` resolves to, in the resolver's order. The one place webhook
     host names are looked up (tests point it at their own names)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    return net.resolve(host, port)
 
 
-def _addresses(host: str, port: int) -> list[Address]:
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        found = resolve(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise BadWebhookUrl(f"webhook host {host!r} does not resolve", retryable=True) from exc
-    if not found:
-        raise BadWebhookUrl(f"webhook host {host!r} does not resolve", retryable=True)
-    return list(dict.fromkeys(found))
-
-
-def _internal(address: Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
-    return not address.is_global or address.is_multicast
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a delivery goes: the URL's parts and the vetted addresses to connect to."""
-
-    scheme: str
-    host: str
-    port: int
-    path: str
-    addresses: tuple[Address, ...]
+def _resolve_now(host: str, port: int) -> list[Address]:
+    return resolve(host, port)  # looked up at call time, so a test's replacement applies
 
 
 def _parts(url: str):
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        raise BadWebhookUrl("webhook URL must use http or https")
-    if not parts.hostname:
-        raise BadWebhookUrl("webhook URL has no host")
-    if parts.username or parts.password:
-        raise BadWebhookUrl("webhook URL must not carry credentials; use the signing secret")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise BadWebhookUrl(f"webhook URL has a bad port: {exc}") from exc
-    return parts, port
+        return net.split_url(url)
+    except net.BadUrl as exc:
+        message = str(exc).replace("the URL", "webhook URL", 1)
+        if "credentials" in message:
+            message += "; use the signing secret"
+        raise BadWebhookUrl(message) from exc
 
 
 def vet(url: str) -> Target:
     """Resolve the URL's host and check every address; BadWebhookUrl saying why not."""
-    parts, port = _parts(url)
-    addresses = _addresses(parts.hostname, port)
-    if not getattr(settings, "FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False):
-        for address in addresses:
-            if _internal(address):
-                raise BadWebhookUrl(
-                    f"webhook host {parts.hostname} is or resolves to a private or loopback address "
-                    f"({address}); set FLOWDESK_WEBHOOK_ALLOW_PRIVATE to allow internal "
-                    "receivers"
-                )
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return Target(parts.scheme, parts.hostname, port, path, tuple(addresses))
+    _parts(url)  # a malformed URL in the webhook's own words
+    allow = getattr(settings, "FLOWDESK_WEBHOOK_ALLOW_PRIVATE", False)
+    try:
+        return net.vet(url, allow_private=allow, resolver=_resolve_now, allow_hint=_ALLOW_HINT)
+    except net.BadUrl as exc:
+        raise BadWebhookUrl(f"webhook {exc}", retryable=exc.retryable) from exc
 
 
 def check_webhook_url(url: str, *, resolve_host: bool = True) -> str:
@@ -128,53 +89,12 @@ def check_webhook_url(url: str, *, resolve_host: bool = True) -> str:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return url.strip()
-    if _internal(literal):
+    if net.is_internal(literal):
         raise BadWebhookUrl(
             f"webhook URL points at a private or loopback address ({literal}); "
             "set FLOWDESK_WEBHOOK_ALLOW_PRIVATE to allow internal receivers"
         )
     return url.strip()
-
-
-# ---------------------------------------------------------------- pinned connections
-
-
-def _connect(addresses: tuple[Address, ...], port: int, timeout) -> socket.socket:
-    error: OSError | None = None
-    for address in addresses:
-        try:
-            return socket.create_connection((str(address), port), timeout)
-        except OSError as exc:
-            error = exc
-    raise error or OSError("no address to connect to")
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the vetted addresses; Host stays the URL's host name."""
-
-    def __init__(self, target: Target, timeout: float):
-        super().__init__(target.host, target.port, timeout=timeout)
-        self.addresses = target.addresses
-
-    def connect(self):
-        self.sock = _connect(self.addresses, self.port, self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """Connects to the vetted addresses; SNI and the certificate check use the host name."""
-
-    def __init__(self, target: Target, timeout: float, context: ssl.SSLContext):
-        super().__init__(target.host, target.port, timeout=timeout, context=context)
-        self.addresses = target.addresses
-        self.tls_context = context
-
-    def connect(self):
-        sock = _connect(self.addresses, self.port, self.timeout)
-        try:
-            self.sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
-        except BaseException:
-            sock.close()
-            raise
 
 
 def post_pinned(
@@ -187,15 +107,5 @@ def post_pinned(
 ) -> tuple[int, bytes]:
     """POST `body` to the vetted target; the status and the first `max_bytes` of the answer.
     Connection and TLS errors propagate (OSError, http.client.HTTPException)."""
-    if target.scheme == "https":
-        connection = _PinnedHTTPSConnection(
-            target, timeout, context or ssl.create_default_context()
-        )
-    else:
-        connection = _PinnedHTTPConnection(target, timeout)
-    try:
-        connection.request("POST", target.path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read(max_bytes)
-    finally:
-        connection.close()
+    answer = net.request_pinned("POST", target, body, headers, timeout, max_bytes, context)
+    return answer.status, answer.body

@@ -29,6 +29,7 @@ from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, 
 from tickets.fields import validate_start_data, validate_task_data
 from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
+from tickets.script_context import running_for_ticket
 
 log = logging.getLogger("flowdesk.tickets")
 
@@ -90,7 +91,8 @@ def do_start_ticket(
         )
         start_data = {**(data or {}), "ticket_number": ticket.number}
         try:
-            workflow, result = runtime.start(compiled, start_data, instance_id=ticket.id)
+            with running_for_ticket(ticket, user):
+                workflow, result = runtime.start(compiled, start_data, instance_id=ticket.id)
         except ValueError as exc:
             raise ActionError(str(exc)) from exc
         decided = _decided_priority(runtime.current_data(workflow))

@@ -22,6 +22,7 @@ from definitions.deploy import compiled_for
 from tickets import routing
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
+from tickets.script_context import running_for_ticket
 
 OPEN_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 
@@ -376,6 +377,7 @@ def engine_call(ticket: int | Ticket, operation: Callable, actor=None, need_acti
     if need_active and ticket.status != Ticket.Status.ACTIVE:
         raise Conflict(f"ticket {ticket.number} is {ticket.status}")
     workflow = load_workflow(ticket)
-    result = operation(ticket, workflow)
+    with running_for_ticket(ticket, actor):  # what get_current_user() & co. answer
+        result = operation(ticket, workflow)
     save_engine_result(ticket, workflow, result, actor)
     return ticket

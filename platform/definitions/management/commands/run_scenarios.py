@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from bpmn.scenarios import find_scenario_files, run_file
+from bpmn.scenarios import find_scenario_files, process_library, run_file
 
 
 class Command(BaseCommand):
@@ -15,10 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+")
 
     def handle(self, *args, paths, **options):
-        files = find_scenario_files([Path(p) for p in paths])
+        roots = [Path(p) for p in paths]
+        files = find_scenario_files(roots)
+        library = process_library(roots)
         passed = failed = 0
         for scenario in files:
-            for result in run_file(scenario, Path(settings.DMN_DIR)):
+            for result in run_file(scenario, Path(settings.DMN_DIR), library):
                 label = f"{scenario}::{result.case}"
                 if result.passed:
                     passed += 1
