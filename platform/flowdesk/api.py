@@ -21,6 +21,7 @@ def _mount_routers() -> None:
     from intake.api import router as intake
     from integrations.api import router as integrations
     from notify.api import router as webhooks
+    from pricing.api import router as pricing
     from tickets.api import router as tickets
     from tickets.operations_api import router as operations
 
@@ -30,6 +31,7 @@ def _mount_routers() -> None:
     api.add_router("", integrations)
     api.add_router("", webhooks)
     api.add_router("", intake)
+    api.add_router("", pricing)
 
 
 _mount_routers()

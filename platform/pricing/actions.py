@@ -1,0 +1,121 @@
+"""The writers of pricing: catalog imports and stock reservations (one transaction each)."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pricing import catalogs
+from pricing.csvio import ImportReport, RowError
+from pricing.models import Part, Reservation, StockLevel, Warehouse
+
+
+class InsufficientStock(ValueError):
+    pass
+
+
+class UnknownStock(LookupError):
+    pass
+
+
+def may_edit_catalog(user) -> bool:
+    """Process owners and finance maintain the catalogs (Django permission or group)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        user.is_superuser
+        or user.has_perm("pricing.change_serviceitem")
+        or user.groups.filter(name__in=("process_owners", "finance")).exists()
+    )
+
+
+def do_import_catalog(kind_name: str, data: bytes, *, by=None) -> ImportReport:
+    """Check every row, then store all of them or none. Raises csvio.CsvFileError when the file
+    itself is unreadable and KeyError for an unknown kind."""
+    kind = catalogs.KINDS[kind_name]
+    rows, errors, count = catalogs.parse_file(kind, data)
+    report = ImportReport(kind.name, rows=count, errors=errors)
+    if not count and not errors:
+        report.errors.append(RowError(2, "", "the file has a header but no rows"))
+    with transaction.atomic():
+        report.errors.extend(catalogs.check_references(kind, rows))
+        if not report.errors:
+            try:
+                with transaction.atomic():
+                    report.created, report.updated = catalogs.store(kind, rows)
+            except IntegrityError as exc:  # a reservation raced the stock import
+                report.created = report.updated = 0
+                report.errors.append(
+                    RowError(0, "", f"the import conflicted with a concurrent change: {exc}")
+                )
+    report.errors.sort(key=lambda e: e.line)  # stable: a row's cells stay in column order
+    return report
+
+
+def _stock_row(sku: str, warehouse: str) -> StockLevel:
+    try:
+        return StockLevel.objects.get(part__sku=sku, warehouse__code=warehouse)
+    except StockLevel.DoesNotExist:
+        if not Part.objects.filter(sku=sku).exists():
+            raise UnknownStock(f"unknown SKU {sku!r}") from None
+        if not Warehouse.objects.filter(code=warehouse).exists():
+            raise UnknownStock(f"unknown warehouse {warehouse!r}") from None
+        raise UnknownStock(f"{sku} is not stocked in {warehouse}") from None
+
+
+@transaction.atomic
+def do_reserve_part(*, ticket_id: str, sku: str, warehouse: str, quantity: int) -> Reservation:
+    """Hold ``quantity`` of a part for a ticket. One conditional UPDATE raises ``reserved`` only
+    while ``on_hand - reserved`` covers the quantity, so concurrent callers never oversell."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValueError("quantity must be a whole number above 0")
+    stock = _stock_row(sku, warehouse)
+    moved = StockLevel.objects.filter(pk=stock.pk, on_hand__gte=F("reserved") + quantity).update(
+        reserved=F("reserved") + quantity
+    )
+    if not moved:
+        stock.refresh_from_db()
+        raise InsufficientStock(
+            f"only {stock.available} of {sku} available in {warehouse}, {quantity} requested"
+        )
+    return Reservation.objects.create(ticket_id=str(ticket_id), stock=stock, quantity=quantity)
+
+
+def _close(ticket_id: str, state: str, ids=None) -> list[Reservation]:
+    held = Reservation.objects.select_for_update().filter(
+        ticket_id=str(ticket_id), state=Reservation.State.RESERVED
+    )
+    if ids is not None:
+        held = held.filter(id__in=ids)
+    closed = list(held.order_by("stock_id", "id"))
+    now = timezone.now()
+    for reservation in closed:
+        change = {"reserved": F("reserved") - reservation.quantity}
+        if state == Reservation.State.CONSUMED:
+            change["on_hand"] = F("on_hand") - reservation.quantity
+        StockLevel.objects.filter(pk=reservation.stock_id).update(**change)
+        reservation.state, reservation.closed_at = state, now
+    Reservation.objects.bulk_update(closed, ["state", "closed_at"])
+    return closed
+
+
+@transaction.atomic
+def do_release_reservations(ticket_id: str, ids=None) -> list[Reservation]:
+    """Give a ticket's held parts back (cancel, send back)."""
+    return _close(ticket_id, Reservation.State.RELEASED, ids)
+
+
+@transaction.atomic
+def do_consume_reservations(ticket_id: str, ids=None) -> list[Reservation]:
+    """The held parts were used: they leave the shelf (on_hand and reserved both drop)."""
+    return _close(ticket_id, Reservation.State.CONSUMED, ids)
+
+
+__all__ = [
+    "InsufficientStock",
+    "UnknownStock",
+    "do_consume_reservations",
+    "do_import_catalog",
+    "do_release_reservations",
+    "do_reserve_part",
+    "may_edit_catalog",
+]

@@ -1,0 +1,154 @@
+"""Catalogs: service items, parts with stock per warehouse and reservations, regions, tiers.
+
+Money is Decimal (12 digits, 2 places); coefficients and rates carry 4 places. Stock moves only
+through pricing.actions: a reservation raises ``StockLevel.reserved`` with a conditional UPDATE
+(``on_hand - reserved >= quantity``), so concurrent reservations never oversell; the check
+constraints below hold the same invariant in the database.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+RATE = {"max_digits": 8, "decimal_places": 4}
+
+
+class ServiceItem(models.Model):
+    """A billable service. ``tier_breaks``: [{"min_qty": 10, "unit_price": "90.00"}, ...]
+    sorted by min_qty; from that quantity on, the whole line uses that unit price."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=60, blank=True)
+    unit = models.CharField(max_length=20, default="each")
+    base_price = models.DecimalField(**MONEY)
+    labour_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    tier_breaks = models.JSONField(default=list, blank=True)
+    tax_rate = models.DecimalField(**RATE, default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_price__gte=0), name="service_price_nonneg"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lt=1), name="service_tax_rate_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Part(models.Model):
+    sku = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=60, blank=True)
+    unit_cost = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(**RATE, default=0)
+    reorder_level = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0, unit_price__gte=0), name="part_prices_nonneg"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
+
+
+class Warehouse(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class StockLevel(models.Model):
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="stock")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock")
+    on_hand = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["part__sku", "warehouse__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "warehouse"], name="stock_part_warehouse"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_le_on_hand"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.part_id}@{self.warehouse_id}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def below_reorder(self) -> bool:
+        return self.available <= self.part.reorder_level
+
+
+class Reservation(models.Model):
+    class State(models.TextChoices):
+        RESERVED = "reserved", "Reserved"
+        CONSUMED = "consumed", "Consumed"
+        RELEASED = "released", "Released"
+
+    ticket_id = models.CharField(max_length=40, db_index=True)
+    stock = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_qty_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.quantity} ({self.state})"
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    coefficient = models.DecimalField(**RATE, default=1)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(coefficient__gt=0), name="region_coeff_positive")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class CustomerTier(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    discount_rate = models.DecimalField(**RATE, default=0)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_rate__gte=0, discount_rate__lt=1), name="tier_discount_range"
+            )
+        ]
+
+    def __str__(self):
+        return self.code

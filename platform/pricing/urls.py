@@ -1,0 +1,11 @@
+"""Mount with `path("pricing/", include("pricing.urls"))`."""
+
+from django.urls import path
+
+from pricing import views
+
+app_name = "pricing"
+
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+]

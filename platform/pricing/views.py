@@ -1,0 +1,62 @@
+"""The catalog page for process owners: catalogs, stock, CSV import with its error report."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from pricing import catalogs, csvio
+from pricing.actions import do_import_catalog, may_edit_catalog
+from pricing.models import CustomerTier, Region, ServiceItem, StockLevel
+
+KIND_LABELS = {
+    "services": "Service items",
+    "parts": "Parts",
+    "stock": "Stock per warehouse",
+    "regions": "Regions",
+    "tiers": "Customer tiers",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def catalog(request: HttpRequest) -> HttpResponse:
+    editable = may_edit_catalog(request.user)
+    report, file_error, status = None, None, 200
+    if request.method == "POST":
+        if not editable:
+            return render(request, "pricing/catalog.html", _context(False), status=403)
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        if kind not in catalogs.KINDS:
+            file_error, status = "Choose which catalog the file holds.", 400
+        elif upload is None:
+            file_error, status = "Choose a CSV file to import.", 400
+        else:
+            try:
+                report = do_import_catalog(kind, upload.read(csvio.MAX_BYTES + 1), by=request.user)
+                status = 200 if report.ok else 400
+            except csvio.CsvFileError as exc:
+                file_error, status = f"The file could not be read: {exc}.", 400
+    context = _context(editable)
+    context.update(report=report, file_error=file_error)
+    return render(request, "pricing/catalog.html", context, status=status)
+
+
+def _context(editable: bool) -> dict:
+    services = [
+        {
+            "item": s,
+            "breaks": ", ".join(f"≥{b['min_qty']}: {b['unit_price']}" for b in s.tier_breaks),
+            "tax_percent": s.tax_rate * 100,
+        }
+        for s in ServiceItem.objects.filter(active=True)
+    ]
+    return {
+        "editable": editable,
+        "kinds": KIND_LABELS,
+        "services": services,
+        "stock": StockLevel.objects.select_related("part", "warehouse"),
+        "regions": Region.objects.all(),
+        "tiers": CustomerTier.objects.all(),
+    }
