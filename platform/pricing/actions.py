@@ -6,7 +6,16 @@ from django.utils import timezone
 
 from pricing import catalogs
 from pricing.csvio import ImportReport, RowError
-from pricing.models import Part, Reservation, StockLevel, Warehouse
+from pricing.models import (
+    Part,
+    PaymentDue,
+    Reservation,
+    Settlement,
+    SettlementLine,
+    StockLevel,
+    Warehouse,
+)
+from pricing.rules import PricingInputError
 
 
 class InsufficientStock(ValueError):
@@ -110,7 +119,84 @@ def do_consume_reservations(ticket_id: str, ids=None) -> list[Reservation]:
     return _close(ticket_id, Reservation.State.CONSUMED, ids)
 
 
+class SettlementLocked(ValueError):
+    """A confirmed settlement is immutable."""
+
+
+@transaction.atomic
+def do_settle(ticket_id: str, data: dict) -> Settlement:
+    """Compute (or recompute) the draft settlement of a ticket from ``data``: services and
+    quantities, labour, region, customer tier, payment method and plan, and the pricing
+    dimensions. Raises PricingInputError (bad data) or SettlementLocked (already confirmed)."""
+    from pricing import settle
+
+    ticket_id = str(ticket_id)
+    method = str((data or {}).get("payment_method") or "")
+    if method not in Settlement.PaymentMethod.values:
+        raise PricingInputError(
+            f"payment_method must be one of {', '.join(Settlement.PaymentMethod.values)}"
+        )
+    result, header, (plan, count, percents) = settle.price_request(ticket_id, data)
+    if result.total < 0:
+        raise PricingInputError("the settlement total would be negative")
+    dues = settle.schedule(result.total, data, plan, count, percents)
+    existing = Settlement.objects.select_for_update().filter(ticket_id=ticket_id).first()
+    if existing is not None and existing.status != Settlement.Status.DRAFT:
+        raise SettlementLocked(f"the settlement of {ticket_id} is confirmed and cannot change")
+    fields = {
+        **header,
+        "subtotal": result.subtotal,
+        "tax": result.tax,
+        "total": result.total,
+        "payment_method": method,
+        "plan": plan,
+    }
+    if existing is None:
+        settlement = Settlement.objects.create(ticket_id=ticket_id, **fields)
+    else:
+        settlement = existing
+        for name, value in fields.items():
+            setattr(settlement, name, value)
+        settlement.save()
+        settlement.lines.all().delete()
+        settlement.schedule.all().delete()
+    SettlementLine.objects.bulk_create(
+        SettlementLine(
+            settlement=settlement,
+            position=n,
+            kind=line.kind,
+            code=line.code[:40],
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_rate=line.tax_rate,
+            tax=line.tax,
+        )
+        for n, line in enumerate(result.lines, 1)
+    )
+    PaymentDue.objects.bulk_create(PaymentDue(settlement=settlement, **due) for due in dues)
+    return settlement
+
+
+@transaction.atomic
+def do_confirm_settlement(ticket_id: str) -> Settlement:
+    """Freeze the statement; the parts it bills leave the stock (held reservations consumed)."""
+    settlement = Settlement.objects.select_for_update().get(ticket_id=str(ticket_id))
+    if settlement.status != Settlement.Status.DRAFT:
+        raise SettlementLocked(f"the settlement of {ticket_id} is already confirmed")
+    _close(settlement.ticket_id, Reservation.State.CONSUMED)
+    settlement.status = Settlement.Status.CONFIRMED
+    settlement.confirmed_at = timezone.now()
+    settlement.save(update_fields=["status", "confirmed_at", "updated_at"])
+    return settlement
+
+
 __all__ = [
+    "PricingInputError",
+    "SettlementLocked",
+    "do_confirm_settlement",
+    "do_settle",
     "InsufficientStock",
     "UnknownStock",
     "do_consume_reservations",

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+AMOUNT = {"max_digits": 16, "decimal_places": 2}  # settlement amounts: prices x quantities
 RATE = {"max_digits": 8, "decimal_places": 4}
 
 
@@ -152,3 +153,102 @@ class CustomerTier(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class Settlement(models.Model):
+    """The statement of one ticket. A draft is recomputed by each settle; a confirmed one is
+    immutable. ``decision_version`` and ``dimensions`` reproduce its adjustments; the lines keep
+    the unit prices used, so catalog changes later never change it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    class PaymentMethod(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Bank card"
+        TRANSFER = "transfer", "Bank transfer"
+        WECHAT_PAY = "wechat_pay", "WeChat Pay"
+        ALIPAY = "alipay", "Alipay"
+        MONTHLY_ACCOUNT = "monthly_account", "Monthly account"
+        WARRANTY_FREE = "warranty_free", "Contract / warranty (free)"
+
+    class Plan(models.TextChoices):
+        SINGLE = "single", "Single payment"
+        INSTALMENTS = "instalments", "Instalments"
+        MILESTONES = "milestones", "Milestones"
+
+    ticket_id = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3, default="CNY")
+    region = models.CharField(max_length=40, blank=True)
+    region_coefficient = models.DecimalField(**RATE, default=1)
+    customer_tier = models.CharField(max_length=40, blank=True)
+    tier_discount_rate = models.DecimalField(**RATE, default=0)
+    decision_id = models.CharField(max_length=200)
+    decision_version = models.CharField(max_length=40)
+    dimensions = models.JSONField(default=dict)
+    adjustments = models.JSONField(default=list)
+    subtotal = models.DecimalField(**AMOUNT)
+    tax = models.DecimalField(**AMOUNT)
+    total = models.DecimalField(**AMOUNT)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    plan = models.CharField(max_length=12, choices=Plan.choices, default=Plan.SINGLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.total} {self.currency}"
+
+
+class SettlementLine(models.Model):
+    class Kind(models.TextChoices):
+        SERVICE = "service", "Service"
+        LABOUR = "labour", "Labour"
+        PART = "part", "Part"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        DISCOUNT = "discount", "Discount"
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    code = models.CharField(max_length=40)
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(**AMOUNT)
+    tax_rate = models.DecimalField(**RATE)
+    tax = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["settlement", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "position"], name="line_position")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.amount}"
+
+
+class PaymentDue(models.Model):
+    """One row of the payment plan; the amounts of a settlement sum exactly to its total."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="schedule")
+    sequence = models.PositiveIntegerField()
+    label = models.CharField(max_length=100)
+    percent = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    due_date = models.DateField()
+    amount = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["settlement", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "sequence"], name="payment_due_sequence")
+        ]
+
+    def __str__(self):
+        return f"{self.label} {self.amount} due {self.due_date}"
