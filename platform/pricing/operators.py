@@ -29,3 +29,43 @@ def quote(params: dict, call: ServiceCall) -> dict:
     labor = (hours * rate).quantize(CENT, ROUND_HALF_UP)
     total = ((labor + parts) * coefficient).quantize(CENT, ROUND_HALF_UP)
     return {"labor": str(labor), "parts": str(parts.quantize(CENT)), "total": str(total)}
+
+
+SETTLE_KEYS = (
+    "services",
+    "labour_hours",
+    "labour_rate",
+    "region",
+    "customer_tier",
+    "payment_method",
+    "instalments",
+    "milestones",
+    "first_due",
+)
+
+
+@register(
+    "pricing.settle",
+    "Compute the ticket's draft settlement from catalog items, reserved parts and the "
+    "settlement pricing decision; pricing dimensions not given are read from process data.",
+    params=SETTLE_KEYS,
+)
+def settle(params: dict, call: ServiceCall) -> dict:
+    from pricing.actions import do_settle
+    from pricing.rules import DIMENSIONS
+
+    ticket_ref = call.data.get("ticket_number") or call.instance_id
+    if not ticket_ref:
+        raise ValueError("pricing.settle runs for a ticket: the process has no ticket number")
+    data = {k: v for k, v in call.data.items() if k in DIMENSIONS or k in SETTLE_KEYS}
+    data.update({k: v for k, v in params.items() if v is not None})
+    settlement = do_settle(str(ticket_ref), data)
+    return {
+        "total": str(settlement.total),
+        "subtotal": str(settlement.subtotal),
+        "tax": str(settlement.tax),
+        "currency": settlement.currency,
+        "decision_version": settlement.decision_version,
+        "payment_method": settlement.payment_method,
+        "instalments": [str(d.amount) for d in settlement.schedule.all()],
+    }

@@ -11,6 +11,7 @@ from customers.queries import pending_proposals
 from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
+from pricing.queries import settlement_for
 from tickets import access, actions, operations
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import (
@@ -180,6 +181,7 @@ def ticket_page(request, ref: str):
         "data": {titles.get(key, key): value for key, value in shown.items()},
         "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
         "timeline": timeline,
+        "settlement": settlement_for(ticket.number),
     }
     return render(request, "tickets/ticket.html", context)
 

@@ -1,0 +1,67 @@
+"""pricing.settle from a BPMN service task, through a real ticket and its page."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pricing.actions import do_reserve_part
+from pricing.models import Settlement
+from tests.conftest import deploy_file
+from tests.integrations.support import session_client
+from tests.pricing.support import catalog
+from tickets import actions
+from tickets.models import HumanTask
+
+FIXTURE = Path(__file__).parent / "fixtures" / "settle_flow.bpmn"
+
+
+def _open(ticket, bpmn_id):
+    return HumanTask.objects.get(ticket=ticket, bpmn_id=bpmn_id, state__in=actions.OPEN_STATES)
+
+
+@pytest.mark.django_db
+def test_a_ticket_settles_from_its_process_data(cast):
+    catalog()
+    deploy_file(FIXTURE)
+    ticket = actions.do_start_ticket(cast["alice"], "settle_flow", {"urgency": "urgent"})
+    do_reserve_part(ticket_id=ticket.number, sku="P-1", warehouse="WH-BJ", quantity=2)
+    diagnosis = {
+        "services": [{"code": "SV-DIAG", "quantity": 2}],
+        "region": "bj",
+        "payment_method": "wechat_pay",
+        "instalments": 2,
+    }
+    ticket = actions.do_complete_task(cast["tom"], _open(ticket, "diagnose").id, diagnosis)
+    assert ticket.incident is None
+    settlement = Settlement.objects.get(ticket_id=ticket.number)
+    # 2 x 92.00 = 184.00 (6%: 11.04); parts 2 x 45.50 = 91.00 (13%: 11.83);
+    # urgent 30% of 184.00 = 55.20 (3.31); refrigerant handling 40.00 (2.40); instalments 15 (0.90)
+    assert [x.amount for x in settlement.lines.all()] == [
+        Decimal("184.00"),
+        Decimal("91.00"),
+        Decimal("55.20"),
+        Decimal("15.00"),
+        Decimal("40.00"),
+    ]
+    assert settlement.total == Decimal("414.68")
+    assert ticket.data["settlement"]["total"] == "414.68"
+    assert ticket.data["settlement"]["instalments"] == ["207.34", "207.34"]
+    assert settlement.dimensions["urgency"] == "urgent"  # read from the process data
+    assert _open(ticket, "collect")
+
+    html = session_client(cast["alice"]).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Settlement" in html and "¥414.68" in html and "WeChat Pay" in html
+    assert "Instalment 2 of 2" in html and "True" not in html
+
+
+@pytest.mark.django_db
+def test_bad_settlement_data_leaves_an_incident_not_a_500(cast):
+    catalog()
+    deploy_file(FIXTURE)
+    ticket = actions.do_start_ticket(cast["alice"], "settle_flow", {})
+    bad = {"services": [{"code": "SV-NOPE", "quantity": 1}], "payment_method": "cash"}
+    bad.update(region="bj", instalments=1)
+    ticket = actions.do_complete_task(cast["tom"], _open(ticket, "diagnose").id, bad)
+    assert ticket.incident is not None and "unknown service item" in ticket.incident["error"]
+    assert not Settlement.objects.exists()
