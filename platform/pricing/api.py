@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 
 from integrations.auth import require_scope
 from integrations.errors import ApiError
-from pricing import catalogs, csvio
+from pricing import catalogs, csvio, simulate
 from pricing.actions import (
     InsufficientStock,
     PricingInputError,
@@ -410,3 +410,40 @@ def confirm_settlement(request: HttpRequest, ticket_ref: str):
     except SettlementLocked as exc:
         return 409, {"detail": str(exc)}
     return 200, settlement_out(settlement)
+
+
+class SimulationCaseOut(Schema):
+    ticket_id: str
+    old_version: str
+    old_total: Decimal
+    new_total: Decimal
+    difference: Decimal
+
+
+class SimulationOut(Schema):
+    decision_id: str
+    version: int
+    status: str
+    cases: int
+    changed: int
+    old_total: Decimal
+    new_total: Decimal
+    difference: Decimal
+    results: list[SimulationCaseOut]
+
+
+@router.get(
+    "/pricing/simulations",
+    response={200: SimulationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+@require_scope("pricing:read")
+def simulate_version(request: HttpRequest, version: int, limit: int = 1000):
+    """Old vs new totals of the last ``limit`` settlements (at most 10000) under a version of
+    the settlement pricing decision (a draft before publishing), and the aggregate change."""
+    _writer(request)
+    if not 1 <= limit <= simulate.MAX_CASES:
+        return 400, {"detail": f"limit must be between 1 and {simulate.MAX_CASES}"}
+    found = simulate.draft_versions().filter(version=version).first()
+    if found is None:
+        return 404, {"detail": f"{simulate.rules.DECISION_ID} has no version {version}"}
+    return 200, simulate.simulate(found, limit)

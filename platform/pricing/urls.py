@@ -8,4 +8,5 @@ app_name = "pricing"
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
+    path("simulate/", views.simulation, name="simulate"),
 ]

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from pricing import catalogs, csvio
+from pricing import catalogs, csvio, simulate
 from pricing.actions import do_import_catalog, may_edit_catalog
 from pricing.models import CustomerTier, Region, ServiceItem, StockLevel
 
@@ -60,3 +60,26 @@ def _context(editable: bool) -> dict:
         "regions": Region.objects.all(),
         "tiers": CustomerTier.objects.all(),
     }
+
+
+@login_required
+def simulation(request: HttpRequest) -> HttpResponse:
+    """Pick a version of the settlement pricing table and see what it would change."""
+    if not may_edit_catalog(request.user):
+        return render(request, "pricing/simulate.html", {"forbidden": True}, status=403)
+    versions = list(simulate.draft_versions())
+    context, status = {"versions": versions, "limit": 1000}, 200
+    raw_version, raw_limit = request.GET.get("version"), request.GET.get("limit") or "1000"
+    if raw_version:
+        try:
+            number, limit = int(raw_version), int(raw_limit)
+        except ValueError:
+            number, limit = None, None
+        chosen = next((v for v in versions if v.version == number), None)
+        if chosen is None or limit is None or not 1 <= limit <= simulate.MAX_CASES:
+            context["error"], status = "Choose a stored version and a limit from 1 to 10000.", 400
+        else:
+            report = simulate.simulate(chosen, limit)
+            report["shown"] = report["results"][:200]
+            context.update(report=report, chosen=chosen, limit=limit)
+    return render(request, "pricing/simulate.html", context, status=status)
