@@ -54,9 +54,7 @@ def settle(params: dict, call: ServiceCall) -> dict:
     from pricing.actions import do_settle
     from pricing.rules import DIMENSIONS
 
-    ticket_ref = call.data.get("ticket_number") or call.instance_id
-    if not ticket_ref:
-        raise ValueError("pricing.settle runs for a ticket: the process has no ticket number")
+    ticket_ref = _ticket_ref(call, "pricing.settle")
     data = {k: v for k, v in call.data.items() if k in DIMENSIONS or k in SETTLE_KEYS}
     data.update({k: v for k, v in params.items() if v is not None})
     settlement = do_settle(str(ticket_ref), data)
@@ -69,3 +67,51 @@ def settle(params: dict, call: ServiceCall) -> dict:
         "payment_method": settlement.payment_method,
         "instalments": [str(d.amount) for d in settlement.schedule.all()],
     }
+
+
+def _ticket_ref(call: ServiceCall, operator: str) -> str:
+    ref = call.data.get("ticket_number") or call.instance_id
+    if not ref:
+        raise ValueError(f"{operator} runs for a ticket: the process has no ticket number")
+    return str(ref)
+
+
+@register(
+    "pricing.reserve",
+    "Reserve parts for the ticket: parts is a list of {sku, warehouse, quantity}; all or none "
+    "(one short line reserves nothing and the task becomes an incident).",
+    params=("parts",),
+)
+def reserve(params: dict, call: ServiceCall) -> dict:
+    from django.db import transaction
+
+    from pricing.actions import do_reserve_part
+    from pricing.settle import whole
+
+    parts = params.get("parts") or []
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        raise ValueError("pricing.reserve: parts must be a list of {sku, warehouse, quantity}")
+    ticket = _ticket_ref(call, "pricing.reserve")
+    with transaction.atomic():
+        held = [
+            do_reserve_part(
+                ticket_id=ticket,
+                sku=str(p.get("sku", "")),
+                warehouse=str(p.get("warehouse", "")),
+                quantity=whole(p.get("quantity"), f"quantity of {p.get('sku')}"),
+            )
+            for p in parts
+        ]
+    return {"reservations": [r.id for r in held], "quantity": sum(r.quantity for r in held)}
+
+
+@register(
+    "pricing.release",
+    "Give back every part held for the ticket (cancel, send back).",
+    params=(),
+)
+def release(params: dict, call: ServiceCall) -> dict:
+    from pricing.actions import do_release_reservations
+
+    released = do_release_reservations(_ticket_ref(call, "pricing.release"))
+    return {"released": sum(r.quantity for r in released)}

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pricing.actions import do_reserve_part
-from pricing.models import Settlement
+from pricing.models import Settlement, StockLevel
 from tests.conftest import deploy_file
 from tests.integrations.support import session_client
 from tests.pricing.support import catalog
@@ -25,8 +24,8 @@ def test_a_ticket_settles_from_its_process_data(cast):
     catalog()
     deploy_file(FIXTURE)
     ticket = actions.do_start_ticket(cast["alice"], "settle_flow", {"urgency": "urgent"})
-    do_reserve_part(ticket_id=ticket.number, sku="P-1", warehouse="WH-BJ", quantity=2)
     diagnosis = {
+        "parts": [{"sku": "P-1", "warehouse": "WH-BJ", "quantity": 2}],
         "services": [{"code": "SV-DIAG", "quantity": 2}],
         "region": "bj",
         "payment_method": "wechat_pay",
@@ -49,6 +48,8 @@ def test_a_ticket_settles_from_its_process_data(cast):
     assert ticket.data["settlement"]["instalments"] == ["207.34", "207.34"]
     assert settlement.dimensions["urgency"] == "urgent"  # read from the process data
     assert _open(ticket, "collect")
+    assert ticket.data["reserved"]["quantity"] == 2
+    assert StockLevel.objects.get().reserved == 2
 
     html = session_client(cast["alice"]).get(f"/tickets/{ticket.number}/").content.decode()
     assert "Settlement" in html and "¥414.68" in html and "WeChat Pay" in html
@@ -61,7 +62,27 @@ def test_bad_settlement_data_leaves_an_incident_not_a_500(cast):
     deploy_file(FIXTURE)
     ticket = actions.do_start_ticket(cast["alice"], "settle_flow", {})
     bad = {"services": [{"code": "SV-NOPE", "quantity": 1}], "payment_method": "cash"}
-    bad.update(region="bj", instalments=1)
+    bad.update(region="bj", instalments=1, parts=[])
     ticket = actions.do_complete_task(cast["tom"], _open(ticket, "diagnose").id, bad)
     assert ticket.incident is not None and "unknown service item" in ticket.incident["error"]
     assert not Settlement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_short_part_reserves_nothing_and_leaves_an_incident(cast):
+    catalog()
+    deploy_file(FIXTURE)
+    ticket = actions.do_start_ticket(cast["alice"], "settle_flow", {})
+    data = {
+        "parts": [
+            {"sku": "P-1", "warehouse": "WH-BJ", "quantity": 4},
+            {"sku": "P-1", "warehouse": "WH-BJ", "quantity": 7},  # 10 on the shelf
+        ],
+        "services": [],
+        "region": "",
+        "payment_method": "cash",
+        "instalments": 1,
+    }
+    ticket = actions.do_complete_task(cast["tom"], _open(ticket, "diagnose").id, data)
+    assert "only 6 of P-1 available" in ticket.incident["error"]
+    assert StockLevel.objects.get().reserved == 0 and not Settlement.objects.exists()
