@@ -1,5 +1,7 @@
 """The writers of pricing: catalog imports and stock reservations (one transaction each)."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -8,6 +10,7 @@ from pricing import catalogs
 from pricing.csvio import ImportReport, RowError
 from pricing.models import (
     Part,
+    Payment,
     PaymentDue,
     Reservation,
     Settlement,
@@ -192,7 +195,55 @@ def do_confirm_settlement(ticket_id: str) -> Settlement:
     return settlement
 
 
+class PaymentConflict(ValueError):
+    """The idempotency key was used for a different payment."""
+
+
+def paid_amount(settlement: Settlement) -> Decimal:
+    """Summed in Python: SQLite sums decimals as floats."""
+    return sum(settlement.payments.values_list("amount", flat=True), Decimal("0.00"))
+
+
+@transaction.atomic
+def do_record_payment(
+    ticket_id: str, *, key: str, amount, method: str, reference: str = ""
+) -> tuple[Payment, bool]:
+    """Record money received against the confirmed settlement of a ticket. Returns (payment,
+    created); the same key again returns the first payment and records nothing."""
+    key = str(key or "").strip()
+    if not key or len(key) > 100:
+        raise PricingInputError("an idempotency key of 1 to 100 characters is required")
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise PricingInputError(f"amount must be a number, not {amount!r}") from None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise PricingInputError("amount must be above 0 with at most 2 decimal places")
+    if method not in Settlement.PaymentMethod.values:
+        raise PricingInputError(
+            f"method must be one of {', '.join(Settlement.PaymentMethod.values)}"
+        )
+    settlement = Settlement.objects.select_for_update().get(ticket_id=str(ticket_id))
+    earlier = settlement.payments.filter(key=key).first()
+    if earlier is not None:
+        if earlier.amount != amount or earlier.method != method:
+            raise PaymentConflict(f"idempotency key {key!r} was used for another payment")
+        return earlier, False
+    if settlement.status != Settlement.Status.CONFIRMED:
+        raise SettlementLocked("payments are recorded against a confirmed settlement")
+    outstanding = settlement.total - paid_amount(settlement)
+    if amount > outstanding:
+        raise PricingInputError(f"amount {amount} is more than the {outstanding} outstanding")
+    payment = Payment.objects.create(
+        settlement=settlement, key=key, amount=amount, method=method, reference=str(reference)[:100]
+    )
+    return payment, True
+
+
 __all__ = [
+    "PaymentConflict",
+    "do_record_payment",
+    "paid_amount",
     "PricingInputError",
     "SettlementLocked",
     "do_confirm_settlement",

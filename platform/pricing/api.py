@@ -11,16 +11,19 @@ from integrations.errors import ApiError
 from pricing import catalogs, csvio, simulate
 from pricing.actions import (
     InsufficientStock,
+    PaymentConflict,
     PricingInputError,
     SettlementLocked,
     UnknownStock,
     do_confirm_settlement,
     do_consume_reservations,
     do_import_catalog,
+    do_record_payment,
     do_release_reservations,
     do_reserve_part,
     do_settle,
     may_edit_catalog,
+    paid_amount,
 )
 from pricing.models import (
     CustomerTier,
@@ -312,6 +315,8 @@ class SettlementOut(Schema):
     total: Decimal
     payment_method: str
     plan: str
+    paid: Decimal
+    outstanding: Decimal
     lines: list[LineOut]
     schedule: list[DueOut]
 
@@ -341,9 +346,14 @@ class SettleIn(Schema):
     dimensions: dict = {}
 
 
+COMPUTED = ("lines", "schedule", "paid", "outstanding")
+
+
 def settlement_out(s: Settlement) -> dict:
     return {
-        **{f: getattr(s, f) for f in SettlementOut.model_fields if f not in ("lines", "schedule")},
+        **{f: getattr(s, f) for f in SettlementOut.model_fields if f not in COMPUTED},
+        "paid": (paid := paid_amount(s)),
+        "outstanding": s.total - paid,
         "lines": list(s.lines.all()),
         "schedule": [
             {
@@ -447,3 +457,62 @@ def simulate_version(request: HttpRequest, version: int, limit: int = 1000):
     if found is None:
         return 404, {"detail": f"{simulate.rules.DECISION_ID} has no version {version}"}
     return 200, simulate.simulate(found, limit)
+
+
+class PaymentIn(Schema):
+    amount: Decimal
+    method: str  # cash, card, transfer, wechat_pay, alipay, monthly_account, warranty_free
+    reference: str = ""
+
+
+class PaymentOut(Schema):
+    id: int
+    key: str
+    amount: Decimal
+    method: str
+    reference: str
+    paid: Decimal
+    outstanding: Decimal
+
+
+@router.post(
+    "/pricing/settlements/{ticket_ref}/payments",
+    response={
+        200: PaymentOut,
+        201: PaymentOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+)
+@require_scope("pricing:write")
+def record_payment(request: HttpRequest, ticket_ref: str, body: PaymentIn):
+    """Record money received (header ``Idempotency-Key`` required): the same key again answers
+    200 with the first payment and counts once; 201 for a new one."""
+    _writer(request)
+    try:
+        payment, created = do_record_payment(
+            ticket_ref,
+            key=request.headers.get("Idempotency-Key", ""),
+            amount=body.amount,
+            method=body.method,
+            reference=body.reference,
+        )
+    except Settlement.DoesNotExist:
+        return 404, {"detail": f"{ticket_ref} has no settlement"}
+    except (PaymentConflict, SettlementLocked) as exc:
+        return 409, {"detail": str(exc)}
+    except PricingInputError as exc:
+        return 400, {"detail": str(exc)}
+    paid = paid_amount(payment.settlement)
+    out = {
+        "id": payment.id,
+        "key": payment.key,
+        "amount": payment.amount,
+        "method": payment.method,
+        "reference": payment.reference,
+        "paid": paid,
+        "outstanding": payment.settlement.total - paid,
+    }
+    return (201 if created else 200), out

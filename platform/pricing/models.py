@@ -252,3 +252,25 @@ class PaymentDue(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.amount} due {self.due_date}"
+
+
+class Payment(models.Model):
+    """Money received against a confirmed settlement. ``key`` (the caller's idempotency key) is
+    unique per settlement: the same payment recorded twice counts once."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payments")
+    key = models.CharField(max_length=100)
+    amount = models.DecimalField(**AMOUNT)
+    method = models.CharField(max_length=20, choices=Settlement.PaymentMethod.choices)
+    reference = models.CharField(max_length=100, blank=True)  # receipt / transaction number
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["settlement", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "key"], name="payment_key_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} ({self.method})"

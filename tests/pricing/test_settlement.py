@@ -180,3 +180,49 @@ def test_confirming_consumes_the_parts_and_freezes_the_statement():
     with pytest.raises(SettlementLocked):
         do_confirm_settlement("SV-6")
     assert Settlement.objects.get().lines.get(kind="part").amount == D("91.00")
+
+
+@pytest.mark.django_db
+def test_payments_count_once_per_key_and_never_exceed_the_total(cast):
+    from pricing.actions import PaymentConflict, do_record_payment
+    from tests.integrations.support import post, token_client, token_for
+
+    catalog()
+    data = {"services": [{"code": "SV-DIAG", "quantity": 1}], "payment_method": "card"}
+    do_settle("SV-7", data)  # 84.80
+    with pytest.raises(SettlementLocked, match="confirmed settlement"):
+        do_record_payment("SV-7", key="k0", amount="10.00", method="card")
+    do_confirm_settlement("SV-7")
+    client = token_client(token_for(cast["carol"], "pricing:read", "pricing:write"))
+    url = "/api/v1/pricing/settlements/SV-7/payments"
+    first = post(
+        client, url, {"amount": "40.00", "method": "wechat_pay"}, **{"Idempotency-Key": "k1"}
+    )
+    again = post(
+        client, url, {"amount": "40.00", "method": "wechat_pay"}, **{"Idempotency-Key": "k1"}
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.json()["outstanding"] == "44.80"
+    other = post(
+        client, url, {"amount": "41.00", "method": "wechat_pay"}, **{"Idempotency-Key": "k1"}
+    )
+    assert other.status_code == 409
+    assert post(client, url, {"amount": "40.00", "method": "card"}).status_code == 400  # no key
+    too_much = post(client, url, {"amount": "44.81", "method": "cash"}, **{"Idempotency-Key": "k2"})
+    assert too_much.status_code == 400 and "44.80 outstanding" in too_much.json()["detail"]
+    bad = post(client, url, {"amount": "1.001", "method": "cash"}, **{"Idempotency-Key": "k3"})
+    assert bad.status_code == 400
+    assert (
+        post(
+            client, url, {"amount": "44.80", "method": "cash"}, **{"Idempotency-Key": "k4"}
+        ).status_code
+        == 201
+    )
+    with pytest.raises(PaymentConflict):
+        do_record_payment("SV-7", key="k4", amount="1.00", method="cash")
+    settlement = client.get("/api/v1/pricing/settlements/SV-7").json()
+    assert (settlement["paid"], settlement["outstanding"]) == ("84.80", "0.00")
+    from pricing.queries import settlement_for
+
+    block = settlement_for("SV-7")
+    assert block["payment_status"] == "Paid" and len(block["payments"]) == 2
