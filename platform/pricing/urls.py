@@ -9,4 +9,5 @@ app_name = "pricing"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("simulate/", views.simulation, name="simulate"),
+    path("statements/<str:ticket_ref>/", views.statement, name="statement"),
 ]

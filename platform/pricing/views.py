@@ -1,13 +1,14 @@
 """The catalog page for process owners: catalogs, stock, CSV import with its error report."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from pricing import catalogs, csvio, simulate
 from pricing.actions import do_import_catalog, may_edit_catalog
 from pricing.models import CustomerTier, Region, ServiceItem, StockLevel
+from pricing.queries import settlement_for
 
 KIND_LABELS = {
     "services": "Service items",
@@ -83,3 +84,14 @@ def simulation(request: HttpRequest) -> HttpResponse:
             report["shown"] = report["results"][:200]
             context.update(report=report, chosen=chosen, limit=limit)
     return render(request, "pricing/simulate.html", context, status=status)
+
+
+@login_required
+def statement(request: HttpRequest, ticket_ref: str) -> HttpResponse:
+    """The printable statement (Chinese and English labels; a print stylesheet)."""
+    if not may_edit_catalog(request.user):
+        return render(request, "pricing/simulate.html", {"forbidden": True}, status=403)
+    block = settlement_for(ticket_ref)
+    if block is None:
+        raise Http404("no settlement for this ticket")
+    return render(request, "pricing/statement.html", {"s": block["settlement"], "block": block})

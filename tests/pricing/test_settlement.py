@@ -226,3 +226,18 @@ def test_payments_count_once_per_key_and_never_exceed_the_total(cast):
 
     block = settlement_for("SV-7")
     assert block["payment_status"] == "Paid" and len(block["payments"]) == 2
+
+
+@pytest.mark.django_db
+def test_the_printable_statement(cast):
+    from tests.integrations.support import session_client
+
+    catalog()
+    do_settle("SV-8", {**REQUEST, "instalments": 2})
+    page = session_client(cast["carol"]).get("/pricing/statements/SV-8/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "结算单 Settlement statement" in html
+    assert "@media print" in html and "Instalment 2 of 2" in html and "13%" in html
+    assert "Urgent service" in html and "True" not in html and "Decimal" not in html
+    assert session_client(cast["carol"]).get("/pricing/statements/SV-404/").status_code == 404
+    assert session_client(cast["alice"]).get("/pricing/statements/SV-8/").status_code == 403
