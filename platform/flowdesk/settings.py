@@ -158,6 +158,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (message attachments): kept under var/, never served by a media URL (a
+# view checks the reader first), so there is no MEDIA_URL route.
+MEDIA_ROOT = Path(env_str("FLOWDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
+FLOWDESK_ATTACHMENT_MAX_BYTES = env_int("FLOWDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+FLOWDESK_REOPEN_DAYS = env_int("FLOWDESK_REOPEN_DAYS", 7)  # the customer may reopen this long
 WHITENOISE_USE_FINDERS = True  # serve web/static without collectstatic (embedded default)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/tasks/"
