@@ -17,15 +17,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bpmn import runtime, sandbox
 from customers.actions import do_link_customer, do_propose_link, match_customer
 from customers.models import Customer
+from definitions.deploy import compiled_for
 from intake.mail import InboundEmail, parse_email, ticket_number_in
 from intake.models import PublicForm
 from tickets import actions as ticket_actions
 from tickets.conversation import post_message
 from tickets.engine import locked_ticket, record_event
 from tickets.fields import start_form
-from tickets.models import PortalLink, Ticket, TicketMessage, TicketRating
+from tickets.models import PortalLink, Ticket, TicketMessage, TicketRating, TicketRequester
 from tickets.operations import do_comment
 
 log = logging.getLogger("flowdesk.intake")
@@ -82,14 +84,17 @@ def do_submit_webform(
         process_key,
         data,
         identity,
-        title=submission.title or _title_from(submission.description),
+        title=submission.title,
         channel=channel,
     )
 
 
 def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
-    """Start a ticket for an unverified sender: their own details in its data; a known
-    customer they name gets a proposed link, never the ticket (nor a change)."""
+    """Start a ticket for an unverified sender: their own details in its data and, as they
+    typed them, in its requester row; a known customer they name gets a proposed link,
+    never the ticket (nor a change), and a different name than that customer's flags the
+    requester for an agent to confirm or split."""
+    title = _title_for(process_key, data, title)
     data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     with transaction.atomic():
         known, matched_by = match_customer(identity)
@@ -97,9 +102,48 @@ def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, c
         ticket = ticket_actions.do_start_ticket(
             intake_user(), process_key, data, title=title, channel=channel, customer=customer
         )
+        requester = TicketRequester(
+            ticket=ticket,
+            name=(identity.get("name") or "")[:200],
+            phone=(identity.get("phone") or "")[:40],
+            email=(identity.get("email") or "")[:254],
+        )
         if known is not None:
             do_propose_link(ticket.id, known, identity, matched_by)
+            if _differs(known.name, requester.name):
+                requester.mismatch = True
+                requester.matched_customer, requester.matched_by = known, matched_by
+        requester.save()
+        if requester.mismatch:
+            record_event(ticket, "requester_mismatch", matched_by=matched_by, customer=known.id)
     return ticket
+
+
+def _differs(known_name: str, given: str) -> bool:
+    def norm(text):
+        return " ".join((text or "").split()).casefold()
+
+    return bool(norm(given)) and norm(known_name) != norm(given)
+
+
+def _title_for(process_key: str, data: dict, given: str) -> str:
+    """The subject the sender gave; else the template's `titleExpression` (a property of
+    its start event, evaluated by the sandbox over the start data); else the first words
+    of the description."""
+    if given and given.strip():
+        return given.strip()[:300]
+    version = ticket_actions.latest_version(process_key)
+    start = runtime.start_node(compiled_for(version))
+    expression = (start.properties or {}).get("titleExpression") if start else None
+    if expression:
+        try:
+            value = sandbox.evaluate_expression(expression, data)
+        except Exception as exc:  # a model's mistake must not lose the submission
+            log.warning("titleExpression of %s failed: %s", process_key, exc)
+            value = None
+        if isinstance(value, str | int | float) and str(value).strip():
+            return " ".join(str(value).split())[:300]
+    return _title_from(str(data.get("description") or ""))
 
 
 # ---------------------------------------------------------------- publication
@@ -171,7 +215,7 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
             "description": mail.text[:_DESCRIPTION_MAX],
         },
         {"name": name, "email": mail.from_address},
-        title=mail.subject[:300] or _title_from(mail.text),
+        title=mail.subject[:300],
         channel=Ticket.Channel.EMAIL,
     )
     return EmailOutcome("created", ticket, mail)
@@ -196,6 +240,9 @@ def _title_from(text: str) -> str:
 
 
 def requester_name(ticket: Ticket) -> str:
+    row = TicketRequester.objects.filter(ticket=ticket).first()
+    if row is not None and row.name:
+        return row.name
     data = ticket.data or {}
     requester = data.get("requester") if isinstance(data.get("requester"), dict) else {}
     return str(requester.get("name") or data.get("customer_name") or "")

@@ -260,3 +260,23 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return f"portal link for {self.email}"
+
+
+class TicketRequester(models.Model):
+    """Who asked, as they typed it on the form or in the mail. Linking the ticket to a
+    customer never changes or hides this; when the phone or e-mail given belongs to a
+    known customer under another name, `mismatch` flags the ticket for an agent."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="requester")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    mismatch = models.BooleanField(default=False)
+    # The known customer whose phone/e-mail was given, and by which key (when flagged).
+    matched_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_by = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.name}"

@@ -21,7 +21,7 @@ from tickets.fields import (
     task_access,
     task_form,
 )
-from tickets.models import HumanTask, MessageAttachment, Ticket
+from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
 from tickets.pages import BadCursor
 from tickets.queries import EVENT_COLUMNS
 from tickets.search import TicketFilters, search_tickets
@@ -192,15 +192,24 @@ def ticket_page(request, ref: str):
 
 def requester_of(ticket: Ticket, view) -> dict:
     """Who asked, as they gave it on the form or in the mail (never the linked customer's
-    record in their place)."""
+    record in their place), and whether it clashes with a known customer."""
+    row = TicketRequester.objects.filter(ticket=ticket).select_related("matched_customer").first()
     data = ticket.data or {}
-    requester = data.get("requester") if isinstance(data.get("requester"), dict) else {}
-    shown = {
-        "name": requester.get("name") or data.get("customer_name") or "",
-        "phone": requester.get("phone") or data.get("customer_phone") or "",
-        "email": requester.get("email") or data.get("customer_email") or "",
-    }
-    return {key: view.text(str(value)) for key, value in shown.items() if value}
+    if row is not None:
+        shown = {"name": row.name, "phone": row.phone, "email": row.email}
+    else:
+        shown = {
+            "name": data.get("customer_name") or "",
+            "phone": data.get("customer_phone") or "",
+            "email": data.get("customer_email") or "",
+        }
+    requester = {key: view.text(str(value)) for key, value in shown.items() if value}
+    if row is not None and row.mismatch and row.matched_customer is not None:
+        requester["mismatch"] = {
+            "customer": row.matched_customer.name,
+            "matched_by": row.matched_by,
+        }
+    return requester
 
 
 @login_required

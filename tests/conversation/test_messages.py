@@ -84,7 +84,8 @@ def test_scopes_and_access(cast, repair):
     assert post(reader, f"{url}/replies", {"body": "hi"}).status_code == 403
     outsider = token_client(token_for(cast["carol"], "tickets:read", "messages:write"))
     assert outsider.get(url).status_code == 404  # finance has no business on this ticket
-    assert post(outsider, f"{url}/notes", {"body": "hi"}).status_code == 404
+    note_url = f"/api/v1/tickets/{ticket.number}/messages/notes"
+    assert post(outsider, note_url, {"body": "hi"}).status_code == 404
     writer = token_client(token_for(cast["alice"], "messages:write"))
     assert post(writer, f"{url}/replies", {"body": "  "}).status_code == 400
     assert TicketMessage.objects.count() == 0
