@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bpmn import runtime, sandbox
 from customers.actions import do_link_customer, do_propose_link, match_customer
@@ -252,7 +253,7 @@ def do_portal_reply(ticket: Ticket, body: str, uploads=()):
     """The customer writes on their tracking page: a public message by the customer; it
     resumes a step waiting for their answer (tickets.operations.do_comment)."""
     if ticket.status == Ticket.Status.CANCELLED:
-        raise ticket_actions.ActionError("this ticket was cancelled; it takes no more replies")
+        raise ticket_actions.ActionError(_("this ticket was cancelled; it takes no more replies"))
     return do_comment(
         None, ticket.id, body, source="portal", uploads=uploads, author_name=requester_name(ticket)
     )
@@ -321,15 +322,15 @@ def do_rate(ticket_id: int, score: int, comment: str = "") -> TicketRating:
     from org.decisions import evaluate
 
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ticket_actions.ActionError("the rating is a whole number from 1 to 5")
+        raise ticket_actions.ActionError(_("the rating is a whole number from 1 to 5"))
     if len(comment) > 2000:
-        raise ticket_actions.ActionError("the comment may be at most 2000 characters")
+        raise ticket_actions.ActionError(_("the comment may be at most 2000 characters"))
     with transaction.atomic():
         ticket = locked_ticket(ticket_id)
         if ticket.status != Ticket.Status.COMPLETED:
-            raise ticket_actions.Conflict("only a resolved ticket can be rated")
+            raise ticket_actions.Conflict(_("only a resolved ticket can be rated"))
         if TicketRating.objects.filter(ticket=ticket).exists():
-            raise ticket_actions.Conflict("this ticket has been rated already")
+            raise ticket_actions.Conflict(_("this ticket has been rated already"))
         rating = TicketRating.objects.create(ticket=ticket, score=score, comment=comment)
         verdict = evaluate("follow_up", "follow_up.dmn", {"score": score, "tier": _tier_of(ticket)})
         record_event(ticket, "decision", bpmn_id="", detail=verdict.as_detail())
@@ -358,12 +359,13 @@ def do_reopen(ticket_id: int, reason: str) -> Ticket:
     process cannot run again, so a follow-up ticket linked to this one is opened for the
     group that handled it last; the original keeps its history and points to it."""
     if not reason.strip():
-        raise ticket_actions.ActionError("say what is still wrong")
+        raise ticket_actions.ActionError(_("say what is still wrong"))
     with transaction.atomic():
         ticket = locked_ticket(ticket_id)
         if not may_reopen(ticket):
             raise ticket_actions.Conflict(
-                f"a resolved ticket can be reopened within {reopen_days()} days, once"
+                _("a resolved ticket can be reopened within %(days)s days, once")
+                % {"days": reopen_days()}
             )
         follow_up = _start_follow_up(
             ticket, reason="reopened by the customer", group=_last_group(ticket), note=reason
@@ -429,7 +431,7 @@ def do_open_portal_link(token: str) -> str:
     try:
         payload = signing.loads(token, salt=PORTAL_LINK_SALT, max_age=portal_link_max_age())
     except signing.SignatureExpired:
-        raise LinkRefused("this link has expired: ask for a new one") from None
+        raise LinkRefused(_("this link has expired: ask for a new one")) from None
     except signing.BadSignature:
         raise ticket_actions.NotFound("unknown link") from None
     with transaction.atomic():
@@ -437,7 +439,7 @@ def do_open_portal_link(token: str) -> str:
         if link is None:
             raise ticket_actions.NotFound("unknown link")
         if link.used_at is not None:
-            raise LinkRefused("this link has been used already: ask for a new one")
+            raise LinkRefused(_("this link has been used already: ask for a new one"))
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
     return link.email

@@ -166,7 +166,9 @@ def _language(request) -> str | None:
 
 
 def _private(response, lang: str | None = None):
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: keep it off referrers
+    # The link is the key: never sent to other sites. Same-origin, not no-referrer: under
+    # no-referrer Chrome sends `Origin: null` with the page's forms and CSRF refuses them.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     if lang:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax")
@@ -221,6 +223,7 @@ def _back(token: str, anchor: str = ""):
 
 @require_POST
 def portal_reply(request, token: str):
+    _language(request)
     ticket = _ticket_or_404(token)
     limited = _portal_limited(request)
     if limited is not None:
@@ -247,6 +250,7 @@ def portal_attachment(request, token: str, attachment_id: int):
 
 @require_POST
 def portal_rate(request, token: str):
+    _language(request)
     ticket = _ticket_or_404(token)
     try:
         score = int(request.POST.get("score", ""))
@@ -261,6 +265,7 @@ def portal_rate(request, token: str):
 
 @require_POST
 def portal_reopen(request, token: str):
+    _language(request)
     ticket = _ticket_or_404(token)
     try:
         do_reopen(ticket.id, request.POST.get("reason", ""))

@@ -220,3 +220,9 @@ def test_the_portal_in_chinese(cast, inquiry):
     html = page(ticket, "zh-hans").content.decode()
     assert 'lang="zh-CN"' in html and "我们已收到您的请求。" in html and "处理中" in html
     assert "发送" in html
+
+
+def test_refusals_on_the_portal_are_in_the_readers_language(cast, inquiry):
+    ticket = submit()
+    refused = Client().post(f"/t/{ticket.tracking_token}/rate/?lang=zh-hans", {"score": "3"})
+    assert refused.status_code == 409 and "只有已解决的工单才能评价。" in refused.content.decode()

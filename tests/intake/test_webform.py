@@ -75,7 +75,7 @@ def test_the_tracking_page_shows_progress_but_nothing_internal(cast, repair):
     submit()
     ticket = Ticket.objects.get()
     page = Client().get(f"/t/{ticket.tracking_token}/")
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     html = page.content.decode()
     assert ticket.number in html and "We received your request." in html and "In progress" in html
     for secret in (
