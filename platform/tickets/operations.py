@@ -210,6 +210,7 @@ def do_comment(
     customer = source in CUSTOMER_SOURCES
     with transaction.atomic():
         ticket = locked_ticket(ticket_id)
+        extra = {"answers_request_of": _askers(ticket)} if customer else {}
         message = conversation.post_message(
             ticket,
             body,
@@ -228,7 +229,8 @@ def do_comment(
                 {"message_id": "email_message_id"}.get(k, k): v
                 for k, v in detail.items()
                 if k in ("from", "subject", "message_id")
-            },
+            }
+            | extra,
         )
         if customer:
             _resume(ticket)
@@ -283,6 +285,18 @@ def do_request_info(user, task_id: int, question: str) -> HumanTask:
             event_detail={"info_request": True, "task_id": task.id},
         )
     return task
+
+
+def _askers(ticket: Ticket) -> list[str]:
+    """Who asked the questions the customer is answering (steps paused for them), so the
+    notification of the answer reaches them."""
+    paused = ticket.tasks.filter(sla_paused_at__isnull=False, state__in=OPEN_STATES)
+    asked = (
+        ticket.events.filter(kind="info_requested", task__in=paused, actor__isnull=False)
+        .values_list("actor__username", flat=True)
+        .distinct()
+    )
+    return sorted(set(asked))
 
 
 def _resume(ticket: Ticket) -> None:

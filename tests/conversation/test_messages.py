@@ -214,5 +214,8 @@ def test_request_info_question_and_answer_in_the_thread_and_the_step_resumes(cas
         ("customer", "public", "A Gree KFR-35"),
     ]
     assert items[0]["author"] == "tom" and items[1]["author_name"] == "Wang Fang"
+    answer = TicketEvent.objects.filter(ticket=ticket, kind="message_posted").last()
+    assert answer.detail["author_kind"] == "customer" and answer.detail["visibility"] == "public"
+    assert answer.detail["answers_request_of"] == ["tom"]  # the agent who asked is told
     html = client_for(cast["tom"]).get(f"/tickets/{ticket.number}/").content.decode()
     assert "A Gree KFR-35" in html and "Wang Fang (customer)" in html
