@@ -396,9 +396,15 @@ def portal_link_max_age() -> int:
 
 def tickets_of_email(email: str):
     email = email.strip().lower()
-    return Ticket.objects.filter(
-        Q(customer__email__iexact=email) | Q(data__customer_email__iexact=email)
-    ).order_by("-id")
+    return (
+        Ticket.objects.filter(
+            Q(customer__email__iexact=email)
+            | Q(requester__email__iexact=email)
+            | Q(data__customer_email__iexact=email)
+        )
+        .order_by("-id")
+        .distinct()
+    )
 
 
 def do_send_portal_link(email: str, base_url: str) -> bool:
