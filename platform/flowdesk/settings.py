@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off too
     "flowdesk.middleware.MalformedInputMiddleware",  # NUL bytes, oversized/deep bodies: 4xx
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the portal in Chinese or English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -150,6 +151,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 X_FRAME_OPTIONS = "DENY"  # the public intake form is exempt (it is embedded in other sites)
 FORMS_URLFIELD_ASSUME_HTTPS = True
 LANGUAGE_CODE = "en"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The portal's catalogue is platform/intake/locale; its compiled .mo is committed next to
+# the .po, so a fresh machine needs no gettext tools (rebuild: see the .po's header).
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -158,6 +162,11 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "web" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (message attachments): kept under var/, never served by a media URL (a
+# view checks the reader first), so there is no MEDIA_URL route.
+MEDIA_ROOT = Path(env_str("FLOWDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
+FLOWDESK_ATTACHMENT_MAX_BYTES = env_int("FLOWDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+FLOWDESK_REOPEN_DAYS = env_int("FLOWDESK_REOPEN_DAYS", 7)  # the customer may reopen this long
 WHITENOISE_USE_FINDERS = True  # serve web/static without collectstatic (embedded default)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/tasks/"
@@ -175,7 +184,10 @@ FLOWDESK_SCRIPT_MEMORY_MB = env_int("FLOWDESK_SCRIPT_MEMORY_MB", 256)
 FLOWDESK_EXPRESSION_TIMEOUT_MS = env_int("FLOWDESK_EXPRESSION_TIMEOUT_MS", 200)
 # A bundle deployed as JSON grows when escaped (quotes, newlines, \uXXXX): twice the upload
 # limit plus 1 MiB for the rest of the request. Larger bodies are a 413.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * FLOWDESK_MAX_UPLOAD_BYTES + 1024 * 1024
+# A message attachment sent to the API as base64 grows by a third.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    2 * FLOWDESK_MAX_UPLOAD_BYTES, -(-FLOWDESK_ATTACHMENT_MAX_BYTES * 4 // 3)
+) + (1024 * 1024)
 FLOWDESK_MAX_JSON_DEPTH = env_int("FLOWDESK_MAX_JSON_DEPTH", 32)
 FLOWDESK_TICKET_PREFIX = env_str("FLOWDESK_TICKET_PREFIX", "SV")
 

@@ -5,20 +5,30 @@ as it). The public form exists only for published templates (PublicForm).
 """
 
 import logging
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bpmn import runtime, sandbox
 from customers.actions import do_link_customer, do_propose_link, match_customer
 from customers.models import Customer
+from definitions.deploy import compiled_for
 from intake.mail import InboundEmail, parse_email, ticket_number_in
 from intake.models import PublicForm
 from tickets import actions as ticket_actions
+from tickets.conversation import post_message
+from tickets.engine import locked_ticket, record_event
 from tickets.fields import start_form
-from tickets.models import Ticket
+from tickets.models import PortalLink, Ticket, TicketMessage, TicketRating, TicketRequester
 from tickets.operations import do_comment
 
 log = logging.getLogger("flowdesk.intake")
@@ -75,14 +85,17 @@ def do_submit_webform(
         process_key,
         data,
         identity,
-        title=submission.title or _title_from(submission.description),
+        title=submission.title,
         channel=channel,
     )
 
 
 def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
-    """Start a ticket for an unverified sender: their own details in its data; a known
-    customer they name gets a proposed link, never the ticket (nor a change)."""
+    """Start a ticket for an unverified sender: their own details in its data and, as they
+    typed them, in its requester row; a known customer they name gets a proposed link,
+    never the ticket (nor a change), and a different name than that customer's flags the
+    requester for an agent to confirm or split."""
+    title = _title_for(process_key, data, title)
     data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     with transaction.atomic():
         known, matched_by = match_customer(identity)
@@ -90,9 +103,48 @@ def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, c
         ticket = ticket_actions.do_start_ticket(
             intake_user(), process_key, data, title=title, channel=channel, customer=customer
         )
+        requester = TicketRequester(
+            ticket=ticket,
+            name=(identity.get("name") or "")[:200],
+            phone=(identity.get("phone") or "")[:40],
+            email=(identity.get("email") or "")[:254],
+        )
         if known is not None:
             do_propose_link(ticket.id, known, identity, matched_by)
+            if _differs(known.name, requester.name):
+                requester.mismatch = True
+                requester.matched_customer, requester.matched_by = known, matched_by
+        requester.save()
+        if requester.mismatch:
+            record_event(ticket, "requester_mismatch", matched_by=matched_by, customer=known.id)
     return ticket
+
+
+def _differs(known_name: str, given: str) -> bool:
+    def norm(text):
+        return " ".join((text or "").split()).casefold()
+
+    return bool(norm(given)) and norm(known_name) != norm(given)
+
+
+def _title_for(process_key: str, data: dict, given: str) -> str:
+    """The subject the sender gave; else the template's `titleExpression` (a property of
+    its start event, evaluated by the sandbox over the start data); else the first words
+    of the description."""
+    if given and given.strip():
+        return given.strip()[:300]
+    version = ticket_actions.latest_version(process_key)
+    start = runtime.start_node(compiled_for(version))
+    expression = (start.properties or {}).get("titleExpression") if start else None
+    if expression:
+        try:
+            value = sandbox.evaluate_expression(expression, data)
+        except Exception as exc:  # a model's mistake must not lose the submission
+            log.warning("titleExpression of %s failed: %s", process_key, exc)
+            value = None
+        if isinstance(value, str | int | float) and str(value).strip():
+            return " ".join(str(value).split())[:300]
+    return _title_from(str(data.get("description") or ""))
 
 
 # ---------------------------------------------------------------- publication
@@ -164,7 +216,7 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
             "description": mail.text[:_DESCRIPTION_MAX],
         },
         {"name": name, "email": mail.from_address},
-        title=mail.subject[:300] or _title_from(mail.text),
+        title=mail.subject[:300],
         channel=Ticket.Channel.EMAIL,
     )
     return EmailOutcome("created", ticket, mail)
@@ -183,3 +235,217 @@ def _fit(process_key: str, data: dict) -> dict:
 def _title_from(text: str) -> str:
     first = " ".join(text.split())[:80]
     return first or "Request"
+
+
+# ---------------------------------------------------------------- customer portal
+
+
+def requester_name(ticket: Ticket) -> str:
+    row = TicketRequester.objects.filter(ticket=ticket).first()
+    if row is not None and row.name:
+        return row.name
+    data = ticket.data or {}
+    requester = data.get("requester") if isinstance(data.get("requester"), dict) else {}
+    return str(requester.get("name") or data.get("customer_name") or "")
+
+
+def do_portal_reply(ticket: Ticket, body: str, uploads=()):
+    """The customer writes on their tracking page: a public message by the customer; it
+    resumes a step waiting for their answer (tickets.operations.do_comment)."""
+    if ticket.status == Ticket.Status.CANCELLED:
+        raise ticket_actions.ActionError(_("this ticket was cancelled; it takes no more replies"))
+    return do_comment(
+        None, ticket.id, body, source="portal", uploads=uploads, author_name=requester_name(ticket)
+    )
+
+
+def reopen_days() -> int:
+    return int(getattr(settings, "FLOWDESK_REOPEN_DAYS", 7))
+
+
+def may_reopen(ticket: Ticket, now=None) -> bool:
+    if ticket.status != Ticket.Status.COMPLETED or ticket.closed_at is None:
+        return False
+    if ticket.data.get("reopened_as"):
+        return False
+    now = now or timezone.now()
+    return now - ticket.closed_at <= timedelta(days=reopen_days())
+
+
+def follow_up_process() -> str:
+    return getattr(settings, "FLOWDESK_FOLLOW_UP_PROCESS", "follow_up")
+
+
+def _tier_of(ticket: Ticket) -> str:
+    if ticket.customer_id is not None:
+        return ticket.customer.tier
+    return str((ticket.data or {}).get("customer_tier") or Customer.Tier.STANDARD)
+
+
+def _last_group(ticket: Ticket) -> str:
+    """The group of the last step someone completed on the ticket (who handled it)."""
+    from tickets.models import HumanTask
+
+    task = (
+        HumanTask.objects.filter(ticket=ticket, state=HumanTask.State.DONE)
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    group = task.candidate_groups.order_by("name").first() if task else None
+    return group.name if group else "agents"
+
+
+def _start_follow_up(ticket: Ticket, *, reason: str, group: str, note: str) -> Ticket:
+    """A ticket of the small follow-up process (processes/follow_up.bpmn) linked to
+    `ticket`: its one step is in `group`'s queue."""
+    data = {
+        "parent_ticket": ticket.number,
+        "reason": reason,
+        "follow_up_group": group,
+        "note": note[:2000],
+        "customer_name": requester_name(ticket),
+    }
+    return ticket_actions.do_start_ticket(
+        intake_user(),
+        follow_up_process(),
+        data,
+        title=f"{ticket.number}: {reason}",
+        channel=Ticket.Channel.WEBFORM,
+        customer=ticket.customer,
+    )
+
+
+def do_rate(ticket_id: int, score: int, comment: str = "") -> TicketRating:
+    """The customer's rating of a resolved ticket, once. The `follow_up` decision
+    (dmn/follow_up.dmn: score and tier -> follow_up, group) decides whether someone calls
+    back (回访): then a follow-up ticket is opened for that group."""
+    from org.decisions import evaluate
+
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ticket_actions.ActionError(_("the rating is a whole number from 1 to 5"))
+    if len(comment) > 2000:
+        raise ticket_actions.ActionError(_("the comment may be at most 2000 characters"))
+    with transaction.atomic():
+        ticket = locked_ticket(ticket_id)
+        if ticket.status != Ticket.Status.COMPLETED:
+            raise ticket_actions.Conflict(_("only a resolved ticket can be rated"))
+        if TicketRating.objects.filter(ticket=ticket).exists():
+            raise ticket_actions.Conflict(_("this ticket has been rated already"))
+        rating = TicketRating.objects.create(ticket=ticket, score=score, comment=comment)
+        verdict = evaluate("follow_up", "follow_up.dmn", {"score": score, "tier": _tier_of(ticket)})
+        record_event(ticket, "decision", bpmn_id="", detail=verdict.as_detail())
+        follow_up = None
+        if verdict.outputs.get("follow_up") is True:
+            group = verdict.outputs.get("group") or "agents"
+            try:
+                follow_up = _start_follow_up(
+                    ticket, reason=f"rated {score} of 5", group=group, note=comment
+                )
+            except ticket_actions.NotFound as exc:  # the follow-up process is not deployed
+                log.error("no follow-up for %s: %s", ticket.number, exc)
+                record_event(ticket, "follow_up_not_opened", reason=str(exc), group=group)
+        record_event(
+            ticket,
+            "rated",
+            score=score,
+            comment=comment,
+            follow_up=follow_up.number if follow_up else None,
+        )
+    return rating
+
+
+def do_reopen(ticket_id: int, reason: str) -> Ticket:
+    """The customer reopens a resolved ticket within FLOWDESK_REOPEN_DAYS. A finished
+    process cannot run again, so a follow-up ticket linked to this one is opened for the
+    group that handled it last; the original keeps its history and points to it."""
+    if not reason.strip():
+        raise ticket_actions.ActionError(_("say what is still wrong"))
+    with transaction.atomic():
+        ticket = locked_ticket(ticket_id)
+        if not may_reopen(ticket):
+            raise ticket_actions.Conflict(
+                _("a resolved ticket can be reopened within %(days)s days, once")
+                % {"days": reopen_days()}
+            )
+        follow_up = _start_follow_up(
+            ticket, reason="reopened by the customer", group=_last_group(ticket), note=reason
+        )
+        ticket.data = {**ticket.data, "reopened_as": follow_up.number}
+        ticket.save(update_fields=["data", "updated_at"])
+        record_event(ticket, "reopened", follow_up=follow_up.number)
+        post_message(
+            ticket,
+            reason,
+            author_kind=TicketMessage.AuthorKind.CUSTOMER,
+            author_name=requester_name(ticket),
+            visibility=TicketMessage.Visibility.PUBLIC,
+            source="portal",
+            event_detail={"reopened": True},
+        )
+    return follow_up
+
+
+# ---------------------------------------------------------------- a link to all tickets
+
+PORTAL_LINK_SALT = "flowdesk.portal-link"
+
+
+def portal_link_max_age() -> int:
+    return int(getattr(settings, "FLOWDESK_PORTAL_LINK_MAX_AGE", 24 * 3600))
+
+
+def tickets_of_email(email: str):
+    email = email.strip().lower()
+    return (
+        Ticket.objects.filter(
+            Q(customer__email__iexact=email)
+            | Q(requester__email__iexact=email)
+            | Q(data__customer_email__iexact=email)
+        )
+        .order_by("-id")
+        .distinct()
+    )
+
+
+def do_send_portal_link(email: str, base_url: str) -> bool:
+    """E-mail a one-time, expiring link to the list of this address's tickets. Nothing is
+    sent (and nothing said) when the address has no ticket."""
+    email = email.strip().lower()
+    if not tickets_of_email(email).exists():
+        return False
+    nonce = secrets.token_urlsafe(16)
+    PortalLink.objects.create(nonce=nonce, email=email)
+    token = signing.dumps({"n": nonce}, salt=PORTAL_LINK_SALT, compress=True)
+    link = f"{base_url.rstrip('/')}/portal/tickets/{token}/"
+    hours = max(1, portal_link_max_age() // 3600)
+    send_mail(
+        "Your service tickets / 您的服务工单",
+        "Open this link to see all your tickets (it works once, for "
+        f"{hours} hours):\n打开此链接查看您的全部工单（仅可使用一次，{hours} 小时内有效）：\n\n{link}\n",
+        None,
+        [email],
+    )
+    return True
+
+
+class LinkRefused(ticket_actions.ActionError):
+    status = 410
+
+
+def do_open_portal_link(token: str) -> str:
+    """The e-mail address a portal link was sent to; the link is spent from now on."""
+    try:
+        payload = signing.loads(token, salt=PORTAL_LINK_SALT, max_age=portal_link_max_age())
+    except signing.SignatureExpired:
+        raise LinkRefused(_("this link has expired: ask for a new one")) from None
+    except signing.BadSignature:
+        raise ticket_actions.NotFound("unknown link") from None
+    with transaction.atomic():
+        link = PortalLink.objects.select_for_update().filter(nonce=payload.get("n")).first()
+        if link is None:
+            raise ticket_actions.NotFound("unknown link")
+        if link.used_at is not None:
+            raise LinkRefused(_("this link has been used already: ask for a new one"))
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+    return link.email

@@ -3,6 +3,7 @@ start form), with the honeypot a person never sees and a bot fills in."""
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from customers.identity import normalize_phone
 
@@ -51,3 +52,9 @@ class ContactForm(forms.Form):
     @property
     def is_spam(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())
+
+
+class PortalLinkForm(forms.Form):
+    """Ask for a link to all one's tickets."""
+
+    email = forms.EmailField(label=_("E-mail"), max_length=254)

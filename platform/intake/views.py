@@ -2,26 +2,46 @@
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from definitions.models import ProcessVersion
 from forms.boundfields import ViewContext, build_views
 from forms.permissions import field_access
 from forms.render import parse_post
-from intake.actions import WebformSubmission, do_submit_webform
-from intake.forms import ContactForm, intake_categories
+from intake.actions import (
+    WebformSubmission,
+    do_open_portal_link,
+    do_portal_reply,
+    do_rate,
+    do_reopen,
+    do_send_portal_link,
+    do_submit_webform,
+    may_reopen,
+    reopen_days,
+    tickets_of_email,
+)
+from intake.forms import ContactForm, PortalLinkForm, intake_categories
 from intake.queries import (
+    public_thread,
     public_timeline,
     public_title,
     published_form,
+    rating_of,
+    status_words,
     ticket_by_tracking_token,
+    waiting_for_customer,
 )
 from integrations import ratelimit
 from tickets import actions as ticket_actions
+from tickets import conversation
 from tickets.fields import start_form
-from tickets.models import Ticket
+from tickets.models import MessageAttachment, Ticket
 
 # Start-form fields the contact part fills in (start field -> contact field); the customer's
 # tier is never the submitter's to choose.
@@ -134,16 +154,157 @@ def intake_form(request, process_key: str):
     return render(request, "intake/form.html", context, status=status)
 
 
-def tracking(request, token: str):
+def _language(request) -> str | None:
+    """`?lang=zh-hans` / `?lang=en` switches the portal's language (kept in the cookie
+    LocaleMiddleware reads); without it the browser's language decides."""
+    lang = request.GET.get("lang", "")
+    if lang in dict(settings.LANGUAGES):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
+        return lang
+    return None
+
+
+def _private(response, lang: str | None = None):
+    # The link is the key: never sent to other sites. Same-origin, not no-referrer: under
+    # no-referrer Chrome sends `Origin: null` with the page's forms and CSRF refuses them.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex"
+    if lang:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax")
+    return response
+
+
+def _ticket_or_404(token: str) -> Ticket:
     ticket = ticket_by_tracking_token(token)
     if ticket is None:
         raise Http404("unknown tracking link")
+    return ticket
+
+
+def _portal_limited(request):
+    verdict = ratelimit.hit(f"portal:{client_ip(request)}", ratelimit.intake_rate_per_min(), 60)
+    if verdict.allowed:
+        return None
+    context = {"retry_after": verdict.retry_after, "minutes": -(-verdict.retry_after // 60)}
+    response = render(request, "intake/limited.html", context, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def tracking(request, token: str, *, error: str = "", status: int = 200):
+    lang = _language(request)
+    ticket = _ticket_or_404(token)
+    rating = rating_of(ticket)
     context = {
         "ticket": ticket,
+        "token": token,
         "title": public_title(ticket),
+        "status_words": status_words(ticket),
         "timeline": public_timeline(ticket),
+        "thread": public_thread(ticket),
+        "waiting": ticket.status == Ticket.Status.ACTIVE and waiting_for_customer(ticket),
+        "may_reply": ticket.status != Ticket.Status.CANCELLED,
+        "may_rate": ticket.status == Ticket.Status.COMPLETED and rating is None,
+        "rating": rating,
+        "may_reopen": may_reopen(ticket),
+        "reopen_days": reopen_days(),
+        "reopened_as": (ticket.data or {}).get("reopened_as"),
+        "max_mb": max(1, conversation.max_bytes() // (1024 * 1024)),
+        "error": error,
+        "lang": translation.get_language(),
     }
-    response = render(request, "intake/track.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: keep it off referrers
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _private(render(request, "intake/track.html", context, status=status), lang)
+
+
+def _back(token: str, anchor: str = ""):
+    return redirect(reverse("intake:track", args=[token]) + anchor)
+
+
+@require_POST
+def portal_reply(request, token: str):
+    _language(request)
+    ticket = _ticket_or_404(token)
+    limited = _portal_limited(request)
+    if limited is not None:
+        return limited
+    try:
+        uploads = conversation.uploads_from(request.FILES.getlist("attachments"))
+        do_portal_reply(ticket, request.POST.get("body", ""), uploads)
+    except ticket_actions.ActionError as exc:
+        return tracking(request, token, error=str(exc), status=exc.status)
+    return _back(token, "#conversation")
+
+
+def portal_attachment(request, token: str, attachment_id: int):
+    """A file of a public message of this ticket, to the holder of its link (an internal
+    note's file, or another ticket's, is as unknown as a wrong id)."""
+    ticket = _ticket_or_404(token)
+    found = MessageAttachment.objects.filter(
+        id=attachment_id, message__ticket=ticket, message__visibility="public"
+    ).first()
+    if found is None:
+        raise Http404("no such file")
+    return _private(conversation.file_response(found))
+
+
+@require_POST
+def portal_rate(request, token: str):
+    _language(request)
+    ticket = _ticket_or_404(token)
+    try:
+        score = int(request.POST.get("score", ""))
+    except ValueError:
+        return tracking(request, token, error=str(_("Choose from 1 to 5 stars.")), status=400)
+    try:
+        do_rate(ticket.id, score, request.POST.get("comment", "").strip())
+    except ticket_actions.ActionError as exc:
+        return tracking(request, token, error=str(exc), status=exc.status)
+    return _back(token, "#rating")
+
+
+@require_POST
+def portal_reopen(request, token: str):
+    _language(request)
+    ticket = _ticket_or_404(token)
+    try:
+        do_reopen(ticket.id, request.POST.get("reason", ""))
+    except ticket_actions.ActionError as exc:
+        return tracking(request, token, error=str(exc), status=exc.status)
+    return _back(token)
+
+
+def portal_link(request):
+    """Ask for a link to all one's tickets by e-mail (the same answer whether or not the
+    address is known)."""
+    lang = _language(request)
+    form = PortalLinkForm(request.POST if request.method == "POST" else None)
+    sent, status = False, 200
+    if request.method == "POST":
+        limited = _portal_limited(request)
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            do_send_portal_link(form.cleaned_data["email"], request.build_absolute_uri("/"))
+            sent = True
+        else:
+            status = 400
+    context = {"form": form, "sent": sent, "lang": translation.get_language()}
+    return _private(render(request, "intake/portal_link.html", context, status=status), lang)
+
+
+def portal_tickets(request, signed: str):
+    lang = _language(request)
+    try:
+        email = do_open_portal_link(signed)
+    except ticket_actions.ActionError as exc:
+        context = {"error": str(exc), "lang": translation.get_language()}
+        return _private(
+            render(request, "intake/portal_tickets.html", context, status=exc.status), lang
+        )
+    rows = [
+        {"ticket": t, "title": public_title(t), "status": status_words(t)}
+        for t in tickets_of_email(email)[:200]
+    ]
+    context = {"rows": rows, "lang": translation.get_language()}
+    return _private(render(request, "intake/portal_tickets.html", context), lang)

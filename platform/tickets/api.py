@@ -1,5 +1,7 @@
 """Ticket, worklist and message endpoints (thin: parse, check access, call one action)."""
 
+import base64
+import binascii
 import datetime as dt
 from typing import Annotated, Any
 
@@ -12,9 +14,9 @@ from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from integrations.openapi import MAX_ID
-from tickets import actions
+from tickets import actions, conversation, operations
 from tickets.access import access_ticket, may_see_ticket, worklist_page
-from tickets.models import Ticket
+from tickets.models import MessageAttachment, Ticket
 from tickets.queries import BadEventCursor, timeline_page
 from tickets.search import BadCursor, TicketFilters, search_tickets
 from tickets.visibility import reader_for, redact_for
@@ -150,6 +152,71 @@ class TicketOut(Schema):
             .select_related("assignee")
             .prefetch_related("candidate_groups")
         )
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    url: str
+
+    @staticmethod
+    def resolve_url(obj):
+        ticket = obj.message.ticket
+        return f"/api/v1/tickets/{ticket.number or ticket.id}/attachments/{obj.id}"
+
+
+class MessageOut(Schema):
+    id: int
+    visibility: str
+    author_kind: str
+    author: str | None
+    author_name: str
+    body: str
+    source: str
+    mentions: list[str]
+    attachments: list[AttachmentOut]
+    created_at: str
+
+    @staticmethod
+    def resolve_author(obj):
+        return obj.author.username if obj.author_id else None
+
+    @staticmethod
+    def resolve_author_name(obj, context):
+        return reader_for(context["request"]).view(obj.ticket).text(obj.author_name)
+
+    @staticmethod
+    def resolve_body(obj, context):
+        return reader_for(context["request"]).view(obj.ticket).text(obj.body)
+
+    @staticmethod
+    def resolve_mentions(obj):
+        return [u.username for u in obj.mentions.all()]
+
+    @staticmethod
+    def resolve_attachments(obj):
+        return list(obj.attachments.all())
+
+    @staticmethod
+    def resolve_created_at(obj):
+        return obj.created_at.isoformat()
+
+
+class MessagePageOut(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class AttachmentIn(Schema):
+    name: str = Field(..., min_length=1, max_length=255)
+    content_base64: str
+
+
+class MessagePostIn(Schema):
+    body: str = Field("", max_length=conversation.BODY_MAX)
+    attachments: list[AttachmentIn] = Field([], max_length=conversation.MAX_FILES)
 
 
 class EventPageOut(Schema):
@@ -509,3 +576,83 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
             if needle in t.number.lower() or needle in reader.view(t).text(t.title).lower()
         ]
     return page
+
+
+# ---------------------------------------------------------------- conversation
+
+
+@router.get("/tickets/{ref}/messages", response={200: MessagePageOut, 400: ErrorOut, 404: ErrorOut})
+@require_scope("tickets:read")
+def list_messages(request: HttpRequest, ref: str, cursor: str = "", limit: int = 50):
+    """The ticket's conversation in the order written (public replies and internal notes),
+    a page at a time: pass `next_cursor` back as `cursor` (`limit` at most 200)."""
+    if not 1 <= limit <= 200:
+        return 400, {"detail": "limit must be between 1 and 200"}
+    try:
+        ticket = access_ticket(request.user, ref)
+        items, next_cursor = conversation.thread_page(ticket, cursor, limit, public_only=False)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except conversation.BadMessageCursor as exc:
+        return 400, {"detail": str(exc)}
+    for message in items:
+        message.ticket = ticket
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _uploads(body: MessagePostIn) -> list[conversation.Upload]:
+    uploads = []
+    for item in body.attachments:
+        try:
+            content = base64.b64decode(item.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise actions.ActionError(f"{item.name}: content_base64 is not base64") from None
+        uploads.append(conversation.Upload(item.name, content))
+    return uploads
+
+
+def _post(request, ref: str, body: MessagePostIn, *, public: bool):
+    try:
+        ticket = access_ticket(request.user, ref)
+        message = operations.do_post_message(
+            request.user, ticket.id, body.body, public=public, source="api", uploads=_uploads(body)
+        )
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    except actions.ActionError as exc:
+        return fail(exc)
+    message = conversation.thread(ticket, public_only=False, after_id=message.id - 1, limit=1)[0]
+    message.ticket = ticket
+    return 201, message
+
+
+MESSAGE_ERRORS = {**ERRORS, 413: ErrorOut}
+
+
+@router.post("/tickets/{ref}/messages/replies", response={201: MessageOut, **MESSAGE_ERRORS})
+@require_scope("messages:write")
+def post_reply(request: HttpRequest, ref: str, body: MessagePostIn):
+    """A public reply: the customer sees it on their tracking page. `@username` mentions
+    colleagues; attachments as base64 (size and type limits apply)."""
+    return _post(request, ref, body, public=True)
+
+
+@router.post("/tickets/{ref}/messages/notes", response={201: MessageOut, **MESSAGE_ERRORS})
+@require_scope("messages:write")
+def post_note(request: HttpRequest, ref: str, body: MessagePostIn):
+    """An internal note: staff only, never shown to the customer."""
+    return _post(request, ref, body, public=False)
+
+
+@router.get("/tickets/{ref}/attachments/{attachment_id}", response={404: ErrorOut})
+@require_scope("tickets:read")
+def download_attachment(request: HttpRequest, ref: str, attachment_id: int):
+    """The file of a message attachment, for whoever may see the ticket."""
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        return 404, {"detail": f"ticket {ref} not found"}
+    attachment = MessageAttachment.objects.filter(id=attachment_id, message__ticket=ticket).first()
+    if attachment is None:
+        return 404, {"detail": "no such attachment"}
+    return conversation.file_response(attachment)

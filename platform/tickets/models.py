@@ -180,3 +180,103 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.kind}"
+
+
+class TicketMessage(models.Model):
+    """One entry of a ticket's conversation: a public reply (the customer sees it) or an
+    internal note (staff only), written by a staff user, the customer or the system."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        INTERNAL = "internal"
+
+    class AuthorKind(models.TextChoices):
+        STAFF = "staff"
+        CUSTOMER = "customer"
+        SYSTEM = "system"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    author_name = models.CharField(max_length=200, blank=True)  # the customer's, as given
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    body = models.TextField()
+    source = models.CharField(max_length=16, default="web")  # web, api, portal, email
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["ticket", "id"], name="thread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket} {self.visibility} message {self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+
+class MessageAttachment(models.Model):
+    """A file sent with a message, kept through the storage API and served only by a view
+    that checks the reader (never by a media URL)."""
+
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketRating(models.Model):
+    """The customer's satisfaction rating of a resolved ticket (one per ticket)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.ticket} rated {self.score}"
+
+
+class PortalLink(models.Model):
+    """A one-time link that lists all of a customer's tickets, asked for by e-mail: the
+    signed token carries the nonce; the row records its use (a second use is refused)."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"portal link for {self.email}"
+
+
+class TicketRequester(models.Model):
+    """Who asked, as they typed it on the form or in the mail. Linking the ticket to a
+    customer never changes or hides this; when the phone or e-mail given belongs to a
+    known customer under another name, `mismatch` flags the ticket for an agent."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="requester")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    mismatch = models.BooleanField(default=False)
+    # The known customer whose phone/e-mail was given, and by which key (when flagged).
+    matched_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_by = models.CharField(max_length=20, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.ticket}: {self.name}"

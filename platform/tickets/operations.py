@@ -21,8 +21,8 @@ from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
 from org import queries as org_queries
-from tickets import routing
-from tickets.access import is_supervisor, may_act_on_task
+from tickets import conversation, routing
+from tickets.access import is_supervisor, may_act_on_task, may_see_ticket
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
@@ -31,8 +31,8 @@ from tickets.engine import (
     queue_event,
     record_event,
 )
-from tickets.errors import ActionError, Conflict, Forbidden
-from tickets.models import HumanTask, Ticket
+from tickets.errors import ActionError, Conflict, Forbidden, NotFound
+from tickets.models import HumanTask, Ticket, TicketMessage
 
 DEFAULT_OPERATIONS = {
     "claim": ["*"],
@@ -198,30 +198,75 @@ def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
 CUSTOMER_SOURCES = ("customer", "email", "portal")
 
 
-def do_comment(user, ticket_id: int, body: str, *, source: str = "web", **detail) -> Ticket:
-    """A comment on the timeline; one from the customer (portal, e-mail reply) also
-    resumes the steps waiting for them."""
-    if not body.strip():
-        raise ActionError("a comment needs text")
+def do_comment(
+    user, ticket_id: int, body: str, *, source: str = "web", uploads=(), author_name="", **detail
+) -> TicketMessage:
+    """A message in the ticket's conversation. One from the customer (portal, e-mail
+    reply) is a public message by the customer and resumes the steps waiting for them; a
+    staff comment (the task's "comment" operation) is an internal note."""
+    uploads = list(uploads)
+    conversation.check_message(body, uploads)
     refdata.refresh()
+    customer = source in CUSTOMER_SOURCES
     with transaction.atomic():
         ticket = locked_ticket(ticket_id)
-        record_event(
+        extra = {"answers_request_of": _askers(ticket)} if customer else {}
+        message = conversation.post_message(
             ticket,
-            "commented",
-            actor=user if user and user.is_authenticated else None,
-            detail=detail,
-            body=body[:5000],
+            body,
+            author=None if customer else user,
+            author_kind=TicketMessage.AuthorKind.CUSTOMER
+            if customer
+            else TicketMessage.AuthorKind.STAFF,
+            author_name=author_name or str(detail.get("from", "")),
+            visibility=TicketMessage.Visibility.PUBLIC
+            if customer
+            else TicketMessage.Visibility.INTERNAL,
             source=source,
+            uploads=uploads,
+            event_detail={
+                # the e-mail's own Message-ID apart from the id of the message row
+                {"message_id": "email_message_id"}.get(k, k): v
+                for k, v in detail.items()
+                if k in ("from", "subject", "message_id")
+            }
+            | extra,
         )
-        if source in CUSTOMER_SOURCES:
+        if customer:
             _resume(ticket)
-    return ticket
+    return message
+
+
+def do_post_message(
+    user, ticket_id: int, body: str, *, public: bool, source: str = "web", uploads=()
+) -> TicketMessage:
+    """A staff reply to the customer (public) or an internal note, at any step: whoever
+    may see the ticket may write in its conversation."""
+
+    uploads = list(uploads)
+    conversation.check_message(body, uploads)
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden("sign in to write on a ticket")
+    with transaction.atomic():
+        ticket = locked_ticket(ticket_id)
+        if not may_see_ticket(user, ticket.id):
+            raise NotFound(f"ticket {ticket_id} not found")
+        return conversation.post_message(
+            ticket,
+            body,
+            author=user,
+            author_kind=TicketMessage.AuthorKind.STAFF,
+            visibility=TicketMessage.Visibility.PUBLIC
+            if public
+            else TicketMessage.Visibility.INTERNAL,
+            source=source,
+            uploads=uploads,
+        )
 
 
 def do_request_info(user, task_id: int, question: str) -> HumanTask:
-    """Ask the customer for information: the step waits (its SLA clock paused) until the
-    customer replies with a comment."""
+    """Ask the customer for information: the question goes to them as a public reply and
+    the step waits (its SLA clock paused) until the customer answers."""
     if not question.strip():
         raise ActionError("say what information is needed")
     with transaction.atomic():
@@ -230,7 +275,28 @@ def do_request_info(user, task_id: int, question: str) -> HumanTask:
         record_event(
             ticket, "info_requested", actor=user, task=task, bpmn_id=task.bpmn_id, question=question
         )
+        conversation.post_message(
+            ticket,
+            question,
+            author=user,
+            author_kind=TicketMessage.AuthorKind.STAFF,
+            visibility=TicketMessage.Visibility.PUBLIC,
+            source="request_info",
+            event_detail={"info_request": True, "task_id": task.id},
+        )
     return task
+
+
+def _askers(ticket: Ticket) -> list[str]:
+    """Who asked the questions the customer is answering (steps paused for them), so the
+    notification of the answer reaches them."""
+    paused = ticket.tasks.filter(sla_paused_at__isnull=False, state__in=OPEN_STATES)
+    asked = (
+        ticket.events.filter(kind="info_requested", task__in=paused, actor__isnull=False)
+        .values_list("actor__username", flat=True)
+        .distinct()
+    )
+    return sorted(set(asked))
 
 
 def _resume(ticket: Ticket) -> None:

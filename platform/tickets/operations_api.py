@@ -116,4 +116,7 @@ def comment(request: HttpRequest, ref: str, body: CommentIn):
     except Ticket.DoesNotExist:
         return 404, {"detail": f"ticket {ref} not found"}
     result = _run(lambda: operations.do_comment(request.user, ticket.id, body.body))
-    return result if isinstance(result, tuple) else (201, result)
+    if isinstance(result, tuple):
+        return result
+    ticket.refresh_from_db()
+    return 201, ticket

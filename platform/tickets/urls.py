@@ -13,6 +13,12 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="list"),
     path("tickets/new/<str:process_key>/", views.new_ticket, name="new"),
     path("tickets/<str:ref>/", views.ticket_page, name="ticket"),
+    path("tickets/<str:ref>/messages/", views.post_message, name="post_message"),
+    path(
+        "tickets/<str:ref>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
     path(
         "tickets/<str:ref>/customer-links/<int:proposal_id>/<str:decision>/",
         views.decide_customer_link,

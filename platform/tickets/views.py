@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customers.queries import pending_proposals
@@ -12,7 +13,7 @@ from definitions.models import ProcessVersion
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
 from pricing.queries import settlement_for
-from tickets import access, actions, operations
+from tickets import access, actions, conversation, operations
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import (
     field_titles,
@@ -21,7 +22,7 @@ from tickets.fields import (
     task_access,
     task_form,
 )
-from tickets.models import HumanTask, Ticket
+from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
 from tickets.pages import BadCursor
 from tickets.queries import EVENT_COLUMNS
 from tickets.search import TicketFilters, search_tickets
@@ -182,8 +183,71 @@ def ticket_page(request, ref: str):
         "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
         "timeline": timeline,
         "settlement": settlement_for(ticket.number),
+        "thread": [
+            {"message": m, "body": view.text(m.body), "author_name": view.text(m.author_name)}
+            for m in conversation.thread(ticket, public_only=False)
+        ],
+        "requester": requester_of(ticket, view),
     }
     return render(request, "tickets/ticket.html", context)
+
+
+def requester_of(ticket: Ticket, view) -> dict:
+    """Who asked, as they gave it on the form or in the mail (never the linked customer's
+    record in their place), and whether it clashes with a known customer."""
+    row = TicketRequester.objects.filter(ticket=ticket).select_related("matched_customer").first()
+    data = ticket.data or {}
+    if row is not None:
+        shown = {"name": row.name, "phone": row.phone, "email": row.email}
+    else:
+        shown = {
+            "name": data.get("customer_name") or "",
+            "phone": data.get("customer_phone") or "",
+            "email": data.get("customer_email") or "",
+        }
+    requester = {key: view.text(str(value)) for key, value in shown.items() if value}
+    if row is not None and row.mismatch and row.matched_customer is not None:
+        requester["mismatch"] = {
+            "customer": row.matched_customer.name,
+            "matched_by": row.matched_by,
+        }
+    return requester
+
+
+@login_required
+@require_POST
+def post_message(request, ref: str):
+    """A reply to the customer or an internal note, from the ticket page at any step."""
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket not found") from None
+    public = request.POST.get("visibility") == "public"
+    try:
+        uploads = conversation.uploads_from(request.FILES.getlist("attachments"))
+        operations.do_post_message(
+            request.user, ticket.id, request.POST.get("body", ""), public=public, uploads=uploads
+        )
+    except actions.ActionError as exc:
+        messages.error(request, reader_for(request).view(ticket).text(str(exc)))
+        response = redirect("tickets:ticket", ref=ticket.number)
+        response.status_code = 303
+        return response
+    messages.success(request, "Reply sent to the customer." if public else "Note added.")
+    return redirect(f"{reverse('tickets:ticket', args=[ticket.number])}#thread")
+
+
+@login_required
+def attachment(request, ref: str, attachment_id: int):
+    """An attachment's file, for whoever may see its ticket (there is no media URL)."""
+    try:
+        ticket = access_ticket(request.user, ref)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket not found") from None
+    found = MessageAttachment.objects.filter(id=attachment_id, message__ticket=ticket).first()
+    if found is None:
+        raise Http404("no such attachment")
+    return conversation.file_response(found)
 
 
 @login_required

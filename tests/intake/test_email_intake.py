@@ -69,11 +69,13 @@ def test_the_command_raises_a_ticket_then_threads_the_reply(inquiry, tmp_path):
     call_command("ingest_email", str(answer), stdout=out)
     assert out.getvalue().strip() == f"commented on {ticket.number}"
     assert Ticket.objects.count() == 1
-    comment = TicketEvent.objects.get(ticket=ticket, kind="commented")
+    comment = TicketEvent.objects.get(ticket=ticket, kind="message_posted")
     assert comment.detail["from"] == "wang.fang@example.cn"
     assert comment.detail["subject"] == f"Re: [{ticket.number.lower()}] fridge not cooling"
-    assert comment.detail["body"] == "Tomorrow after 3pm suits me."
-    assert comment.detail["source"] == "email" and comment.actor.username == "intake"
+    assert comment.detail["source"] == "email" and comment.detail["author_kind"] == "customer"
+    message = ticket.messages.get()
+    assert message.body == "Tomorrow after 3pm suits me." and message.visibility == "public"
+    assert message.author_name == "wang.fang@example.cn"
 
 
 def test_the_endpoint_does_the_same_for_a_mail_gateway(cast, inquiry):
@@ -93,7 +95,7 @@ def test_the_endpoint_does_the_same_for_a_mail_gateway(cast, inquiry):
     threaded = gateway.post("/api/v1/intake/email", reply(number), content_type="message/rfc822")
     assert threaded.status_code == 200
     assert threaded.json() == {"action": "commented", "ticket": number, "ticket_id": ticket.id}
-    assert ticket.events.filter(kind="commented").count() == 1
+    assert ticket.events.filter(kind="message_posted").count() == 1
 
     # a number that does not exist is a new conversation, not an error
     unknown = gateway.post(

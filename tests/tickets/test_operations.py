@@ -145,7 +145,12 @@ def test_request_info_pauses_until_the_customer_replies(cast, repair):
     operations.do_comment(None, ticket.id, "It is a Gree KFR-35", source="customer")
     task.refresh_from_db()
     assert task.sla_paused_at is None
-    assert kinds(ticket)[-3:] == ["info_requested", "commented", "info_received"]
+    assert kinds(ticket)[-4:] == [
+        "info_requested",
+        "message_posted",  # the question, a public reply
+        "message_posted",  # the customer's answer
+        "info_received",
+    ]
 
 
 def test_comments_need_access_to_the_ticket(cast, repair):
@@ -155,8 +160,9 @@ def test_comments_need_access_to_the_ticket(cast, repair):
     )
     assert ok.status_code == 201
     timeline = client_for(cast["tom"]).get(f"/api/v1/tickets/{ticket.number}/events").json()
-    assert timeline["items"][-1]["kind"] == "commented"
-    assert timeline["items"][-1]["detail"]["body"] == "on my way"
+    assert timeline["items"][-1]["kind"] == "message_posted"
+    assert timeline["items"][-1]["detail"]["visibility"] == "internal"
+    assert ticket.messages.get().body == "on my way"
     assert (
         post(
             client_for(cast["carol"]), f"/api/v1/tickets/{ticket.number}/comments", {"body": "x"}
