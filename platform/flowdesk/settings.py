@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
     "sweep-sla": {"task": "tickets.tasks.sweep_sla", "schedule": 30.0},
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
+    "fan-out-stale-events": {"task": "notify.run_stale_fanout", "schedule": 15.0},
+    "poll-imap": {"task": "intake.poll_imap", "schedule": 60.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
 }

@@ -124,6 +124,7 @@ def do_notify(
     subject: str | None = None,
     body: str | None = None,
     idempotency_key: str | None = None,
+    webhooks: bool = True,
 ) -> list[OutboxMessage]:
     """Queue `event_type` for users (on their channels), raw addresses and webhooks.
 
@@ -131,7 +132,8 @@ def do_notify(
     FLOWDESK_NOTIFY_DEFAULT_CHANNELS when there is none). addresses: "email:a@b.cn",
     "sms:138…", "wecom:<userid>", a bare e-mail address, or (channel, address) pairs.
     subject/body: inline template text overriding the stored templates. idempotency_key:
-    a repeated call with the same key queues nothing new. Returns the rows created.
+    a repeated call with the same key queues nothing new. webhooks: False when the caller
+    sends the event to subscribers itself (notify.fanout). Returns the rows created.
     """
     with transaction.atomic():
         note = _Notification(
@@ -149,7 +151,7 @@ def do_notify(
             },
         )
         rows = _user_rows(note, users, _chosen_channels(channels, note.templates))
-        rows += _address_rows(note, addresses) + _webhook_rows(note)
+        rows += _address_rows(note, addresses) + (_webhook_rows(note) if webhooks else [])
         created = _insert_new(rows)
         if any(row.state == State.PENDING for row in created):
             schedule_delivery()
@@ -348,6 +350,7 @@ _PREFERENCE_FIELDS = {
     "quiet_end",
     "time_zone",
     "digest_interval_minutes",
+    "language",
 }
 
 
@@ -359,6 +362,8 @@ def _clean_preference(name: str, value):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValidationError(f"unknown time zone {value!r}") from exc
+    if name == "language" and value not in {"zh-hans", "en"}:
+        raise ValidationError("language must be zh-hans or en")
     if name == "digest_interval_minutes" and (not isinstance(value, int) or value < 0):
         raise ValidationError("digest_interval_minutes must be an integer >= 0")
     return value
