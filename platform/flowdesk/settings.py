@@ -32,6 +32,35 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def email_settings(url: str) -> dict:
+    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://…:465, console://, locmem://."""
+    parsed = urlparse(url)
+    if parsed.scheme not in _EMAIL_BACKENDS:
+        raise ValueError(f"EMAIL_URL: unknown scheme {parsed.scheme!r}")
+    config = {"EMAIL_BACKEND": _EMAIL_BACKENDS[parsed.scheme]}
+    if parsed.scheme.startswith("smtp"):
+        query = dict(part.split("=", 1) for part in parsed.query.split("&") if "=" in part)
+        secure = parsed.scheme == "smtps" or query.get("ssl") in {"1", "true"}
+        config.update(
+            EMAIL_HOST=parsed.hostname or "localhost",
+            EMAIL_PORT=parsed.port or (465 if secure else 25),
+            EMAIL_HOST_USER=unquote(parsed.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parsed.password or ""),
+            EMAIL_USE_SSL=secure,
+            EMAIL_USE_TLS=not secure and query.get("tls") in {"1", "true"},
+        )
+    return config
+
+
 def env_database(name: str, default_sqlite: Path) -> dict:
     """DATABASE_URL: postgres://user:pass@host:port/db or sqlite:///path; SQLite when unset."""
     url = env_str(name)
@@ -223,7 +252,14 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if env_str("EMAIL_URL"):  # one URL instead of the variables above
+    globals().update(email_settings(env_str("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "flowdesk@localhost")
+# Replies come back to support+<ticket number>@… (notify/mailing.py); empty: the sender.
+FLOWDESK_REPLY_ADDRESS = env_str("FLOWDESK_REPLY_ADDRESS")
+# Inbound mail polled by the worker: imaps://user:pass@host:993/INBOX (empty: no polling).
+IMAP_URL = env_str("IMAP_URL")
+MEDIA_ROOT = Path(env_str("FLOWDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 FLOWDESK_EMAIL_FROM = env_str("FLOWDESK_EMAIL_FROM")
 FLOWDESK_SMS_URL = env_str("FLOWDESK_SMS_URL")
 FLOWDESK_SMS_TOKEN = env_str("FLOWDESK_SMS_TOKEN")

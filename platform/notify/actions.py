@@ -97,7 +97,7 @@ class _Notification:
             ticket_id=self.ticket_id,
             urgent=self.urgent,
             idempotency_key=key,
-            payload={"link": context.get("link") or link},
+            payload={"link": context.get("link") or link, **_thread_of(self.context)},
             next_attempt_at=self.now,
             created_at=self.now,
         )
@@ -110,6 +110,12 @@ class _Notification:
             # change (a ticket transition) goes through.
             row.state, row.last_error, row.subject = State.DEAD, str(exc), subject_text[:500]
         return row
+
+
+def _thread_of(context: dict[str, Any]) -> dict[str, str]:
+    """The ticket number an e-mail about the ticket threads by (its reply address)."""
+    number = context.get("ticket")
+    return {"ticket_number": number} if isinstance(number, str) and number else {}
 
 
 def do_notify(
