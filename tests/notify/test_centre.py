@@ -72,3 +72,35 @@ def test_mark_one_then_all_read(inbox):
 def test_the_centre_needs_a_login(db):
     response = Client().get("/notify/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_an_admin_edits_a_rule(cast):
+    from notify.models import NotificationRule
+
+    dave = cast["dave"]
+    dave.is_superuser = dave.is_staff = True
+    dave.save()
+    client = client_for(dave)
+    rule = NotificationRule.objects.get(key="assigned-to-you")
+    url = f"/admin/notify/notificationrule/{rule.id}/change/"
+    assert client.get(url).status_code == 200
+    templates = list(rule.templates.order_by("language"))
+    form = {
+        "key": rule.key, "event_kind": rule.event_kind, "bpmn_ids": "[]", "conditions": "{}",
+        "channels": '["inapp", "fax"]', "recipients": '["assignee"]', "description": "x",
+        "templates-TOTAL_FORMS": "2", "templates-INITIAL_FORMS": "2",
+        "templates-MIN_NUM_FORMS": "0", "templates-MAX_NUM_FORMS": "1000",
+    }  # fmt: skip
+    for i, t in enumerate(templates):
+        form |= {f"templates-{i}-id": t.id, f"templates-{i}-rule": rule.id,
+                 f"templates-{i}-language": t.language, f"templates-{i}-subject": t.subject,
+                 f"templates-{i}-body": t.body}  # fmt: skip
+    assert b"unknown: fax" in client.post(url, form).content
+    form["channels"] = '["inapp"]'
+    form["templates-1-body"] = "{% if %}"
+    assert b"template syntax error" in client.post(url, form).content
+    form["templates-1-body"] = "{{ task }} is yours"
+    assert client.post(url, form).status_code == 302
+    rule.refresh_from_db()
+    assert rule.channels == ["inapp"] and not rule.enabled
+    assert rule.templates.get(language="zh-hans").body == "{{ task }} is yours"
