@@ -151,10 +151,7 @@ def do_notify(
             now=timezone.now(),
             subject=subject,
             body=body,
-            templates={
-                t.channel: t
-                for t in NotificationTemplate.objects.filter(event_type=event_type, active=True)
-            },
+            templates=_templates(event_type, subject, body),
         )
         rows = _user_rows(note, users, _chosen_channels(channels, note.templates))
         rows += _address_rows(note, addresses) + (_webhook_rows(note) if webhooks else [])
@@ -162,6 +159,13 @@ def do_notify(
         if any(row.state == State.PENDING for row in created):
             schedule_delivery()
     return created
+
+
+def _templates(event_type: str, subject, body) -> dict[str, NotificationTemplate]:
+    if subject is not None and body is not None:  # inline texts: stored ones are not used
+        return {}
+    active = NotificationTemplate.objects.filter(event_type=event_type, active=True)
+    return {t.channel: t for t in active}
 
 
 def _chosen_channels(channels, templates) -> list[str]:

@@ -99,8 +99,9 @@ class Audience:
     actor_id: int | None = None
 
 
-# (event, roles) -> Audience. Registered by the tickets app when it is ready.
-AudienceResolver = Callable[[EventFacts, frozenset[str]], Audience]
+# (event, roles, cache) -> Audience. Registered by the tickets app when it is ready; `cache`
+# is one dict per fan_out call, for what several events of one ticket share.
+AudienceResolver = Callable[[EventFacts, frozenset[str], dict], Audience]
 _resolver: list[AudienceResolver] = []
 
 
@@ -220,13 +221,14 @@ def fan_out(events: Iterable[EventFacts]) -> int:
     rules = _rules_by_kind(kinds)
     hooks = _wanted_webhooks(kinds)
     written = 0
+    cache: dict = {}
     for event in events:
         matching = [r for r in rules.get(event.kind, ()) if r.matches(event.bpmn_id, event.detail)]
         hook = LIFECYCLE.get(event.kind)
         if not matching and hook not in hooks:
             continue
         roles = frozenset(role for rule in matching for role in rule.recipients)
-        audience = _resolver[0](event, roles)
+        audience = _resolver[0](event, roles, cache)
         for rule in matching:
             written += _apply_rule(rule, event, audience)
         if hook in hooks and _public(event):

@@ -122,11 +122,26 @@ def _language(ticket: Ticket) -> str:
     return "en" if chosen.startswith("en") else DEFAULT_LANGUAGE
 
 
-def audience(event: fanout.EventFacts, roles: frozenset[str]) -> fanout.Audience:
-    ticket = Ticket.objects.select_related("customer").get(id=event.ticket_id)
-    task = _task(event)
+def _cached(cache: dict, key, load):
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def audience(event: fanout.EventFacts, roles: frozenset[str], cache: dict) -> fanout.Audience:
+    ticket = _cached(
+        cache,
+        ("ticket", event.ticket_id),
+        lambda: Ticket.objects.select_related("customer").get(id=event.ticket_id),
+    )
+    key = ("task", event.task_id) if event.task_id else ("step", event.bpmn_id)
+    task = _cached(cache, key, lambda: _task(event))
     detail = event.detail
-    actor = User.objects.filter(id=event.actor_id).first() if event.actor_id else None
+    actor = None
+    if event.actor_id:
+        actor = _cached(
+            cache, ("user", event.actor_id), lambda: User.objects.filter(id=event.actor_id).first()
+        )
     language = _language(ticket)
     context = {
         "ticket": ticket.number or "",
@@ -141,7 +156,9 @@ def audience(event: fanout.EventFacts, roles: frozenset[str]) -> fanout.Audience
         "customer_name": str((ticket.data or {}).get("customer_name") or ""),
     }
     found = _roles(event, roles, ticket, task) if roles - {Recipient.CUSTOMER} else {}
-    contact = _contact(ticket) if Recipient.CUSTOMER in roles else None
+    contact = None
+    if Recipient.CUSTOMER in roles:
+        contact = _cached(cache, ("contact", ticket.id), lambda: _contact(ticket))
     return fanout.Audience(
         by_role=found,
         contacts=[contact] if contact else [],
