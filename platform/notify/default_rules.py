@@ -73,6 +73,25 @@ DEFAULT_RULES = [
         },
     },
     {
+        # Until every customer answer is a message_posted event: an e-mail reply is a comment.
+        "key": "customer-emailed",
+        "event_kind": "commented",
+        "conditions": {"source": "email"},
+        "recipients": ["assignee", "group"],
+        "channels": ["inapp", "email"],
+        "description": "The customer replied by e-mail",
+        "texts": {
+            "zh-hans": (
+                "[{{ ticket }}] 客户回复了邮件",
+                "客户 {{ customer_name }} 通过邮件回复了工单 {{ ticket }}：\n\n{{ text }}",
+            ),
+            "en": (
+                "[{{ ticket }}] The customer replied by e-mail",
+                "{{ customer_name }} replied by e-mail on ticket {{ ticket }}:\n\n{{ text }}",
+            ),
+        },
+    },
+    {
         "key": "public-reply",
         "event_kind": "message_posted",
         "conditions": {"author_kind": "staff", "visibility": "public"},

@@ -72,6 +72,11 @@ def test_a_reply_threads_by_its_headers_whatever_its_subject(confirmed):
     assert (outcome.action, outcome.ticket) == ("commented", ticket)
     [comment] = comments(ticket)
     assert comment.detail["body"] == "Tomorrow after 3pm suits me."
+    # the step's assignee or queue hears of it, with the trimmed text
+    run_pending_fanout()
+    told = OutboxMessage.objects.filter(event_type="commented", channel="inapp")
+    assert told.exists() and all(r.subject == f"[{ticket.number}] 客户回复了邮件" for r in told)
+    assert all(r.body.endswith("Tomorrow after 3pm suits me.") for r in told)
     stored = comment.detail["original"]
     with default_storage.open(stored) as handle:
         assert handle.read() == raw  # the original, quotes and all

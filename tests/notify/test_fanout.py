@@ -207,3 +207,17 @@ def test_lifecycle_webhooks_carry_masked_data(crew, repair, settings):
     assert created.payload["data"]["channel"] == "api"
     assert rows(channel="webhook", event_type="ticket.assigned")
     assert not rows(channel="webhook", event_type="task.completed")  # not subscribed
+
+
+def test_a_message_webhook_is_masked_like_the_api_and_never_carries_notes(ticket, crew, settings):
+    settings.FLOWDESK_WEBHOOK_ALLOW_PRIVATE = True
+    do_subscribe_webhook(url="http://127.0.0.1:9/hook", event_types=["message.created"])
+    phone = ticket.data["customer_phone"]
+    record_event(ticket, "message_posted", actor=crew["alice"], visibility="internal",
+                 author_kind="staff", text=f"note: call {phone}")  # fmt: skip
+    record_event(ticket, "message_posted", actor=crew["alice"], visibility="public",
+                 author_kind="staff", text=f"We will call {phone} tomorrow")  # fmt: skip
+    [hook] = rows(channel="webhook")
+    text = hook.payload["data"]["text"]
+    assert text.startswith("We will call ") and phone not in text  # the phone is masked
+    assert hook.payload["data"]["visibility"] == "public"
