@@ -262,6 +262,9 @@ def main():
     try:
         report["engine"] = engine_figures()
         report["dmn"] = dmn_figures()
+        from bench.notify_fanout import fanout_figures
+
+        report["notify"] = fanout_figures()
         if connection.vendor == "postgresql":
             report.update(scale_figures())
         else:

@@ -20,6 +20,7 @@ TOY_SIZES = {
     "BENCH_OPEN_TICKETS": "400",
     "BENCH_READ_REPEATS": "3",
     "BENCH_TIMERS": "20",
+    "BENCH_FANOUT_TASKS": "20",
     "BENCH_DB": f"flowdesk_bench_smoke_{os.getpid()}",
 }
 
@@ -44,6 +45,8 @@ def test_bench_prints_the_report(tmp_path):
     assert engine["queries_per_ticket"] > 7  # a start and six completions, at least
     assert engine["state"]["by_reference_bytes"] < engine["state"]["spiff_embedded_bytes"]
     assert report["dmn"]["table_20_rules_ms"] < 0.1
+    fanout = report["notify"]  # notify.fanout_ms: 6 outbox rows per completed task
+    assert fanout["tasks"] == 20 and fanout["outbox_rows"] == 120 and fanout["fanout_ms"] > 0
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert "PostgreSQL only" in report["skipped"] and "api" not in report
         return

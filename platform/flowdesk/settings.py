@@ -32,6 +32,35 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def email_settings(url: str) -> dict:
+    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://…:465, console://, locmem://."""
+    parsed = urlparse(url)
+    if parsed.scheme not in _EMAIL_BACKENDS:
+        raise ValueError(f"EMAIL_URL: unknown scheme {parsed.scheme!r}")
+    config = {"EMAIL_BACKEND": _EMAIL_BACKENDS[parsed.scheme]}
+    if parsed.scheme.startswith("smtp"):
+        query = dict(part.split("=", 1) for part in parsed.query.split("&") if "=" in part)
+        secure = parsed.scheme == "smtps" or query.get("ssl") in {"1", "true"}
+        config.update(
+            EMAIL_HOST=parsed.hostname or "localhost",
+            EMAIL_PORT=parsed.port or (465 if secure else 25),
+            EMAIL_HOST_USER=unquote(parsed.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parsed.password or ""),
+            EMAIL_USE_SSL=secure,
+            EMAIL_USE_TLS=not secure and query.get("tls") in {"1", "true"},
+        )
+    return config
+
+
 def env_database(name: str, default_sqlite: Path) -> dict:
     """DATABASE_URL: postgres://user:pass@host:port/db or sqlite:///path; SQLite when unset."""
     url = env_str(name)
@@ -202,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
     "sweep-sla": {"task": "tickets.tasks.sweep_sla", "schedule": 30.0},
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
+    "fan-out-stale-events": {"task": "notify.run_stale_fanout", "schedule": 15.0},
+    "poll-imap": {"task": "intake.poll_imap", "schedule": 60.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
 }
@@ -233,7 +264,14 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if env_str("EMAIL_URL"):  # one URL instead of the variables above
+    globals().update(email_settings(env_str("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "flowdesk@localhost")
+# Replies come back to support+<ticket number>@… (notify/mailing.py); empty: the sender.
+FLOWDESK_REPLY_ADDRESS = env_str("FLOWDESK_REPLY_ADDRESS")
+# Inbound mail polled by the worker: imaps://user:pass@host:993/INBOX (empty: no polling).
+IMAP_URL = env_str("IMAP_URL")
+MEDIA_ROOT = Path(env_str("FLOWDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 FLOWDESK_EMAIL_FROM = env_str("FLOWDESK_EMAIL_FROM")
 FLOWDESK_SMS_URL = env_str("FLOWDESK_SMS_URL")
 FLOWDESK_SMS_TOKEN = env_str("FLOWDESK_SMS_TOKEN")

@@ -4,6 +4,7 @@ Everything arriving here is created as the `intake` system user (inactive: nobod
 as it). The public form exists only for published templates (PublicForm).
 """
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -22,8 +25,9 @@ from bpmn import runtime, sandbox
 from customers.actions import do_link_customer, do_propose_link, match_customer
 from customers.models import Customer
 from definitions.deploy import compiled_for
-from intake.mail import InboundEmail, parse_email, ticket_number_in
+from intake.mail import InboundEmail, parse_email, ticket_number_in, ticket_number_in_address
 from intake.models import PublicForm
+from notify import mailing
 from tickets import actions as ticket_actions
 from tickets.conversation import post_message
 from tickets.engine import locked_ticket, record_event
@@ -182,27 +186,59 @@ def do_unpublish_intake(user, process_key: str):
 
 @dataclass
 class EmailOutcome:
-    action: str  # "created" or "commented"
-    ticket: Ticket
+    action: str  # "created", "commented" or "duplicate" (a Message-ID seen before)
+    ticket: Ticket | None
     email: InboundEmail
 
 
+class _SeenMeanwhile(Exception):
+    """The same message was ingested by a concurrent call."""
+
+
 def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> EmailOutcome:
-    """A reply naming an existing ticket in its subject ([SV-2026-000123]) becomes a comment
-    on it; any other message a new ticket (channel email) for the sender, who is treated
-    like a web-form visitor (a known address proposes a link, see do_submit_webform)."""
-    mail = parse_email(raw)
+    """One inbound message, from `ingest_email`, the HTTP endpoint or the IMAP poller.
+
+    A message whose Message-ID was seen before changes nothing. A reply is matched to its
+    ticket by the Message-IDs it answers (In-Reply-To, References: ours are recorded when
+    sent), then by the number in the address it was sent to (support+SV-2026-000123@…),
+    then by the number in its subject, and becomes a comment with the quoted history and
+    signature trimmed. Any other message raises a new ticket (channel email) for the
+    sender, who is treated like a web-form visitor (a known address proposes a link, see
+    do_submit_webform). The original is kept in storage, its path on the comment event."""
+    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    mail = parse_email(data)
     if not mail.from_address:
         raise ticket_actions.ActionError("the message has no From address")
-    number = ticket_number_in(mail.subject)
-    ticket = Ticket.objects.filter(number=number).first() if number else None
+    if mailing.seen(mail.message_id):
+        return EmailOutcome("duplicate", _ticket_of_seen(mail.message_id), mail)
+    original = _store_original(data)
+    try:
+        with transaction.atomic():
+            outcome = _file(mail, original, process_key)
+            if not mailing.do_record_mail(
+                mail.message_id, ticket_id=outcome.ticket.id, direction="in", raw_path=original
+            ):
+                raise _SeenMeanwhile
+    except _SeenMeanwhile:
+        default_storage.delete(original)
+        return EmailOutcome("duplicate", _ticket_of_seen(mail.message_id), mail)
+    return outcome
+
+
+def _file(mail: InboundEmail, original: str, process_key: str | None) -> EmailOutcome:
+    ticket = _thread_of(mail)
     if ticket is not None:
         do_comment(
             intake_user(),
             ticket.id,
             mail.text,
             source="email",
-            **{"from": mail.from_address, "subject": mail.subject, "message_id": mail.message_id},
+            **{
+                "from": mail.from_address,
+                "subject": mail.subject,
+                "message_id": mail.message_id,
+                "original": original,
+            },
         )
         return EmailOutcome("commented", ticket, mail)
     # A From header proves nothing either: the sender is a visitor like the web form's.
@@ -220,6 +256,31 @@ def do_ingest_email(raw: bytes | str, *, process_key: str | None = None) -> Emai
         channel=Ticket.Channel.EMAIL,
     )
     return EmailOutcome("created", ticket, mail)
+
+
+def _thread_of(mail: InboundEmail) -> Ticket | None:
+    ticket_id = mailing.ticket_of_message(mail.answers)
+    if ticket_id is not None:
+        found = Ticket.objects.filter(id=ticket_id).first()
+        if found is not None:
+            return found
+    for number in (ticket_number_in_address(mail.recipients), ticket_number_in(mail.subject)):
+        found = Ticket.objects.filter(number=number).first() if number else None
+        if found is not None:
+            return found
+    return None
+
+
+def _ticket_of_seen(message_id: str) -> Ticket | None:
+    ticket_id = mailing.ticket_of_message([message_id])
+    return Ticket.objects.filter(id=ticket_id).first() if ticket_id else None
+
+
+def _store_original(data: bytes) -> str:
+    """The raw message in Django's storage (mail/YYYY/MM/<sha256>.eml); its name."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"mail/{timezone.now():%Y/%m}/{digest}.eml"
+    return default_storage.save(name, ContentFile(data))
 
 
 def _fit(process_key: str, data: dict) -> dict:

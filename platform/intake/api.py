@@ -16,9 +16,11 @@ class ErrorOut(Schema):
 
 
 class EmailOutcomeOut(Schema):
-    action: str  # "created" (a new ticket) or "commented" (a reply to an existing one)
-    ticket: str
-    ticket_id: int
+    # "created" (a new ticket), "commented" (a reply to an existing one) or "duplicate"
+    # (a Message-ID received before: nothing changed)
+    action: str
+    ticket: str | None
+    ticket_id: int | None
 
 
 _RAW_MESSAGE = {
@@ -42,9 +44,11 @@ _RAW_MESSAGE = {
 )
 @require_scope("tickets:write")
 def ingest_email(request: HttpRequest, process: str = ""):
-    """The body is one RFC 822 message. A subject naming a ticket ([SV-2026-000123]) adds
-    a comment to it (200); otherwise a new ticket is raised for the sender (201) with the
-    process `process` (default: settings.FLOWDESK_INTAKE_PROCESS)."""
+    """The body is one RFC 822 message. A reply to one of our mails (In-Reply-To,
+    References, support+SV-2026-000123@… or [SV-2026-000123] in the subject) adds a comment
+    to that ticket (200); a Message-ID received before changes nothing (200, "duplicate");
+    otherwise a new ticket is raised for the sender (201) with the process `process`
+    (default: settings.FLOWDESK_INTAKE_PROCESS)."""
     if not request.body.strip():
         return 400, {"detail": "the body must be an RFC 822 message"}
     try:
@@ -55,7 +59,7 @@ def ingest_email(request: HttpRequest, process: str = ""):
         return exc.status, {"detail": str(exc)}
     body = {
         "action": outcome.action,
-        "ticket": outcome.ticket.number,
-        "ticket_id": outcome.ticket.id,
+        "ticket": outcome.ticket.number if outcome.ticket else None,
+        "ticket_id": outcome.ticket.id if outcome.ticket else None,
     }
     return (201 if outcome.action == "created" else 200), body

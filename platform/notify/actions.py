@@ -97,7 +97,7 @@ class _Notification:
             ticket_id=self.ticket_id,
             urgent=self.urgent,
             idempotency_key=key,
-            payload={"link": context.get("link") or link},
+            payload={"link": context.get("link") or link, **_thread_of(self.context)},
             next_attempt_at=self.now,
             created_at=self.now,
         )
@@ -112,6 +112,12 @@ class _Notification:
         return row
 
 
+def _thread_of(context: dict[str, Any]) -> dict[str, str]:
+    """The ticket number an e-mail about the ticket threads by (its reply address)."""
+    number = context.get("ticket")
+    return {"ticket_number": number} if isinstance(number, str) and number else {}
+
+
 def do_notify(
     event_type: str,
     *,
@@ -124,6 +130,7 @@ def do_notify(
     subject: str | None = None,
     body: str | None = None,
     idempotency_key: str | None = None,
+    webhooks: bool = True,
 ) -> list[OutboxMessage]:
     """Queue `event_type` for users (on their channels), raw addresses and webhooks.
 
@@ -131,7 +138,8 @@ def do_notify(
     FLOWDESK_NOTIFY_DEFAULT_CHANNELS when there is none). addresses: "email:a@b.cn",
     "sms:138…", "wecom:<userid>", a bare e-mail address, or (channel, address) pairs.
     subject/body: inline template text overriding the stored templates. idempotency_key:
-    a repeated call with the same key queues nothing new. Returns the rows created.
+    a repeated call with the same key queues nothing new. webhooks: False when the caller
+    sends the event to subscribers itself (notify.fanout). Returns the rows created.
     """
     with transaction.atomic():
         note = _Notification(
@@ -143,17 +151,21 @@ def do_notify(
             now=timezone.now(),
             subject=subject,
             body=body,
-            templates={
-                t.channel: t
-                for t in NotificationTemplate.objects.filter(event_type=event_type, active=True)
-            },
+            templates=_templates(event_type, subject, body),
         )
         rows = _user_rows(note, users, _chosen_channels(channels, note.templates))
-        rows += _address_rows(note, addresses) + _webhook_rows(note)
+        rows += _address_rows(note, addresses) + (_webhook_rows(note) if webhooks else [])
         created = _insert_new(rows)
         if any(row.state == State.PENDING for row in created):
             schedule_delivery()
     return created
+
+
+def _templates(event_type: str, subject, body) -> dict[str, NotificationTemplate]:
+    if subject is not None and body is not None:  # inline texts: stored ones are not used
+        return {}
+    active = NotificationTemplate.objects.filter(event_type=event_type, active=True)
+    return {t.channel: t for t in active}
 
 
 def _chosen_channels(channels, templates) -> list[str]:
@@ -348,6 +360,7 @@ _PREFERENCE_FIELDS = {
     "quiet_end",
     "time_zone",
     "digest_interval_minutes",
+    "language",
 }
 
 
@@ -359,6 +372,8 @@ def _clean_preference(name: str, value):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValidationError(f"unknown time zone {value!r}") from exc
+    if name == "language" and value not in {"zh-hans", "en"}:
+        raise ValidationError("language must be zh-hans or en")
     if name == "digest_interval_minutes" and (not isinstance(value, int) or value < 0):
         raise ValidationError("digest_interval_minutes must be an integer >= 0")
     return value

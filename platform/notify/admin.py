@@ -3,12 +3,17 @@ from django.contrib import admin, messages
 
 from notify.actions import InvalidState, do_resend, do_subscribe_webhook
 from notify.models import (
+    ChannelName,
     ChannelPreference,
     InAppMessage,
+    NotificationRule,
     NotificationTemplate,
     OutboxMessage,
+    Recipient,
+    RuleTemplate,
     WebhookSubscription,
 )
+from notify.rendering import RenderError, check_template
 from notify.webhooks import BadWebhookUrl, check_webhook_url
 
 
@@ -84,3 +89,66 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 admin.site.register(ChannelPreference)
 admin.site.register(InAppMessage)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = NotificationRule
+        fields = [
+            "key",
+            "event_kind",
+            "enabled",
+            "channels",
+            "recipients",
+            "bpmn_ids",
+            "conditions",
+            "urgent",
+            "description",
+        ]
+
+    def _names(self, field: str, allowed: set[str]) -> list[str]:
+        value = self.cleaned_data.get(field)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise forms.ValidationError('a list of names, e.g. ["inapp", "email"]')
+        unknown = set(value) - allowed
+        if unknown:
+            raise forms.ValidationError(f"unknown: {', '.join(sorted(unknown))}")
+        return value
+
+    def clean_channels(self):
+        return self._names("channels", set(ChannelName.values) - {ChannelName.WEBHOOK})
+
+    def clean_recipients(self):
+        return self._names("recipients", set(Recipient.values))
+
+
+class RuleTemplateForm(forms.ModelForm):
+    class Meta:
+        model = RuleTemplate
+        fields = ["rule", "language", "subject", "body"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("subject", "body"):
+            try:
+                check_template(cleaned.get(name) or "")
+            except RenderError as exc:
+                self.add_error(name, str(exc))
+        return cleaned
+
+
+class RuleTemplateInline(admin.StackedInline):
+    model = RuleTemplate
+    form = RuleTemplateForm
+    extra = 0
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    """Each rule: on/off, channels, recipients, and its text per language."""
+
+    form = RuleForm
+    inlines = [RuleTemplateInline]
+    list_display = ["key", "event_kind", "enabled", "channels", "recipients", "description"]
+    list_filter = ["enabled", "event_kind"]
+    list_editable = ["enabled"]

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
 
 from notify import conf, webhooks
+from notify.mailing import do_record_mail, last_received, outgoing_message_id, reply_address
 from notify.models import ChannelName, InAppMessage, OutboxMessage
 
 USER_AGENT = "flowdesk-notify/1"
@@ -126,16 +127,27 @@ class EmailChannel(Channel):
 
     def send(self, message: OutboxMessage) -> None:
         sender = conf.get("FLOWDESK_EMAIL_FROM") or settings.DEFAULT_FROM_EMAIL
+        number = (message.payload or {}).get("ticket_number") or None
+        message_id = outgoing_message_id(message.idempotency_key, number)
+        headers = {
+            "Message-ID": message_id,
+            "X-Flowdesk-Event": message.event_type,
+            "X-Flowdesk-Delivery": message.idempotency_key,
+        }
+        if message.ticket_id is not None:
+            answered = last_received(message.ticket_id)
+            if answered:  # the customer's mail client shows ours under their last one
+                headers["In-Reply-To"] = headers["References"] = answered
         email = EmailMessage(
             subject=message.subject or message.event_type,
             body=message.body,
             from_email=sender,
             to=[message.address],
-            headers={
-                "X-Flowdesk-Event": message.event_type,
-                "X-Flowdesk-Delivery": message.idempotency_key,
-            },
+            reply_to=[reply_address(number)] if number else None,
+            headers=headers,
         )
+        # Known before it leaves: a reply can arrive before this call returns.
+        do_record_mail(message_id, ticket_id=message.ticket_id, direction="out")
         try:
             email.send(fail_silently=False)
         except (smtplib.SMTPRecipientsRefused, BadHeaderError, ValueError) as exc:

@@ -124,6 +124,7 @@ class ChannelPreference(models.Model):
     quiet_end = models.TimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default=conf.default_time_zone)
     digest_interval_minutes = models.PositiveIntegerField(default=0, help_text="0 = no digest.")
+    language = models.CharField(max_length=10, default="zh-hans", help_text="zh-hans or en.")
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
@@ -175,3 +176,106 @@ class InAppMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+DEFAULT_LANGUAGE = Language.ZH_HANS
+
+
+class Recipient(models.TextChoices):
+    """Who a rule reaches; the tickets app resolves each role for an event (notify.fanout)."""
+
+    ASSIGNEE = "assignee", "Assignee"
+    GROUP = "group", "Members of the candidate groups"
+    CUSTOMER = "customer", "Customer (requester)"
+    MENTIONED = "mentioned", "Mentioned users"
+    SUPERVISORS = "supervisors", "Supervisors"
+
+
+class NotificationRule(models.Model):
+    """Which ticket event notifies whom, on which channels, with which texts.
+
+    Seeded with the defaults by a data migration; an admin turns rules on and off and edits
+    channels, recipients and texts (RuleTemplate, one per language)."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    event_kind = models.CharField(max_length=64, db_index=True)
+    # Only these BPMN steps (empty: any); "technician scheduled" is the completion of one.
+    bpmn_ids = models.JSONField(default=list, blank=True)
+    # Only events whose detail has these values, e.g. {"visibility": "public"}.
+    conditions = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    channels = models.JSONField(default=list)
+    recipients = models.JSONField(default=list)
+    urgent = models.BooleanField(default=False)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["event_kind", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.event_kind}, {'on' if self.enabled else 'off'})"
+
+    def matches(self, bpmn_id: str, detail: dict) -> bool:
+        if self.bpmn_ids and bpmn_id not in self.bpmn_ids:
+            return False
+        return all(detail.get(name) == value for name, value in self.conditions.items())
+
+
+class RuleTemplate(models.Model):
+    """Subject and body of one rule in one language (Django template syntax)."""
+
+    rule = models.ForeignKey(NotificationRule, on_delete=models.CASCADE, related_name="templates")
+    language = models.CharField(max_length=10, choices=Language.choices)
+    subject = models.CharField(max_length=500)
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "language"], name="notify_rule_template_unique")
+        ]
+        ordering = ["rule", "language"]
+
+    def __str__(self) -> str:
+        return f"{self.rule.key}/{self.language}"
+
+
+class MailMessage(models.Model):
+    """A Message-ID flowdesk sent or received on a ticket: replies thread by it, and a
+    message received twice is recognised."""
+
+    class Direction(models.TextChoices):
+        OUT = "out"
+        IN = "in"
+
+    message_id = models.CharField(max_length=500, unique=True)
+    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # The stored original (.eml) of a received message, a path in Django's storage.
+    raw_path = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.message_id}"
+
+
+class FanoutJob(models.Model):
+    """Ticket events waiting to be fanned out to the notification rules: written in the
+    ticket action's transaction (one row per action), fanned out after it commits, or by
+    the worker's sweep when the process died in between."""
+
+    events = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"fan-out of {len(self.events)} events"

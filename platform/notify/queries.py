@@ -12,6 +12,20 @@ def inbox(user, *, unread_only: bool = False, after_id: int = 0, limit: int = 50
     return list(messages.order_by("-id")[:limit])
 
 
+def centre_page(user, *, unread_only: bool, before_id: int, limit: int):
+    """One page of the notification centre, newest first, and the id to continue before
+    (None on the last page)."""
+    messages = InAppMessage.objects.filter(user=user)
+    if unread_only:
+        messages = messages.filter(read_at__isnull=True)
+    if before_id:
+        messages = messages.filter(id__lt=before_id)
+    page = list(messages.order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (page[-1].id if more else None)
+
+
 def unread_count(user) -> int:
     return InAppMessage.objects.filter(user=user, read_at__isnull=True).count()
 

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from notify import conf
 from notify.delivery import deliver_digests, deliver_pending
+from notify.fanout import run_stale_fanout
 
 # The hard limit stays below the claim lease (FLOWDESK_NOTIFY_LEASE_S, 300 s), and sending
 # stops at the budget, handing untried rows back, well before the soft limit.
@@ -33,3 +34,14 @@ def deliver_pending_task() -> int:
 )
 def deliver_digests_task() -> int:
     return deliver_digests()
+
+
+@shared_task(
+    name="notify.run_stale_fanout",
+    acks_late=True,
+    time_limit=TIME_LIMIT_S,
+    soft_time_limit=SOFT_TIME_LIMIT_S,
+    ignore_result=True,
+)
+def run_stale_fanout_task() -> int:
+    return run_stale_fanout()

@@ -1,4 +1,5 @@
-"""In-app inbox over HTTP: a JSON list, mark-read, and a server-sent-events stream.
+"""In-app inbox over HTTP: the notification centre page (/notify/), a JSON list,
+mark-read, and a server-sent-events stream.
 
 The stream polls the inbox table (FLOWDESK_SSE_POLL_S, default 2 s) for at most
 FLOWDESK_SSE_MAX_S (55 s) and then ends; EventSource reconnects with Last-Event-ID, so a
@@ -9,13 +10,17 @@ threads); each open stream holds one worker thread while it lasts.
 import json
 import time
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from notify import conf
 from notify.actions import do_mark_read
+from notify.queries import centre_page, inbox_item, latest_inbox_id, unread_count
 from notify.queries import inbox as inbox_query
-from notify.queries import inbox_item, latest_inbox_id, unread_count
+
+CENTRE_PAGE_SIZE = 50
 
 
 def _unauthenticated() -> JsonResponse:
@@ -87,3 +92,34 @@ def stream(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+@login_required
+@require_GET
+def centre(request: HttpRequest) -> HttpResponse:
+    """The notification centre: newest first, 50 a page (?before=<id> for older ones)."""
+    show_unread = request.GET.get("unread") in {"1", "true"}
+    notifications, next_before = centre_page(
+        request.user,
+        unread_only=show_unread,
+        before_id=_int(request.GET.get("before")),
+        limit=CENTRE_PAGE_SIZE,
+    )
+    context = {
+        "notifications": notifications,
+        "next_before": next_before,
+        "show_unread": show_unread,
+        "unread": unread_count(request.user),
+    }
+    return render(request, "notify/centre.html", context)
+
+
+@login_required
+@require_POST
+def centre_mark_read(request: HttpRequest) -> HttpResponse:
+    """A form post: `id` marks that notification read, none marks them all."""
+    raw = request.POST.get("id")
+    if raw is not None and not raw.isdigit():
+        return HttpResponse("id must be a notification number", status=400)
+    do_mark_read(request.user, [int(raw)] if raw is not None else None)
+    return redirect("notify:centre")

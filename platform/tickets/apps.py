@@ -9,7 +9,9 @@ class TicketsConfig(AppConfig):
         from django.conf import settings
 
         from bpmn import limits
+        from notify.fanout import set_audience_resolver
         from notify.rendering import set_redactor
+        from tickets.notifying import audience
         from tickets.visibility import notification_redaction
 
         limits.configure(
@@ -18,3 +20,4 @@ class TicketsConfig(AppConfig):
             expression_timeout_ms=settings.FLOWDESK_EXPRESSION_TIMEOUT_MS,
         )
         set_redactor(notification_redaction)  # notifications are rendered per recipient
+        set_audience_resolver(audience)  # who each notification rule reaches

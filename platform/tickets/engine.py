@@ -19,7 +19,7 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
-from tickets import routing
+from tickets import notifying, routing
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 from tickets.script_context import running_for_ticket
@@ -61,6 +61,7 @@ def record_event(
     """Write one event now (sweeps and writers outside a ticket action)."""
     event = _event(ticket, kind, actor=actor, task=task, bpmn_id=bpmn_id, detail=detail, **extra)
     event.save()
+    notifying.events_written([event])
     return event
 
 
@@ -78,6 +79,7 @@ def flush_events(ticket) -> None:
     events = ticket.__dict__.pop("_pending_events", [])
     if events:
         TicketEvent.objects.bulk_create(events)
+        notifying.events_written(events)  # notification rules, in the same transaction
 
 
 def mark_changed(ticket: Ticket, *fields: str) -> None:

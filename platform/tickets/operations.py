@@ -228,7 +228,7 @@ def do_comment(
                 # the e-mail's own Message-ID apart from the id of the message row
                 {"message_id": "email_message_id"}.get(k, k): v
                 for k, v in detail.items()
-                if k in ("from", "subject", "message_id")
+                if k in ("from", "subject", "message_id", "original")
             }
             | extra,
         )

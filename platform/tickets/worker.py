@@ -15,9 +15,14 @@ def _sweeps() -> list:
     sweeps = [do_fire_due_timers, do_sweep_sla]
     try:
         from notify.delivery import deliver_digests, deliver_pending
+        from notify.fanout import run_stale_fanout
     except ImportError:  # notifications not installed
-        return sweeps
-    return [*sweeps, deliver_pending, deliver_digests]
+        return sweeps + EXTRA_SWEEPS
+    return [*sweeps, run_stale_fanout, deliver_pending, deliver_digests, *EXTRA_SWEEPS]
+
+
+# Sweeps of apps above tickets (intake's IMAP poller), registered from their AppConfig.ready.
+EXTRA_SWEEPS: list = []
 
 
 def _sweep_once() -> dict[str, bool]:

@@ -1,6 +1,7 @@
 """Inbound e-mail: a new message raises a ticket, a reply naming it becomes a comment."""
 
 import io
+import uuid
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,11 @@ Content-Type: text/html; charset=utf-8
 """
 
 
-def reply(number: str, sender="wang.fang@example.cn") -> str:
+def reply(number: str, sender="wang.fang@example.cn", message_id="") -> str:
+    message_id = message_id or f"<{uuid.uuid4().hex}@example.cn>"
     return (
         f"From: Wang Fang <{sender}>\nSubject: Re: [{number}] fridge not cooling\n"
-        "Message-ID: <m2@example.cn>\nContent-Type: text/html; charset=utf-8\n\n"
+        f"Message-ID: {message_id}\nContent-Type: text/html; charset=utf-8\n\n"
         "<p>Tomorrow <i>after 3pm</i> suits me.</p>\n"
     )
 

@@ -10,7 +10,7 @@ from tickets import actions as ticket_actions
 
 class Command(BaseCommand):
     stealth_options = ("stdin",)  # tests pass a stream instead of the real standard input
-    help = "Turn an RFC 822 message into a ticket, or a comment on the ticket its subject names."
+    help = "Turn an RFC 822 message into a ticket, or a comment on the ticket it answers."
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the .eml file, or - for standard input")
@@ -31,5 +31,8 @@ class Command(BaseCommand):
             outcome = do_ingest_email(raw, process_key=process or None)
         except ticket_actions.ActionError as exc:
             raise CommandError(str(exc)) from exc
+        if outcome.action == "duplicate":
+            self.stdout.write(f"ignored {outcome.email.message_id}: received before")
+            return
         verb = "created" if outcome.action == "created" else "commented on"
         self.stdout.write(f"{verb} {outcome.ticket.number}")

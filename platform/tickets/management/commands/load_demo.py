@@ -25,6 +25,7 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(username=username)
             first, last = full_name.split(" ", 1)
             user.first_name, user.last_name = first, last
+            user.email = user.email or f"{username}@flowdesk.example"  # the demo's mail
             user.is_staff = True
             user.is_superuser = superuser
             if created:
@@ -34,10 +35,21 @@ class Command(BaseCommand):
             if username == "bob":
                 user.user_permissions.add(deploy)
         self._org(User.objects.get(username="dave"), User.objects.get(username="bob"))
+        self._notifications()
         call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
         # The demo's public forms (/intake/<key>/); other templates stay staff-only.
         call_command("publish_intake", "repair", "inquiry", stdout=self.stdout)
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
+
+    def _notifications(self):
+        """The default notification rules (seeded by notify's migration; a deleted one comes
+        back): mail goes to EMAIL_URL's backend, the console by default, and the inbox."""
+        from notify.default_rules import seed_rules
+        from notify.models import NotificationRule, RuleTemplate
+
+        restored = seed_rules(NotificationRule, RuleTemplate)
+        enabled = NotificationRule.objects.filter(enabled=True).count()
+        self.stdout.write(f"notification rules: {enabled} enabled ({restored} restored)")
 
     def _org(self, admin, supervisor):
         """A Shanghai office calendar for every team, supervised by bob (SLA escalations)."""

@@ -1,0 +1,14 @@
+"""{% notify_bell %}: the navigation bar's bell with the unread count (notify.js keeps it
+current from the inbox's event stream)."""
+
+from django import template
+
+from notify.queries import latest_inbox_id, unread_count
+
+register = template.Library()
+
+
+@register.inclusion_tag("notify/_bell.html", takes_context=True)
+def notify_bell(context):
+    user = context["user"]
+    return {"unread": unread_count(user), "latest": latest_inbox_id(user)}
