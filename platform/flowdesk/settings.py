@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "integrations",
     "intake",
     "org",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
+    "analytics-rollup": {"task": "analytics.rollup_pending", "schedule": 3600.0},
 }
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
 
