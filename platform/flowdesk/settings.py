@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "intake",
     "org",
     "analytics",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("knowledge.urls")),
     path("", include("intake.urls")),
     path("", include("tickets.urls")),
 ]

@@ -19,6 +19,8 @@ SCOPES = (
     "processes:deploy",
     "decisions:publish",
     "webhooks:manage",
+    "knowledge:read",
+    "knowledge:write",
 )
 
 
