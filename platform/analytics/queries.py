@@ -268,7 +268,10 @@ class Report:
             RolledDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
         )
         days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-        self.live_days = [d for d in days if d not in self.rolled]
+        # Days before the first ticket have no history: nothing to compute for them.
+        oldest = Ticket.objects.aggregate(oldest=Min("created_at"))["oldest"]
+        since = timezone.localdate(oldest) if oldest is not None else last + dt.timedelta(days=1)
+        self.live_days = [d for d in days if d not in self.rolled and d >= since]
         self._live: dict[dt.date, dict] | None = None
 
     @property

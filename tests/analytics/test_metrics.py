@@ -84,6 +84,12 @@ def test_periods(history):
     assert list(months) == [dt.date(2026, 11, 1)] and months[dt.date(2026, 11, 1)]["resolved"] == 2
 
 
+def test_days_before_the_first_ticket_are_not_computed(history):
+    report = Report(FIRST - dt.timedelta(days=10), LAST)
+    assert report.live_days[0] == FIRST
+    assert derived(report.total())["created"] == 3
+
+
 def test_first_response_counts_only_the_first(history):
     """A later task completion of B on Tue is not a first response."""
     tuesday = compute_day(LAST)
