@@ -149,3 +149,17 @@ def test_rollup_pending_catches_up(history):
     assert dt.date(2026, 11, 24) in rolled and RolledDay.objects.filter(day=LAST).exists()
     assert do_rollup_pending(limit=400) == []
     assert derived(Report(FIRST, LAST).total())["created"] == 3
+
+
+def test_rollup_command(history):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("rollup_analytics", "--day", "2026-11-23", stdout=out)
+    assert "2026-11-23:" in out.getvalue() and RolledDay.objects.filter(day="2026-11-23").exists()
+    with pytest.raises(CommandError):
+        call_command("rollup_analytics", "--day", "not-a-day")
+    call_command("rollup_analytics", stdout=out)
+    assert RolledDay.objects.filter(day=LAST).exists()
