@@ -222,6 +222,7 @@ def _first_responses(events, start) -> dict[int, tuple[int | None, dt.datetime]]
         return firsts
     earlier = set(
         TicketEvent.objects.filter(ticket_id__in=firsts, kind__in=RESPONSE_KINDS, at__lt=start)
+        .order_by()
         .values_list("ticket_id", flat=True)
         .distinct()
     )
