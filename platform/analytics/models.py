@@ -86,10 +86,12 @@ class DailyMetric(models.Model):
 
 
 class RolledDay(models.Model):
-    """A local day whose DailyMetric rows are complete."""
+    """A local day with DailyMetric rows: complete (`until` empty), or, for today, the
+    history up to `until` (the dashboard adds the minutes since, computed live)."""
 
     day = models.DateField(primary_key=True)
     rolled_at = models.DateTimeField(auto_now=True)
+    until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.day)

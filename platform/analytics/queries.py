@@ -100,7 +100,12 @@ def _resolvers(ticket_closed: dict[int, dt.datetime]) -> dict[int, int]:
 
 def compute_day(day: dt.date, schedule=None) -> dict[tuple[str, str], dict]:
     """Every counter of one local day, per (dimension, key), from the raw history."""
-    start, end = local_day_bounds(day)
+    return compute_range(*local_day_bounds(day), schedule)
+
+
+def compute_range(start: dt.datetime, end: dt.datetime, schedule=None) -> dict:
+    """Every counter of the history in [start, end), per (dimension, key): what happened
+    in the range counts there, so consecutive ranges add up to their union."""
     schedule = schedule if schedule is not None else schedule_of(calendar_for(None))
     out: dict[tuple[str, str], dict] = defaultdict(empty)
     dims = _Dims()
@@ -265,9 +270,17 @@ class Report:
         if last < first:
             raise ValueError("the period ends before it starts")
         self.first, self.last = first, last
-        self.rolled = set(
-            RolledDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
-        )
+        today = local_today()
+        rolled = RolledDay.objects.filter(day__gte=first, day__lte=last)
+        # Complete days; today may have rows up to `until` (a partial rollup).
+        self.partial = {
+            day: until
+            for day, until in rolled.values_list("day", "until")
+            if until is not None and day == today
+        }
+        self.rolled = {
+            day for day, until in rolled.values_list("day", "until") if until is None
+        } | set(self.partial)
         days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
         # Days before the first ticket have no history: nothing to compute for them.
         oldest = Ticket.objects.aggregate(oldest=Min("created_at"))["oldest"]
@@ -280,6 +293,8 @@ class Report:
         if self._live is None:
             schedule = schedule_of(calendar_for(None))
             self._live = {day: compute_day(day, schedule) for day in self.live_days}
+            for day, until in self.partial.items():  # today after its partial rollup
+                self._live[day] = compute_range(until, local_day_bounds(day)[1], schedule)
         return self._live
 
     def _stored(self, dimension: str):
@@ -287,7 +302,7 @@ class Report:
             dimension=dimension,
             day__gte=self.first,
             day__lte=self.last,
-            day__in=RolledDay.objects.filter(day__gte=self.first, day__lte=self.last).values("day"),
+            day__in=list(self.rolled),
         )
 
     def by(self, dimension: str) -> dict[str, dict]:
@@ -315,7 +330,9 @@ class Report:
         for row in self._stored("all").values("day", *COUNTERS):
             per_day[row.pop("day")] = row
         for day, rows in self.live.items():
-            per_day[day] = rows.get(("all", ""), empty())
+            live = rows.get(("all", ""), empty())
+            stored = per_day.get(day)
+            per_day[day] = {n: live[n] + stored[n] for n in COUNTERS} if stored else live
         buckets: dict[dt.date, dict] = {}
         for day, counters in sorted(per_day.items()):
             if period == "week":

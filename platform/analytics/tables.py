@@ -236,13 +236,13 @@ def _nodes_table(report: Report) -> Table:
 
 
 def _step_names(keys: list[str]) -> dict[str, str]:
-    """The task name a BPMN id showed last (one indexed look-up per step)."""
+    """The task name of a BPMN id (one indexed look-up per step)."""
     names = {}
     for key in keys:
         template, _slash, bpmn_id = key.partition("/")
         name = (
             HumanTask.objects.filter(bpmn_id=bpmn_id, ticket__process_version__key=template)
-            .order_by("-id")
+            .order_by()  # any row of the step: the first the index finds
             .values_list("name", flat=True)
             .first()
         )

@@ -8,3 +8,10 @@ def rollup_pending() -> int:
     from analytics.actions import do_rollup_pending
 
     return len(do_rollup_pending())
+
+
+@shared_task(name="analytics.rollup_today", acks_late=True, time_limit=600)
+def rollup_today() -> int:
+    from analytics.actions import do_rollup_today
+
+    return do_rollup_today()

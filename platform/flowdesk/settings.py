@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
     "analytics-rollup": {"task": "analytics.rollup_pending", "schedule": 3600.0},
+    "analytics-rollup-today": {"task": "analytics.rollup_today", "schedule": 300.0},
 }
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
 
