@@ -40,6 +40,7 @@ $(STAMP): pyproject.toml
 
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js web/static/vendor/chart.umd.min.js
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)

@@ -10,7 +10,7 @@ locks, worklist sync, timeline, serialization and the sandbox; `queries_per_tick
 counts the SQL statements of one such ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
 (bench/timer_sweep.py): see those modules. The engine section always runs;
-BENCH_SECTIONS (default "api,reads,timers") picks the others; sizes are BENCH_* variables.
+BENCH_SECTIONS (default "api,reads,timers,analytics") picks the others; sizes are BENCH_* variables.
 
 Prints a JSON report and writes bench/report.json.
 """
@@ -32,7 +32,7 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics").split(",")
 FIXTURES = ROOT / "bench" / "fixtures"
 START = {
     "customer_name": "Wang Fang",
@@ -243,7 +243,25 @@ def scale_figures() -> dict:
     if "timers" in SECTIONS:
         bench_user = User.objects.get(username="bench")
         report["timers"] = timer_sweep.measure(bench_user, _deploy_fixture("due_timer.bpmn"))
+    if "analytics" in SECTIONS:
+        report["analytics"] = _analytics_figures(agent, quick)
     return report
+
+
+def _analytics_figures(agent, quick) -> dict:
+    """bench/analytics.py, loaded by path (`analytics` is also the Django app's name)."""
+    import importlib.util
+
+    from tickets import actions
+    from tickets.visibility import Reader
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_analytics", ROOT / "bench" / "analytics.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    template = actions.do_start_ticket(agent, quick.key, {})
+    return module.measure(template, template.tasks.get(), Reader.staff(agent))
 
 
 def main():

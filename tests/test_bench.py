@@ -21,6 +21,9 @@ TOY_SIZES = {
     "BENCH_READ_REPEATS": "3",
     "BENCH_TIMERS": "20",
     "BENCH_FANOUT_TASKS": "20",
+    "BENCH_ANALYTICS_TICKETS": "500",
+    "BENCH_ANALYTICS_DAYS": "5",
+    "BENCH_ANALYTICS_REPEATS": "1",
     "BENCH_DB": f"flowdesk_bench_smoke_{os.getpid()}",
 }
 
@@ -58,3 +61,6 @@ def test_bench_prints_the_report(tmp_path):
     assert report["worklist"]["plans"]["mine"]["execution_ms"] >= 0
     timers = report["timers"]
     assert timers["tickets"] == timers["fired"] == 20 and timers["sweep_s"] > 0
+    analytics = report["analytics"]
+    assert analytics["tickets"] == 500 and analytics["rollup_days"] == 7
+    assert analytics["rollup_rows"] > 0 and analytics["dashboard_ms"] > 0

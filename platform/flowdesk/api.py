@@ -20,6 +20,7 @@ def _mount_routers() -> None:
     from definitions.api import router as processes
     from intake.api import router as intake
     from integrations.api import router as integrations
+    from knowledge.api import router as knowledge
     from notify.api import router as webhooks
     from pricing.api import router as pricing
     from tickets.api import router as tickets
@@ -32,6 +33,7 @@ def _mount_routers() -> None:
     api.add_router("", webhooks)
     api.add_router("", intake)
     api.add_router("", pricing)
+    api.add_router("", knowledge)
 
 
 _mount_routers()

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "integrations",
     "intake",
     "org",
+    "analytics",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     "poll-imap": {"task": "intake.poll_imap", "schedule": 60.0},
     "deliver-digests": {"task": "notify.deliver_digests", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "integrations.purge_idempotency_keys", "schedule": 3600.0},
+    "analytics-rollup": {"task": "analytics.rollup_pending", "schedule": 3600.0},
+    "analytics-rollup-today": {"task": "analytics.rollup_today", "schedule": 300.0},
 }
 TIMER_SWEEP_BATCH = env_int("TIMER_SWEEP_BATCH", 50)
 

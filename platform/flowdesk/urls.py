@@ -9,8 +9,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("notify/", include("notify.urls")),
     path("pricing/", include("pricing.urls")),
+    path("analytics/", include("analytics.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("knowledge.urls")),
     path("", include("intake.urls")),
     path("", include("tickets.urls")),
 ]

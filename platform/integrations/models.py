@@ -21,6 +21,8 @@ SCOPES = (
     "webhooks:manage",
     "pricing:read",
     "pricing:write",
+    "knowledge:read",
+    "knowledge:write",
 )
 
 
