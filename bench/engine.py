@@ -1,6 +1,7 @@
 """`make bench`: the engine against raw SpiffWorkflow, then (PostgreSQL only) the API
 under load, reads at 100,000 open tickets and the timer sweep, all in one run on a
-throw-away database (`flowdesk_bench`, created and dropped here).
+throw-away database (`flowdesk_bench_<pid>`, or BENCH_DB; created and dropped here, so
+that benches run side by side do not collide).
 
 engine: the repair ticket in raw SpiffWorkflow vs through the platform runtime, side by
 side in one process (machines here are noisy, so only the ratio means much). Raw =
@@ -10,7 +11,8 @@ locks, worklist sync, timeline, serialization and the sandbox; `queries_per_tick
 counts the SQL statements of one such ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
 (bench/timer_sweep.py): see those modules. The engine section always runs;
-BENCH_SECTIONS (default "api,reads,timers") picks the others; sizes are BENCH_* variables.
+BENCH_SECTIONS (default "api,reads,timers") picks the others ("none": the engine
+only, for quick iterations); sizes are BENCH_* variables.
 
 Prints a JSON report and writes bench/report.json.
 """
@@ -255,7 +257,9 @@ def main():
     settings.DEBUG = False  # as served: no per-query log in memory
     # Its own throw-away database, so that a bench never touches the test suite's.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        None if connection.vendor == "sqlite" else os.environ.get("BENCH_DB", "flowdesk_bench")
+        None
+        if connection.vendor == "sqlite"
+        else os.environ.get("BENCH_DB", f"flowdesk_bench_{os.getpid()}")
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     report = {}

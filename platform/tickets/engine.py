@@ -19,12 +19,12 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
-from tickets import routing
+from tickets import routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 from tickets.script_context import running_for_ticket
 
-OPEN_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
+OPEN_STATES = taskstate.OPEN_STATES
 
 
 class _SnapshotEncoder(DjangoJSONEncoder):
@@ -104,15 +104,11 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     open_rows, gone = [], []
     for engine_id, row in rows.items():
         if engine_id not in ready and row.state in OPEN_STATES:
-            row.state = HumanTask.State.CANCELLED
             gone.append(row)
             queue_event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
         elif engine_id in ready and row.state in OPEN_STATES:
             open_rows.append(row)
-    if gone:  # steps the engine left behind (a boundary event, a send back): one UPDATE
-        HumanTask.objects.filter(id__in=[row.id for row in gone]).update(
-            state=HumanTask.State.CANCELLED
-        )
+    taskstate.cancel_rows(gone)  # steps the engine left (a boundary event, a send back)
     data = runtime.current_data(workflow)
     new = [info for engine_id, info in ready.items() if engine_id not in rows]
     open_rows += _create_human_tasks(ticket, new, data)
@@ -171,10 +167,9 @@ def _create_human_tasks(
             form_ui=info.form_ui or "",
             instructions=info.instructions or "",
             priority=ticket.priority,
-            assignee=plan.assignee,
-            state=HumanTask.State.CLAIMED if plan.assignee else HumanTask.State.OPEN,
             **{"due_at": due_at, **plan.sla},
         )
+        taskstate.initial(row, plan.assignee)
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
     if len(rows) == 1:
@@ -220,10 +215,8 @@ def _reopen(ticket: Ticket, row: HumanTask, info: runtime.HumanTaskInfo, data: d
     """The ticket was sent back to this engine task: its row opens again, routed afresh
     (the earlier holder keeps it unless the decision names someone); its SLA marks stay."""
     plan = _plan(ticket, info, data, timezone.now(), row.due_at)
-    row.assignee = plan.assignee or row.assignee
-    row.state = HumanTask.State.CLAIMED if row.assignee_id else HumanTask.State.OPEN
-    row.completed_at = row.completed_by = None
-    fields = ["assignee", "state", "completed_at", "completed_by", *plan.sla]
+    fields = taskstate.apply(row, taskstate.Transition.REOPEN, assignee=plan.assignee, save=False)
+    fields = [*dict.fromkeys(["assignee", *fields, *plan.sla])]
     for name, value in plan.sla.items():
         setattr(row, name, value)
     row.save(update_fields=fields)
