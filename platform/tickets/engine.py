@@ -22,6 +22,7 @@ from definitions.deploy import compiled_for
 from tickets import routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
+from tickets.prepared import PreparedSelect
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -120,11 +121,20 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     return open_rows
 
 
+_OPEN_ROWS = PreparedSelect(
+    lambda ticket_id: HumanTask.objects.filter(
+        ticket_id=ticket_id, state__in=OPEN_STATES
+    ).select_related("assignee")
+)
+
+
 def open_rows_of(ticket: Ticket) -> list[HumanTask]:
     """The ticket's open rows, read once by a completion and handed to sync_worklist. Only
     a send back makes an earlier engine task ready again, so after a completion a ready
     task without an open row is a new one."""
-    rows = list(ticket.tasks.filter(state__in=OPEN_STATES).select_related("assignee"))
+    rows = _OPEN_ROWS.fetch(ticket.id)
+    for row in rows:
+        row.ticket = ticket
     ticket._open_rows = rows  # noqa: SLF001 - read (once) by sync_worklist
     return rows
 
@@ -336,14 +346,26 @@ def _for_update():
     )
 
 
-def _locked(ticket: Ticket | None) -> Ticket | None:
+def _owner(task_id: int):
+    return HumanTask.objects.filter(id=task_id).order_by().values("ticket_id")[:1]
+
+
+# One row by key: no ORDER BY (Ticket's default ordering) to compile or run.
+_LOCK_TICKET = PreparedSelect(lambda ticket_id: _for_update().filter(id=ticket_id).order_by())
+_LOCK_TICKET_OF_TASK = PreparedSelect(
+    lambda task_id: _for_update().filter(id=Subquery(_owner(task_id))).order_by()
+)
+
+
+def _locked(tickets: list[Ticket]) -> Ticket | None:
+    ticket = tickets[0] if tickets else None
     if ticket is not None:
         refdata.prime(ticket.reference_token or "")
     return ticket
 
 
 def locked_ticket(ticket_id: int) -> Ticket:
-    ticket = _locked(_for_update().filter(id=ticket_id).first())
+    ticket = _locked(_LOCK_TICKET.fetch(ticket_id))
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
@@ -351,8 +373,7 @@ def locked_ticket(ticket_id: int) -> Ticket:
 
 def locked_ticket_of_task(task_id: int) -> Ticket:
     """Lock the ticket a task belongs to, found and locked in one statement."""
-    owner = HumanTask.objects.filter(id=task_id).values("ticket_id")[:1]
-    ticket = _locked(_for_update().filter(id=Subquery(owner)).first())
+    ticket = _locked(_LOCK_TICKET_OF_TASK.fetch(task_id))
     if ticket is None:
         raise NotFound(f"task {task_id} not found")
     return ticket
