@@ -22,7 +22,7 @@ from definitions.deploy import compiled_for
 from tickets import routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
-from tickets.prepared import PreparedSelect
+from tickets.prepared import PreparedSelect, save_fields
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -317,7 +317,7 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
     if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
         ticket.save(force_insert=True)
     else:
-        ticket.save(update_fields=sorted(fields | {"updated_at"}))
+        save_fields(ticket, sorted(fields | {"updated_at"}))
     flush_events(ticket)
 
 
@@ -332,7 +332,7 @@ def save_state(ticket: Ticket, state: str) -> None:
         return
     instance = ticket.instance
     instance.state, instance.state_format = state, FORMAT_VERSION
-    instance.save(update_fields=["state", "state_format"])
+    save_fields(instance, ["state", "state_format"])
 
 
 def _for_update():

@@ -10,7 +10,7 @@ converters, select_related objects, annotations).
 
 from collections.abc import Callable
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models.query import get_related_populators
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
@@ -64,3 +64,36 @@ class PreparedSelect:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+
+_UPDATES: dict[tuple, str] = {}
+
+
+def save_fields(obj, fields, using: str = "default") -> None:
+    """`obj.save(update_fields=fields)` for the engine path's rows without compiling an
+    UPDATE each time: the statement is built once per model and field list; values are
+    prepared as Model.save prepares them (`pre_save` stamps auto_now columns). No model
+    on this path has save signals. Expressions (F(), ...) go through the ORM."""
+    model = type(obj)
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    raw = [field.pre_save(obj, False) for field in columns]
+    if any(hasattr(value, "resolve_expression") for value in raw):
+        obj.save(update_fields=fields)
+        return
+    connection = connections[using]
+    key = (meta.label, tuple(fields), using)
+    sql = _UPDATES.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        sql = _UPDATES[key] = (
+            f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"
+        )
+    values = [
+        field.get_db_prep_save(value, connection) for field, value in zip(columns, raw, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, meta.pk.get_db_prep_value(obj.pk, connection)])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{meta.label} {obj.pk}: the update found no row")

@@ -31,6 +31,7 @@ from org import queries as org_queries
 from tickets.access import is_supervisor, may_act_on_task
 from tickets.errors import Conflict, Forbidden
 from tickets.models import HumanTask
+from tickets.prepared import save_fields
 
 State = HumanTask.State
 OPEN_STATES = (State.OPEN, State.CLAIMED)
@@ -202,7 +203,7 @@ def apply(
     else:
         task.state = State.CLAIMED if task.assignee_id else State.OPEN
     if save:
-        task.save(update_fields=fields)
+        save_fields(task, fields)
     return fields
 
 
