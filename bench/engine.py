@@ -109,7 +109,6 @@ def platform_runner():
 
     from definitions.deploy import deploy_bundle
     from tickets import actions
-    from tickets.models import HumanTask
 
     user = User.objects.create_user("bench", is_staff=True, is_superuser=True)
     User.objects.create_user("tom", is_staff=True)  # the technician the visit is scheduled for
@@ -119,9 +118,9 @@ def platform_runner():
     def run_one():
         ticket = actions.do_start_ticket(user, "repair", dict(START))
         for bpmn_id, data in STEPS:
-            task = HumanTask.objects.get(
-                ticket=ticket, bpmn_id=bpmn_id, state__in=actions.OPEN_STATES
-            )
+            # The open tasks come back with each action (as the API's response carries
+            # them): no statement of the bench's own is counted as the platform's.
+            task = next(t for t in ticket.open_task_rows if t.bpmn_id == bpmn_id)
             ticket = actions.do_complete_task(user, task.id, data)
         assert ticket.status == "completed", (
             f"platform run ended {ticket.status}: {ticket.incident}"
