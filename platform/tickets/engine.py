@@ -313,26 +313,30 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         ticket.closed_at = timezone.now()
         fields |= {"status", "closed_at"}
         queue_event(ticket, "completed", actor=actor)
-    save_state(ticket, runtime.dump(workflow))
+    state = save_state(ticket, runtime.dump(workflow), later=True)
     if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
         ticket.save(force_insert=True)
-    else:
-        save_fields(ticket, sorted(fields | {"updated_at"}))
+    else:  # engine state and ticket row: one statement on PostgreSQL
+        save_fields(*([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
     flush_events(ticket)
 
 
-def save_state(ticket: Ticket, state: str) -> None:
-    """The engine state goes to the ProcessInstance row (created with a new ticket)."""
+def save_state(ticket: Ticket, state: str, later: bool = False):
+    """The engine state goes to the ProcessInstance row (created with a new ticket). With
+    `later`, an existing row's update is returned for the caller's save_fields."""
     from bpmn.serializer import FORMAT_VERSION
 
     if ticket.__dict__.pop("_new", False):
         ticket.instance = ProcessInstance.objects.create(
             ticket=ticket, state=state, state_format=FORMAT_VERSION
         )
-        return
+        return None
     instance = ticket.instance
     instance.state, instance.state_format = state, FORMAT_VERSION
-    save_fields(instance, ["state", "state_format"])
+    if later:
+        return instance, ["state", "state_format"]
+    save_fields((instance, ["state", "state_format"]))
+    return None
 
 
 def _for_update():

@@ -69,20 +69,14 @@ class PreparedSelect:
 _UPDATES: dict[tuple, str] = {}
 
 
-def save_fields(obj, fields, using: str = "default") -> None:
-    """`obj.save(update_fields=fields)` for the engine path's rows without compiling an
-    UPDATE each time: the statement is built once per model and field list; values are
-    prepared as Model.save prepares them (`pre_save` stamps auto_now columns). No model
-    on this path has save signals. Expressions (F(), ...) go through the ORM."""
-    model = type(obj)
-    meta = model._meta
+def _update(obj, fields, connection) -> tuple[str, list] | None:
+    """The UPDATE of these columns of this row (None: a value is an expression)."""
+    meta = type(obj)._meta
     columns = [meta.get_field(name) for name in fields]
     raw = [field.pre_save(obj, False) for field in columns]
     if any(hasattr(value, "resolve_expression") for value in raw):
-        obj.save(update_fields=fields)
-        return
-    connection = connections[using]
-    key = (meta.label, tuple(fields), using)
+        return None
+    key = (meta.label, tuple(fields), connection.alias)
     sql = _UPDATES.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -93,7 +87,38 @@ def save_fields(obj, fields, using: str = "default") -> None:
     values = [
         field.get_db_prep_save(value, connection) for field, value in zip(columns, raw, strict=True)
     ]
+    return sql, [*values, meta.pk.get_db_prep_value(obj.pk, connection)]
+
+
+def save_fields(*rows: tuple, using: str = "default") -> None:
+    """`obj.save(update_fields=fields)` for each `(obj, fields)` of the engine path without
+    compiling an UPDATE each time: a statement is built once per model and field list;
+    values are prepared as Model.save prepares them (`pre_save` stamps auto_now columns).
+    No model on this path has save signals. On PostgreSQL several rows go in one statement
+    (the first ones as data-modifying WITH clauses); each must find its row."""
+    connection = connections[using]
+    updates = []
+    for obj, fields in rows:
+        update = _update(obj, fields, connection)
+        if update is None:  # F() and other expressions: through the ORM
+            obj.save(update_fields=fields)
+        else:
+            updates.append((obj, update))
+    if connection.vendor == "postgresql" and len(updates) > 1:
+        heads = [f"w{i} AS ({sql} RETURNING 1)" for i, (_o, (sql, _p)) in enumerate(updates[:-1])]
+        found = " AND ".join(f"(SELECT count(*) FROM w{i}) = 1" for i in range(len(heads)))
+        last_sql, last_params = updates[-1][1]
+        sql = f"WITH {', '.join(heads)} {last_sql} AND {found}"
+        params = [p for _obj, (_sql, part) in updates for p in part]
+        _execute(connection, sql, params, [obj for obj, _update in updates])
+        return
+    for obj, (sql, params) in updates:
+        _execute(connection, sql, params, [obj])
+
+
+def _execute(connection, sql: str, params: list, objects: list) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, meta.pk.get_db_prep_value(obj.pk, connection)])
+        cursor.execute(sql, params)
         if cursor.rowcount != 1:
-            raise DatabaseError(f"{meta.label} {obj.pk}: the update found no row")
+            names = ", ".join(f"{type(obj)._meta.label} {obj.pk}" for obj in objects)
+            raise DatabaseError(f"{names}: the update found no row")

@@ -203,7 +203,7 @@ def apply(
     else:
         task.state = State.CLAIMED if task.assignee_id else State.OPEN
     if save:
-        save_fields(task, fields)
+        save_fields((task, fields))
     return fields
 
 
