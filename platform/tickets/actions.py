@@ -10,8 +10,7 @@ from bpmn import runtime
 from definitions import deploy, refdata
 from definitions.deploy import compiled_for
 from definitions.models import ProcessVersion
-from tickets import incidents
-from tickets.access import may_act_on_task
+from tickets import incidents, taskstate
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
@@ -218,8 +217,7 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
             raise Conflict(f"task {task_id} is {state}")
         ticket._open_rows.remove(task)  # noqa: SLF001 - it is done, not open, after this
         task.ticket = ticket
-        if not may_act_on_task(user, task):
-            raise Forbidden(f"{user.username} may not act on task {task_id}")
+        taskstate.authorize(task, taskstate.Transition.COMPLETE, user)
         checked = validate_task_data(user, task, data)
         if checked is not None:
             if checked.errors:
@@ -236,12 +234,7 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
             except ValueError as exc:
                 raise ActionError(str(exc)) from exc
 
-        task.state = HumanTask.State.DONE
-        task.completed_at = timezone.now()
-        task.completed_by = user
-        if task.assignee_id is None:
-            task.assignee = user
-        task.save(update_fields=["state", "completed_at", "completed_by", "assignee"])
+        taskstate.apply(task, taskstate.Transition.COMPLETE, actor=user, checked=True)
         queue_event(
             ticket, "task_completed", actor=user, task=task, bpmn_id=task.bpmn_id, data=data
         )
@@ -254,15 +247,8 @@ def do_claim_task(user, task_id: int) -> HumanTask:
         task = HumanTask.objects.select_related("ticket").filter(id=task_id).first()
         if task is None:
             raise NotFound(f"task {task_id} not found")
-        if not may_act_on_task(user, task):
-            raise Forbidden(f"{user.username} may not claim task {task_id}")
-        claimed = HumanTask.objects.filter(
-            id=task_id, assignee=None, state=HumanTask.State.OPEN
-        ).update(assignee=user, state=HumanTask.State.CLAIMED)
-        if claimed != 1:
-            raise Conflict(f"task {task_id} is already claimed or closed")
+        taskstate.claim(task, user)
         record_event(task.ticket, "claimed", actor=user, task=task, bpmn_id=task.bpmn_id)
-        task.assignee, task.state = user, HumanTask.State.CLAIMED
         return task
 
 
@@ -325,7 +311,7 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
             raise Conflict(f"ticket {ticket.number} is {ticket.status}")
         workflow = load_workflow(ticket)
         runtime.cancel(workflow)
-        ticket.tasks.filter(state__in=OPEN_STATES).update(state=HumanTask.State.CANCELLED)
+        taskstate.cancel_open(ticket.tasks)
         ticket.status = Ticket.Status.CANCELLED
         ticket.closed_at = timezone.now()
         ticket.next_timer_at = None

@@ -19,12 +19,13 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
-from tickets import notifying, routing
+from tickets import notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
+from tickets.prepared import PreparedSelect, save_fields
 from tickets.script_context import running_for_ticket
 
-OPEN_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
+OPEN_STATES = taskstate.OPEN_STATES
 
 
 class _SnapshotEncoder(DjangoJSONEncoder):
@@ -106,15 +107,11 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     open_rows, gone = [], []
     for engine_id, row in rows.items():
         if engine_id not in ready and row.state in OPEN_STATES:
-            row.state = HumanTask.State.CANCELLED
             gone.append(row)
             queue_event(ticket, "task_cancelled", task=row, bpmn_id=row.bpmn_id)
         elif engine_id in ready and row.state in OPEN_STATES:
             open_rows.append(row)
-    if gone:  # steps the engine left behind (a boundary event, a send back): one UPDATE
-        HumanTask.objects.filter(id__in=[row.id for row in gone]).update(
-            state=HumanTask.State.CANCELLED
-        )
+    taskstate.cancel_rows(gone)  # steps the engine left (a boundary event, a send back)
     data = runtime.current_data(workflow)
     new = [info for engine_id, info in ready.items() if engine_id not in rows]
     open_rows += _create_human_tasks(ticket, new, data)
@@ -126,11 +123,20 @@ def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     return open_rows
 
 
+_OPEN_ROWS = PreparedSelect(
+    lambda ticket_id: HumanTask.objects.filter(
+        ticket_id=ticket_id, state__in=OPEN_STATES
+    ).select_related("assignee")
+)
+
+
 def open_rows_of(ticket: Ticket) -> list[HumanTask]:
     """The ticket's open rows, read once by a completion and handed to sync_worklist. Only
     a send back makes an earlier engine task ready again, so after a completion a ready
     task without an open row is a new one."""
-    rows = list(ticket.tasks.filter(state__in=OPEN_STATES).select_related("assignee"))
+    rows = _OPEN_ROWS.fetch(ticket.id)
+    for row in rows:
+        row.ticket = ticket
     ticket._open_rows = rows  # noqa: SLF001 - read (once) by sync_worklist
     return rows
 
@@ -173,10 +179,9 @@ def _create_human_tasks(
             form_ui=info.form_ui or "",
             instructions=info.instructions or "",
             priority=ticket.priority,
-            assignee=plan.assignee,
-            state=HumanTask.State.CLAIMED if plan.assignee else HumanTask.State.OPEN,
             **{"due_at": due_at, **plan.sla},
         )
+        taskstate.initial(row, plan.assignee)
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
     if len(rows) == 1:
@@ -222,10 +227,8 @@ def _reopen(ticket: Ticket, row: HumanTask, info: runtime.HumanTaskInfo, data: d
     """The ticket was sent back to this engine task: its row opens again, routed afresh
     (the earlier holder keeps it unless the decision names someone); its SLA marks stay."""
     plan = _plan(ticket, info, data, timezone.now(), row.due_at)
-    row.assignee = plan.assignee or row.assignee
-    row.state = HumanTask.State.CLAIMED if row.assignee_id else HumanTask.State.OPEN
-    row.completed_at = row.completed_by = None
-    fields = ["assignee", "state", "completed_at", "completed_by", *plan.sla]
+    fields = taskstate.apply(row, taskstate.Transition.REOPEN, assignee=plan.assignee, save=False)
+    fields = [*dict.fromkeys(["assignee", *fields, *plan.sla])]
     for name, value in plan.sla.items():
         setattr(row, name, value)
     row.save(update_fields=fields)
@@ -312,26 +315,30 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         ticket.closed_at = timezone.now()
         fields |= {"status", "closed_at"}
         queue_event(ticket, "completed", actor=actor)
-    save_state(ticket, runtime.dump(workflow))
+    state = save_state(ticket, runtime.dump(workflow), later=True)
     if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
         ticket.save(force_insert=True)
-    else:
-        ticket.save(update_fields=sorted(fields | {"updated_at"}))
+    else:  # engine state and ticket row: one statement on PostgreSQL
+        save_fields(*([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
     flush_events(ticket)
 
 
-def save_state(ticket: Ticket, state: str) -> None:
-    """The engine state goes to the ProcessInstance row (created with a new ticket)."""
+def save_state(ticket: Ticket, state: str, later: bool = False):
+    """The engine state goes to the ProcessInstance row (created with a new ticket). With
+    `later`, an existing row's update is returned for the caller's save_fields."""
     from bpmn.serializer import FORMAT_VERSION
 
     if ticket.__dict__.pop("_new", False):
         ticket.instance = ProcessInstance.objects.create(
             ticket=ticket, state=state, state_format=FORMAT_VERSION
         )
-        return
+        return None
     instance = ticket.instance
     instance.state, instance.state_format = state, FORMAT_VERSION
-    instance.save(update_fields=["state", "state_format"])
+    if later:
+        return instance, ["state", "state_format"]
+    save_fields((instance, ["state", "state_format"]))
+    return None
 
 
 def _for_update():
@@ -345,14 +352,26 @@ def _for_update():
     )
 
 
-def _locked(ticket: Ticket | None) -> Ticket | None:
+def _owner(task_id: int):
+    return HumanTask.objects.filter(id=task_id).order_by().values("ticket_id")[:1]
+
+
+# One row by key: no ORDER BY (Ticket's default ordering) to compile or run.
+_LOCK_TICKET = PreparedSelect(lambda ticket_id: _for_update().filter(id=ticket_id).order_by())
+_LOCK_TICKET_OF_TASK = PreparedSelect(
+    lambda task_id: _for_update().filter(id=Subquery(_owner(task_id))).order_by()
+)
+
+
+def _locked(tickets: list[Ticket]) -> Ticket | None:
+    ticket = tickets[0] if tickets else None
     if ticket is not None:
         refdata.prime(ticket.reference_token or "")
     return ticket
 
 
 def locked_ticket(ticket_id: int) -> Ticket:
-    ticket = _locked(_for_update().filter(id=ticket_id).first())
+    ticket = _locked(_LOCK_TICKET.fetch(ticket_id))
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     return ticket
@@ -360,8 +379,7 @@ def locked_ticket(ticket_id: int) -> Ticket:
 
 def locked_ticket_of_task(task_id: int) -> Ticket:
     """Lock the ticket a task belongs to, found and locked in one statement."""
-    owner = HumanTask.objects.filter(id=task_id).values("ticket_id")[:1]
-    ticket = _locked(_for_update().filter(id=Subquery(owner)).first())
+    ticket = _locked(_LOCK_TICKET_OF_TASK.fetch(task_id))
     if ticket is None:
         raise NotFound(f"task {task_id} not found")
     return ticket

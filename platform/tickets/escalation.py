@@ -12,11 +12,12 @@ from django.utils import timezone
 from notify.actions import do_notify
 from org import queries as org_queries
 from org.sla import BREACH, levels_due, next_mark, warning_recipients
-from tickets import incidents
+from tickets import incidents, taskstate
 from tickets.engine import record_event
 from tickets.incidents import SLA_SWEEP
 from tickets.models import HumanTask, Ticket
 from tickets.routing import owning_group, sla_marks_of
+from tickets.taskstate import Transition
 
 OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 log = logging.getLogger("flowdesk.sla")
@@ -35,12 +36,10 @@ def _users(recipients) -> list[User]:
 def _escalate(row: HumanTask, group: Group | None) -> dict:
     target = org_queries.escalation_for(group, row.assignee)
     if target.supervisor is not None:
-        row.assignee, row.state = target.supervisor, HumanTask.State.CLAIMED
-        row.save(update_fields=["assignee", "state"])
+        taskstate.apply(row, Transition.ESCALATE_TO_USER, assignee=target.supervisor)
         return {"to_user": target.supervisor.username}
     if target.group is not None:
-        row.assignee, row.state = None, HumanTask.State.OPEN
-        row.save(update_fields=["assignee", "state"])
+        taskstate.apply(row, Transition.ESCALATE_TO_GROUP)
         row.candidate_groups.set([target.group])
         return {"to_group": target.group.name}
     return {"to": None, "note": "no supervisor or escalation group configured"}

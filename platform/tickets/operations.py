@@ -11,18 +11,14 @@ Without the property a step offers claim, release and comment to whoever may act
 transfer to supervisors. Supervisors may use every operation a step offers.
 """
 
-import json
-
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
 from bpmn import runtime
 from definitions import refdata
-from definitions.deploy import compiled_for
-from org import queries as org_queries
-from tickets import conversation, routing
-from tickets.access import is_supervisor, may_act_on_task, may_see_ticket
+from tickets import conversation, routing, taskstate
+from tickets.access import may_see_ticket
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
@@ -33,61 +29,23 @@ from tickets.engine import (
 )
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import HumanTask, Ticket, TicketMessage
-
-DEFAULT_OPERATIONS = {
-    "claim": ["*"],
-    "release": ["*"],
-    "comment": ["*"],
-    "transfer": ["supervisors"],
-}
-KNOWN = {
-    "claim",
-    "release",
-    "comment",
-    "transfer",
-    "send_back",
-    "approve",
-    "reject",
-    "request_info",
-    "close",
-}
+from tickets.taskstate import (  # noqa: F401 - the operations' names, for views and API
+    Transition,
+    allowed_operations,
+    declared_operations,
+)
 
 
-def _properties(task: HumanTask) -> dict:
-    info = runtime.node(compiled_for(task.ticket.process_version), task.bpmn_id)
-    return info.properties if info else {}
-
-
-def declared_operations(task: HumanTask) -> dict[str, list[str]]:
-    raw = _properties(task).get("operations")
-    if not raw:
-        return dict(DEFAULT_OPERATIONS)
-    try:
-        declared = json.loads(raw)
-    except ValueError:
-        return dict(DEFAULT_OPERATIONS)
-    return {op: list(groups) for op, groups in declared.items() if op in KNOWN}
-
-
-def allowed_operations(user, task: HumanTask) -> list[str]:
-    """The operations this user may use on this task now (for buttons and for checks)."""
-    if task.state not in OPEN_STATES or not user.is_authenticated:
-        return []
-    groups = org_queries.roles_of(user)
-    supervisor = is_supervisor(user)
-    acts = may_act_on_task(user, task)
-    allowed = []
-    for op, roles in declared_operations(task).items():
-        if supervisor or ("*" in roles and acts) or (groups & set(roles) and acts):
-            allowed.append(op)
-    return sorted(allowed)
-
-
-def _task_for_update(user, task_id: int, operation: str) -> tuple[Ticket, HumanTask]:
+def _task_for_update(user, task_id: int, operation: str | Transition) -> tuple[Ticket, HumanTask]:
+    """The ticket locked, its task read and the operation checked: a state transition
+    (release, transfer, send back) by taskstate's rules, any other operation here."""
     refdata.refresh()
     ticket = locked_ticket_of_task(task_id)
     task = HumanTask.objects.get(id=task_id)
     task.ticket = ticket
+    if isinstance(operation, Transition):
+        taskstate.authorize(task, operation, user)
+        return ticket, task
     if task.state not in OPEN_STATES:
         raise Conflict(f"task {task_id} is {task.state}")
     if operation not in allowed_operations(user, task):
@@ -97,11 +55,8 @@ def _task_for_update(user, task_id: int, operation: str) -> tuple[Ticket, HumanT
 
 def do_release(user, task_id: int) -> HumanTask:
     with transaction.atomic():
-        ticket, task = _task_for_update(user, task_id, "release")
-        if task.assignee_id != user.id and not is_supervisor(user):
-            raise Forbidden("only the assignee or a supervisor may release a task")
-        task.assignee, task.state = None, HumanTask.State.OPEN
-        task.save(update_fields=["assignee", "state"])
+        ticket, task = _task_for_update(user, task_id, Transition.RELEASE)
+        taskstate.apply(task, Transition.RELEASE, actor=user, checked=True)
         record_event(ticket, "released", actor=user, task=task, bpmn_id=task.bpmn_id)
     return task
 
@@ -113,20 +68,23 @@ def do_transfer(
     if bool(to_user) == bool(to_group):
         raise ActionError("transfer to exactly one of a user or a group")
     with transaction.atomic():
-        ticket, task = _task_for_update(user, task_id, "transfer")
+        ticket, task = _task_for_update(
+            user, task_id, Transition.TRANSFER_TO_USER if to_user else Transition.TRANSFER_TO_GROUP
+        )
         if to_user:
             target = User.objects.filter(username=to_user, is_active=True).first()
             if target is None:
                 raise ActionError(f"no active user {to_user!r}")
-            task.assignee, task.state = target, HumanTask.State.CLAIMED
+            taskstate.apply(
+                task, Transition.TRANSFER_TO_USER, actor=user, assignee=target, checked=True
+            )
             task.candidate_users.add(target)
         else:
             group = Group.objects.filter(name=to_group).first()
             if group is None:
                 raise ActionError(f"no group {to_group!r}")
-            task.assignee, task.state = None, HumanTask.State.OPEN
+            taskstate.apply(task, Transition.TRANSFER_TO_GROUP, actor=user, checked=True)
             task.candidate_groups.set([group])
-        task.save(update_fields=["assignee", "state"])
         record_event(
             ticket,
             "transferred",
@@ -142,7 +100,9 @@ def do_transfer(
 
 def send_back_targets(task: HumanTask) -> list[str]:
     declared = [
-        t.strip() for t in _properties(task).get("sendBackTargets", "").split(",") if t.strip()
+        t.strip()
+        for t in taskstate.step_properties(task).get("sendBackTargets", "").split(",")
+        if t.strip()
     ]
     done = list(
         HumanTask.objects.filter(ticket=task.ticket, state=HumanTask.State.DONE)
@@ -158,7 +118,7 @@ def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticke
     if not reason.strip():
         raise ActionError("a send back needs a reason")
     with transaction.atomic():
-        ticket, task = _task_for_update(user, task_id, "send_back")
+        ticket, task = _task_for_update(user, task_id, Transition.SEND_BACK)
         if to_bpmn_id not in send_back_targets(task):
             raise ActionError(f"cannot send back to {to_bpmn_id!r} from {task.bpmn_id!r}")
 
@@ -188,7 +148,7 @@ def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
     operation = "approve" if approve else "reject"
     with transaction.atomic():
         _ticket, task = _task_for_update(user, task_id, operation)
-        variable = _properties(task).get("approvalVariable", "approved")
+        variable = taskstate.step_properties(task).get("approvalVariable", "approved")
         data = {variable: approve}
         if comment:
             data["comment"] = comment

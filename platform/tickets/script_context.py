@@ -5,6 +5,7 @@ The engine (bpmn/spiff_helpers.py) knows nothing of users or tickets; before it 
 ticket, the host builds a `HostContext` here and sets it for the call.
 """
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -62,6 +63,32 @@ def ticket_context(ticket, user) -> HostContext:
     )
 
 
+class _BundleFiles(Mapping):
+    """A version's bundle files, read only when a JSON file store asks for one (most
+    steps never do: the bundle row is not read on every completion)."""
+
+    def __init__(self, version):
+        self._version = version
+        self._files = None
+
+    def _loaded(self) -> dict:
+        if self._files is None:
+            self._files = self._version.files
+        return self._files
+
+    def __bool__(self) -> bool:  # present; its contents are read on demand
+        return True
+
+    def __getitem__(self, name: str) -> str:
+        return self._loaded()[name]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 @contextmanager
 def running_for_ticket(ticket, user):
     """Helpers answer for this ticket and user; built only if a script asks (no queries
@@ -69,6 +96,6 @@ def running_for_ticket(ticket, user):
     version = ticket.process_version
     with (
         host_context(lambda: ticket_context(ticket, user)),
-        datastores.running_in(datastores.scope_for(version.key), files=version.files),
+        datastores.running_in(datastores.scope_for(version.key), files=_BundleFiles(version)),
     ):
         yield
