@@ -71,7 +71,28 @@ def _micros(value: dt.datetime) -> int:
     return (day_number(value) * 86400 + seconds) * 1_000_000 + value.microsecond
 
 
-class FarDate(dt.date):
+class _OrderedByKey:
+    """Comparisons through `_key(other)` -> (own key, other's key), or None when the other
+    value is not comparable (then Python tries the other side)."""
+
+    def __lt__(self, other):
+        keys = self._key(other)
+        return NotImplemented if keys is None else keys[0] < keys[1]
+
+    def __le__(self, other):
+        keys = self._key(other)
+        return NotImplemented if keys is None else keys[0] <= keys[1]
+
+    def __gt__(self, other):
+        keys = self._key(other)
+        return NotImplemented if keys is None else keys[0] > keys[1]
+
+    def __ge__(self, other):
+        keys = self._key(other)
+        return NotImplemented if keys is None else keys[0] >= keys[1]
+
+
+class FarDate(_OrderedByKey, dt.date):
     cycles = 0
 
     @property
@@ -110,27 +131,11 @@ class FarDate(dt.date):
         keys = self._key(other)
         return NotImplemented if keys is None else keys[0] == keys[1]
 
-    def __lt__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] < keys[1]
-
-    def __le__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] <= keys[1]
-
-    def __gt__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] > keys[1]
-
-    def __ge__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] >= keys[1]
-
     def __hash__(self):
         return hash(day_number(self))
 
 
-class FarDateTime(dt.datetime):
+class FarDateTime(_OrderedByKey, dt.datetime):
     cycles = 0
 
     @property
@@ -181,22 +186,6 @@ class FarDateTime(dt.datetime):
         except TypeError:
             return False
         return NotImplemented if keys is None else keys[0] == keys[1]
-
-    def __lt__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] < keys[1]
-
-    def __le__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] <= keys[1]
-
-    def __gt__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] > keys[1]
-
-    def __ge__(self, other):
-        keys = self._key(other)
-        return NotImplemented if keys is None else keys[0] >= keys[1]
 
     def __hash__(self):
         return hash(_micros(self))
