@@ -38,12 +38,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -r $(VENV)/requirements.txt
 	touch $(STAMP)
 
+ASSETS := web/static/dist/.built
+
 $(NODE_STAMP): package.json
 	npm install --no-audit --no-fund
-	cp node_modules/chart.js/dist/chart.umd.min.js web/static/vendor/chart.umd.min.js
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+# The workbench's browser code (bpmn-js, dmn-js, htmx, ...) bundled into web/static: no CDN.
+$(ASSETS): $(NODE_STAMP) web/build.mjs $(wildcard web/src/*.js web/src/*.css)
+	node web/build.mjs
+	touch $(ASSETS)
+
+install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
 # Browser tests drive Debian's Chromium (a browser download is not possible here).
 browser:

@@ -186,6 +186,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # The portal's catalogue is platform/intake/locale; its compiled .mo is committed next to
 # the .po, so a fresh machine needs no gettext tools (rebuild: see the .po's header).
+# The workbench's catalogues: one folder per area of web/ (web/locale/<area>/zh_Hans/...), so
+# areas are translated side by side without touching one file.
+LOCALE_PATHS = sorted(p for p in (BASE_DIR / "web" / "locale").glob("*") if p.is_dir())
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

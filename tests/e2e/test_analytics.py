@@ -18,7 +18,7 @@ def test_the_dashboard_draws_its_charts_under_the_csp(cast, repair, live_server)
     build(repair, cast)
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail(
-            "browser tests need Debian's chromium and npm's playwright-core: run `make e2e-deps`"
+            "browser tests need Debian's chromium and npm's playwright-core: run `make browser`"
         )
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "e2e" / "analytics.mjs")],

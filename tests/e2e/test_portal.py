@@ -23,7 +23,7 @@ def test_the_portal_at_375_px_in_chinese_and_english(cast, live_server, settings
     deploy_file(ROOT / "processes" / "inquiry.bpmn")
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail(
-            "browser tests need Debian's chromium and npm's playwright-core: run `make e2e-deps`"
+            "browser tests need Debian's chromium and npm's playwright-core: run `make browser`"
         )
     ticket = do_submit_webform(
         "inquiry",

@@ -18,7 +18,7 @@ def test_an_agent_raises_a_vip_ticket_and_accepts_it_in_chromium(cast, live_serv
     deploy_file(ROOT / "processes" / "repair.bpmn")
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail(
-            "browser tests need Debian's chromium and npm's playwright-core: run `make e2e-deps`"
+            "browser tests need Debian's chromium and npm's playwright-core: run `make browser`"
         )
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "e2e" / "workbench.mjs")],
