@@ -8,10 +8,12 @@ ProcessVersion, through the same path as the API's deploy.
 """
 
 import json
+import re
 from functools import partial
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from bpmn import authoring_checks
 from bpmn.parser import BundleError
@@ -40,6 +42,46 @@ BLANK_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
+
+
+class DraftRefused(ValueError):
+    """A new draft cannot be made from what was given; nothing was stored."""
+
+    def __init__(self, message: str, problems: list[dict] | None = None):
+        super().__init__(message)
+        self.problems = problems or [{"message": message}]
+
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+
+
+def clean_key(key: str) -> str:
+    """The id of a new process: a valid XML id not used by a deployed process."""
+    key = key.strip()
+    if not _KEY.match(key):
+        raise DraftRefused(
+            _("A process key starts with a letter and holds letters, digits, _ . or -.")
+        )
+    if ProcessVersion.objects.filter(key=key).exists():
+        raise DraftRefused(
+            _("A process with the key %(key)s exists; edit it from its page.") % {"key": key}
+        )
+    return key
+
+
+def blank(key: str) -> str:
+    return BLANK_BPMN.format(key=key)
+
+
+def renamed(bpmn_xml: str, old_key: str, new_key: str) -> str:
+    """A template's BPMN with its process id (and what refers to it) changed to new_key."""
+    for attribute in ("id", "processRef", "bpmnElement"):
+        bpmn_xml = bpmn_xml.replace(f'{attribute}="{old_key}"', f'{attribute}="{new_key}"')
+    return bpmn_xml
+
+
+def renamed_scenario(name: str, old_key: str, new_key: str) -> str:
+    return f"test_{new_key}.json" if name == f"test_{old_key}.json" else name
 
 
 class DraftNotPublishable(ValueError):
@@ -178,11 +220,19 @@ def do_create_draft(
         )
 
 
+def do_create_checked_draft(user, *, bpmn_filename: str, bpmn_xml: str, files: dict):
+    """A draft from uploaded files, stored only when they check clean."""
+    _key, problems = check(bpmn_filename, bpmn_xml, files)
+    if problems:
+        raise DraftRefused(_("The uploaded bundle has problems."), problems)
+    return do_create_draft(user, bpmn_filename=bpmn_filename, bpmn_xml=bpmn_xml, files=files)
+
+
 def do_save_draft(user, draft_id: int, *, bpmn_xml: str, files: dict | None = None) -> ProcessDraft:
     with transaction.atomic():
         draft = ProcessDraft.objects.select_for_update().get(id=draft_id)
         if draft.published_version_id is not None:
-            raise DraftNotPublishable("this draft was published; start a new draft")
+            raise DraftNotPublishable(_("This draft was published; start a new draft."))
         new_files = draft.files if files is None else files
         draft.key, draft.problems = check(draft.bpmn_filename, bpmn_xml, new_files)
         draft.bpmn_xml, draft.files, draft.author = bpmn_xml, new_files, user
@@ -195,18 +245,27 @@ def do_publish_draft(user, draft_id: int) -> ProcessVersion:
     with transaction.atomic():
         draft = ProcessDraft.objects.select_for_update().get(id=draft_id)
         if draft.published_version_id is not None:
-            raise DraftNotPublishable("this draft was published already")
+            raise DraftNotPublishable(_("This draft was published already."))
         _key, problems = check(draft.bpmn_filename, draft.bpmn_xml, draft.files)
         if problems:
-            raise DraftNotPublishable("the draft has problems; fix them first", problems)
+            raise DraftNotPublishable(_("The draft has problems; fix them first."), problems)
         try:
             result = deploy_bundle_report(draft.bpmn_filename, draft.bpmn_xml, draft.files, user)
         except BundleError as exc:
             raise DraftNotPublishable(str(exc)) from exc
         if not result.created:
             raise DraftNotPublishable(
-                f"the draft is identical to version {result.version.version}; nothing to publish"
+                _("The draft is identical to version %(n)s; nothing to publish.")
+                % {"n": result.version.version}
             )
         draft.published_version = result.version
         draft.save(update_fields=["published_version", "updated_at"])
         return result.version
+
+
+def bundle_decision_ids(files: dict) -> list[str]:
+    """The decisions the draft's own DMN files define (none when one does not parse)."""
+    try:
+        return sorted(parse_bundle_decisions(bundle_files(files)))
+    except BundleError:
+        return []
