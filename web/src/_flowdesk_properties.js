@@ -271,13 +271,13 @@ function groupsFor(element, texts, options) {
 
 export function flowdeskPropertiesModule(texts, options) {
   function FlowdeskPropertiesProvider(propertiesPanel) {
-    propertiesPanel.registerProvider(400, this);
     this.getGroups = (element) => (groups) => {
       const ours = groupsFor(element, texts, options);
       const general = groups.findIndex((g) => g.id === "general");
       groups.splice(general + 1, 0, ...ours);
       return groups;
     };
+    propertiesPanel.registerProvider(400, this);
   }
   FlowdeskPropertiesProvider.$inject = ["propertiesPanel"];
   return {

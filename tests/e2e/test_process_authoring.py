@@ -1,0 +1,54 @@
+"""An analyst edits the repair process in the browser's modeler (Chromium, English and
+Chinese): a deleted flow is pinned on the diagram, fixed, the scenarios pass, the
+publish shows as a new version; the list and version pages pass axe and fit 375 px."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from tests.conftest import ROOT, deploy_file
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
+    ann = User.objects.create_user("ann", password="pw", first_name="Ann", last_name="Lee")
+    ann.groups.set([Group.objects.get_or_create(name="analysts")[0]])
+    deploy_file(ROOT / "processes" / "repair.bpmn")
+    if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "process_authoring.mjs")],
+        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    en, zh = result["en"], result["zh"]
+
+    assert en["listHeading"] == "Processes" and zh["listHeading"] == "流程"
+    assert en["drawnShapes"] > 15  # the shipped layout: every step drawn
+    for run in (en, zh):
+        assert run["listAxe"] == [] and run["versionAxe"] == []
+        assert run["pinnedOn"] == ["confirm", "done"]
+        assert len(run["pinNotes"]) == 2 and len(run["problemList"]) == 2
+        assert run["pinsAfterFix"] == 0
+        assert not run["listOverflows"] and not run["versionOverflows"]
+    assert "2 problem(s)" in en["saveStatus"]
+    assert "has no outgoing flow" in " ".join(en["pinNotes"])
+    assert "没有流出" in " ".join(zh["pinNotes"])
+    assert en["results"] == ["vip_air_conditioner_with_parts: Passed"]
+    assert zh["results"] == ["vip_air_conditioner_with_parts: 通过"]
+    assert en["scenarioStatus"] == "Every scenario test passed."
+    assert en["publishStatus"].startswith("Published as version 2.")
+    assert zh["publishStatus"].startswith("已发布为第 3 版")
+    assert "version 2" in en["listRow"] and "第 3 版" in zh["listRow"]
+    assert (ROOT / "var" / "e2e" / "modeler-problem-en.png").stat().st_size > 10_000
