@@ -65,9 +65,11 @@ function route(source, target, boundary, below) {
   const [tx, ty] = centre(target);
   if (boundary) return [[sx, source.y + source.height], [sx, ty], [target.x, ty]];
   if (tx < sx) {
-    // back against the flow: under both nodes, then up into the target
+    // back against the flow: under both nodes, then up into the target's right-hand
+    // half (its middle may carry a boundary event)
     const y = below + GAP;
-    return [[sx, source.y + source.height], [sx, y], [tx, y], [tx, target.y + target.height]];
+    const x = target.x + target.width * 0.75;
+    return [[sx, source.y + source.height], [sx, y], [x, y], [x, target.y + target.height]];
   }
   const start = [source.x + source.width, sy];
   if (Math.abs(sy - ty) < 1) return [start, [target.x, ty]];
