@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +42,7 @@ def _modeler_options() -> dict:
 def modeler_texts() -> dict:
     """The modeler's words, in the reader's language (%(…)s filled in by the script)."""
     return {
+        "language": get_language(),
         "saving": _("Saving and checking…"),
         "saved": _("Saved. The draft has no problems."),
         "savedWithProblems": _("Saved with %(count)s problem(s); they are marked on the diagram."),

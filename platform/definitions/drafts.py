@@ -205,9 +205,10 @@ def starting_files(version: ProcessVersion | None, shipped_scenarios: dict) -> d
 
 
 def do_create_draft(
-    user, *, bpmn_filename: str, bpmn_xml: str, files: dict, base_version=None
+    user, *, bpmn_filename: str, bpmn_xml: str, files: dict, base_version=None, checked=None
 ) -> ProcessDraft:
-    key, problems = check(bpmn_filename, bpmn_xml, files)
+    """A new draft, checked now unless `checked` gives (key, problems) already found."""
+    key, problems = checked or check(bpmn_filename, bpmn_xml, files)
     with transaction.atomic():
         return ProcessDraft.objects.create(
             key=key,
@@ -222,10 +223,23 @@ def do_create_draft(
 
 def do_create_checked_draft(user, *, bpmn_filename: str, bpmn_xml: str, files: dict):
     """A draft from uploaded files, stored only when they check clean."""
-    _key, problems = check(bpmn_filename, bpmn_xml, files)
+    key, problems = check(bpmn_filename, bpmn_xml, files)
     if problems:
         raise DraftRefused(_("The uploaded bundle has problems."), problems)
-    return do_create_draft(user, bpmn_filename=bpmn_filename, bpmn_xml=bpmn_xml, files=files)
+    return do_create_draft(
+        user, bpmn_filename=bpmn_filename, bpmn_xml=bpmn_xml, files=files, checked=(key, [])
+    )
+
+
+def open_draft_of(user, version: ProcessVersion) -> ProcessDraft | None:
+    """The author's unpublished draft of this version, to continue instead of a new one."""
+    return (
+        ProcessDraft.objects.filter(
+            base_version=version, author=user, published_version__isnull=True
+        )
+        .order_by("-updated_at")
+        .first()
+    )
 
 
 def do_save_draft(user, draft_id: int, *, bpmn_xml: str, files: dict | None = None) -> ProcessDraft:

@@ -81,9 +81,13 @@ def version_zip(request, key: str, number: int):
 @login_required
 @require_POST
 def edit_version(request, key: str, number: int):
-    """A new draft that starts as a copy of this version (its files and scenarios)."""
+    """A new draft that starts as a copy of this version (its files and scenarios), or
+    the author's open draft of it."""
     require_author(request)
     version = _version(key, number)
+    draft = drafts.open_draft_of(request.user, version)
+    if draft is not None:
+        return redirect("processes:draft", draft_id=draft.id)
     files = drafts.starting_files(version, process_queries.scenario_files(version))
     draft = drafts.do_create_draft(
         request.user,
@@ -127,7 +131,7 @@ def _new_draft(request, processes):
     if source == "template":
         template = next((p for p in processes if p.key == request.POST.get("template")), None)
         if template is None:
-            raise UploadRefused(_("Choose the process to start from."))
+            raise drafts.DraftRefused(_("Choose the process to start from."))
         key = drafts.clean_key(request.POST.get("key", ""))
         version = _version(template.key, template.published.version)
         bpmn_xml = drafts.renamed(version.bpmn_xml, version.key, key)

@@ -47,3 +47,8 @@ def test_only_supervisors_see_the_overlay(cast, history):
     assert client_for(cast["bob"]).get("/analytics/templates/nope/marks.json").status_code == 404
     bad = client_for(cast["bob"]).get("/analytics/templates/repair/marks.json?from=tomorrow")
     assert bad.status_code == 400 and "date" in bad.json()["detail"]
+
+
+def test_the_time_per_step_table_links_each_template_to_its_diagram(cast, history):
+    page = client_for(cast["bob"]).get(f"/analytics/?{RANGE}").content.decode()
+    assert 'href="/analytics/templates/repair/"' in page

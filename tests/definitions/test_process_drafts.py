@@ -200,3 +200,9 @@ def test_an_upload_with_a_broken_reference_lists_the_problem_and_stores_nothing(
     assert response.status_code == 400
     assert "repair-work.schema.json" in response.content.decode()
     assert ProcessDraft.objects.count() == 0
+
+
+def test_editing_the_same_version_again_continues_the_open_draft(ann, draft):
+    again = ann.post("/processes/repair/v1/edit/")
+    assert again["Location"] == f"/processes/drafts/{draft.id}/"
+    assert ProcessDraft.objects.count() == 1

@@ -45,6 +45,7 @@ async function author(lang, groups) {
 
   await Promise.all([page.waitForURL(/\/processes\/drafts\/\d+\//), page.click('form[action$="/edit/"] button')]);
   await page.waitForSelector(".fd-modeler-ready");
+  out.paletteTitle = await page.getAttribute('.djs-palette [data-action="create.start-event"]', "aria-label");
   // Delete the flow out of "Confirm with the customer" with the context pad's bin.
   const flow = await page.locator('.djs-connection[data-element-id="f_confirm_done"]').first().boundingBox();
   await page.mouse.click(flow.x + flow.width / 2, flow.y + flow.height / 2);

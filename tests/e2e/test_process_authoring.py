@@ -45,6 +45,7 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert "2 problem(s)" in en["saveStatus"]
     assert "has no outgoing flow" in " ".join(en["pinNotes"])
     assert "没有流出" in " ".join(zh["pinNotes"])
+    assert en["paletteTitle"] == "Create start event" and zh["paletteTitle"] == "创建开始事件"
     assert en["results"] == ["vip_air_conditioner_with_parts: Passed"]
     assert zh["results"] == ["vip_air_conditioner_with_parts: 通过"]
     assert en["scenarioStatus"] == "Every scenario test passed."
@@ -52,3 +53,28 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert zh["publishStatus"].startswith("已发布为第 3 版")
     assert "version 2" in en["listRow"] and "第 3 版" in zh["listRow"]
     assert (ROOT / "var" / "e2e" / "modeler-problem-en.png").stat().st_size > 10_000
+
+
+def test_a_supervisor_sees_the_time_of_each_step_on_the_diagram(cast, live_server):
+    from tests.analytics.history import build
+
+    build(deploy_file(ROOT / "processes" / "repair.bpmn"), cast)
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "process_overlay.mjs")],
+        env={
+            **os.environ,
+            "BASE_URL": live_server.url,
+            "SHOTS": str(ROOT / "var" / "e2e"),
+            "RANGE": "from=2026-11-20&to=2026-11-24",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # the history's "diagnose" tasks took 65 h and 3 h; its "repair" step is not drawn
+    assert result["badges"] == {"diagnose": "avg 34.0 h"}
+    assert result["axe"] == []

@@ -7,6 +7,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 import spiffModdle from "./_spiffworkflow.json";
 import { flowdeskPropertiesModule } from "./_flowdesk_properties.js";
+import { chineseTranslate } from "./_zh_bpmn.js";
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
 import "bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css";
@@ -33,6 +34,7 @@ class DraftModeler {
         BpmnPropertiesPanelModule,
         BpmnPropertiesProviderModule,
         flowdeskPropertiesModule(this.texts, readJSON("fd-modeler-options") || {}),
+        ...((this.texts.language || "").startsWith("zh") ? [{ translate: ["value", chineseTranslate] }] : []),
       ],
       moddleExtensions: { camunda: camundaModdle, spiffworkflow: spiffModdle },
     });
