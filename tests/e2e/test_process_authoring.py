@@ -53,6 +53,35 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert zh["publishStatus"].startswith("已发布为第 3 版")
     assert "version 2" in en["listRow"] and "第 3 版" in zh["listRow"]
     assert (ROOT / "var" / "e2e" / "modeler-problem-en.png").stat().st_size > 10_000
+    _published_keep_what_the_platform_reads()
+
+
+def _published_keep_what_the_platform_reads():
+    """The versions saved by the browser's modeler carry the panel's edit and every
+    extension of the original file."""
+    from bpmn.xmlsafe import parse_xml
+    from definitions.models import ProcessVersion
+
+    spiff = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+    for number, groups in ((2, "agents"), (3, "agents,dispatchers")):
+        root = parse_xml(ProcessVersion.objects.get(key="repair", version=number).bpmn_xml)
+
+        def props(element_id, root=root):
+            [node] = root.xpath("//*[@id=$id]", id=element_id)
+            return {p.get("name"): p.get("value") for p in node.iter(f"{spiff}property")}
+
+        assert props("confirm") == {
+            "formJsonSchemaFilename": "repair-confirm.schema.json",
+            "candidateGroups": groups,
+        }
+        assert json.loads(props("diagnose")["operations"])["transfer"] == [
+            "dispatchers",
+            "technicians",
+        ]
+        operator = root.find(f".//{spiff}serviceTaskOperator")
+        assert operator.get("id") == "pricing.quote" and operator.get("resultVariable") == "quote"
+        assert len(operator.findall(f".//{spiff}parameter")) == 4
+        assert root.findtext(f".//{spiff}calledDecisionId") == "triage"
 
 
 def test_a_supervisor_sees_the_time_of_each_step_on_the_diagram(cast, live_server):
