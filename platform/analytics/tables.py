@@ -217,12 +217,13 @@ def _nodes_table(report: Report) -> Table:
     for key, c in sorted(
         by.items(), key=lambda item: (templates[item[0].split("/", 1)[0]], item[0])
     ):
-        template = templates[key.split("/", 1)[0]]
+        template_key = key.split("/", 1)[0]
+        template = templates[template_key]
         values = derived(c)
         warnings = c["warnings_1"] + c["warnings_2"] + c["warnings_3"]
         table.rows.append(
             [
-                Cell(template, template),
+                Cell(template, template, href=f"/analytics/templates/{template_key}/"),
                 Cell(steps[key], steps[key]),
                 number(c["tasks_done"]),
                 number(values["task_h"]),

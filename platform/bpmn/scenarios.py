@@ -128,7 +128,21 @@ def run_file(
         )
     except BundleError as exc:
         return [CaseResult(scenario, "*", False, f"does not parse: {exc}")]
-    return [_run_case(scenario, name, case, compiled) for name, case in cases.items()]
+    return run_cases(scenario, cases, compiled)
+
+
+def run_cases(source: Path | str, cases: dict, compiled) -> list[CaseResult]:
+    """Run scenario cases (a parsed scenario file) against a compiled bundle; `source`
+    names where the cases came from in the results."""
+    source = Path(source)
+    return [
+        _run_case(source, name, case, compiled)
+        if isinstance(case, dict)
+        else CaseResult(
+            source, name, False, "a case must be an object with tasks and expected data"
+        )
+        for name, case in cases.items()
+    ]
 
 
 def _run_case(scenario: Path, name: str, case: dict, compiled) -> CaseResult:

@@ -130,3 +130,33 @@ class DataStoreEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.scope}/{self.store}[{self.top_key}][{self.second_key}]"
+
+
+class ProcessDraft(models.Model):
+    """A bundle being edited in the browser: saved as often as its author likes, checked
+    with the deploy's own parser on every save, published as a new ProcessVersion."""
+
+    key = models.CharField(max_length=200, blank=True)  # the executable process id, once known
+    bpmn_filename = models.CharField(max_length=300)
+    bpmn_xml = models.TextField()
+    # The other files of the bundle (DMN, forms, field rules, test_<key>.json scenarios).
+    files = models.JSONField(default=dict)
+    base_version = models.ForeignKey(
+        ProcessVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the last save found: [{"element_id": "...", "message": "..."}]; empty when valid.
+    problems = models.JSONField(default=list)
+    published_version = models.ForeignKey(
+        ProcessVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"draft {self.id} of {self.key or self.bpmn_filename}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("notify/", include("notify.urls")),
     path("pricing/", include("pricing.urls")),
     path("analytics/", include("analytics.urls")),
+    path("processes/", include("definitions.process_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("knowledge.urls")),

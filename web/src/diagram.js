@@ -25,7 +25,7 @@ function mark(viewer, { marks = {}, badges = {} }) {
     const badge = document.createElement("span");
     badge.className = "fd-diagram-badge";
     badge.textContent = text;
-    overlays.add(id, { position: { bottom: -4, left: 0 }, html: badge });
+    overlays.add(id, { position: { top: -20, left: 0 }, html: badge });
   }
 }
 
