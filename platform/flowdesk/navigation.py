@@ -1,5 +1,6 @@
 """The workbench's navigation: each section is linked only for the people who may open it."""
 
+from definitions.authoring import may_author_decisions
 from pricing.actions import may_edit_catalog
 from tickets.access import is_supervisor
 
@@ -11,4 +12,5 @@ def sections(request) -> dict:
     return {
         "nav_analytics": is_supervisor(user),
         "nav_pricing": may_edit_catalog(user),
+        "nav_decisions": may_author_decisions(user),
     }

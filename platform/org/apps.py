@@ -7,6 +7,12 @@ class OrgConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from org import refdata
+        from django.utils.translation import gettext_lazy as _
+
+        from definitions.decision_catalogue import register_platform_use
+        from org import assignment, priority, refdata, sla
 
         refdata.connect()
+        register_platform_use(assignment.DECISION_ID, _("Task assignment"))
+        register_platform_use(priority.DECISION_ID, _("Intake priority"))
+        register_platform_use(sla.DECISION_ID, _("Service levels and escalation"))
