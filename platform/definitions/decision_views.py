@@ -2,6 +2,7 @@
 publish and roll back, and the draft editor (dmn-js) with its test rows."""
 
 import json
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -106,7 +107,17 @@ def draft_page(request, decision_id: str, number: int):
     draft = _version(decision_id, number)
     if draft.status != DecisionVersion.Status.DRAFT:
         return redirect("decisions:detail", decision_id=decision_id)
-    return render(request, "definitions/decision_draft.html", _draft_context(draft))
+    return _editor(request, _draft_context(draft))
+
+
+def _editor(request, context: dict, status: int = 200):
+    """The draft page; dmn-js sizes its columns with style attributes and its cell editor
+    writes one <style> block, which carries this response's nonce."""
+    nonce = secrets.token_urlsafe(16)
+    context["style_nonce"] = nonce
+    response = render(request, "definitions/decision_draft.html", context, status=status)
+    response.csp_style_attributes, response.csp_style_nonce = True, nonce
+    return response
 
 
 def _draft_context(draft: DecisionVersion, **extra) -> dict:
@@ -186,14 +197,10 @@ def publish(request, decision_id: str, number: int):
         authoring.do_publish_draft(draft, request.user)
     except authoring.PublishRefused as exc:
         context = _draft_context(draft, refused=True, **_results(exc.results))
-        return render(request, "definitions/decision_draft.html", context, status=409)
+        return _editor(request, context, status=409)
     except authoring.DraftError as exc:
-        return render(
-            request,
-            "definitions/decision_draft.html",
-            _draft_context(draft, errors=exc.messages),
-            status=400,
-        )
+        context = _draft_context(draft, errors=exc.messages)
+        return _editor(request, context, status=400)
     messages.success(request, _("Version %(n)s is now live.") % {"n": draft.version})
     return redirect("decisions:detail", decision_id=decision_id)
 

@@ -3,6 +3,7 @@
 // rows against the table as it is in the editor, or save then publish.
 //   <div data-dmn-editor data-decision-id data-xml-url data-save-url data-run-url ...></div>
 import DmnModeler from "dmn-js/lib/Modeler";
+import { StyleModule } from "style-mod";
 import "dmn-js/dist/assets/diagram-js.css";
 import "dmn-js/dist/assets/dmn-js-shared.css";
 import "dmn-js/dist/assets/dmn-js-drd.css";
@@ -67,7 +68,10 @@ async function start(box) {
     status.className = `fd-dmn-status ${kind}`;
   };
 
-  const modeler = new DmnModeler({ container: box, common: { keyboard: { bindTo: window } } });
+  // The cell editor (CodeMirror) keeps its styles in one <style> element per document; made
+  // here first, it carries the nonce the page's Content-Security-Policy allows.
+  StyleModule.mount(document, [], { nonce: box.dataset.styleNonce });
+  const modeler = new DmnModeler({ container: box });
   try {
     const response = await fetch(box.dataset.xmlUrl, { credentials: "same-origin" });
     if (!response.ok) throw new Error(String(response.status));
