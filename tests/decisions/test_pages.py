@@ -161,3 +161,39 @@ def test_agents_supervisors_and_finance_get_403_everywhere(client, cast, olga, r
     assert DecisionVersion.objects.filter(decision_id="triage").count() == 2
     client.logout()
     assert client.get("/decisions/").status_code == 302
+
+
+def test_only_the_editor_page_lets_style_attributes_and_its_nonced_style_block_in(
+    owner_client, olga
+):
+    draft = authoring.do_start_draft("triage", olga)
+    editor = owner_client.get(f"/decisions/triage/v{draft.version}/")
+    policy = editor["Content-Security-Policy"]
+    nonce = editor.content.decode().split('data-style-nonce="')[1].split('"')[0]
+    assert len(nonce) >= 16 and f"'nonce-{nonce}'" in policy
+    assert "style-src-attr 'unsafe-inline'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("style-src-attr")[0]  # scripts, style blocks
+    again = owner_client.get(f"/decisions/triage/v{draft.version}/")
+    assert nonce not in again["Content-Security-Policy"]  # a new nonce per response
+    page = owner_client.get("/decisions/triage/")["Content-Security-Policy"]
+    assert "style-src-attr" not in page and "nonce-" not in page
+
+
+def test_the_decision_page_reads_a_fixed_number_of_queries(owner_client, olga, repair):
+    def publish_edit(number):
+        draft = authoring.do_start_draft("triage", olga)
+        xml = TRIAGE.replace("<text>8</text>", f"<text>{9 + number}</text>")
+        authoring.do_publish_draft(authoring.do_save_draft(draft, xml, [], olga), olga)
+
+    publish_edit(0)
+    owner_client.get("/decisions/triage/")
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get("/decisions/triage/")
+    for number in range(1, 6):
+        publish_edit(number)
+    decisions.do_rollback_decision("triage", 2, olga)
+    owner_client.get("/decisions/triage/")  # reference data cached again after the changes
+    with CaptureQueriesContext(connection) as many:
+        html = owner_client.get("/decisions/triage/").content.decode()
+    assert "olga rolled back to version 2 (replacing version 7)" in html
+    assert len(many) == len(few), [q["sql"][:150] for q in many.captured_queries]
