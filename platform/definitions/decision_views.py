@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from definitions import authoring, decision_catalogue, example_rows
@@ -161,7 +162,7 @@ def save_draft(request, decision_id: str, number: int):
         authoring.do_save_draft(draft, xml, rows, request.user)
     except authoring.DraftError as exc:
         return JsonResponse({"errors": exc.messages}, status=400)
-    return JsonResponse({"saved": True, "message": _("Draft saved.")})
+    return JsonResponse({"saved": True, "message": pgettext("decisions", "Draft saved.")})
 
 
 @login_required

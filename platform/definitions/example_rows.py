@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from bpmn.dmn import Decision, DmnError, same_value
 from bpmn.dmn_xml import DecisionSpec
@@ -105,7 +106,10 @@ def parse_rows(raw_rows: Any, spec: DecisionSpec) -> list[dict]:
             (outputs, typed_out, expected),
         ):
             for column in group:
-                where = _("Row %(n)s, %(column)s") % {"n": number, "column": column.label}
+                where = pgettext("decisions", "Row %(n)s, %(column)s") % {
+                    "n": number,
+                    "column": column.label,
+                }
                 try:
                     target[column.key] = _value(cells.get(column.key, ""), column, where)
                 except RowsError as exc:
@@ -175,15 +179,18 @@ class RowResult:
     @property
     def label(self) -> str:
         if self.name:
-            return _("Row %(n)s (%(name)s)") % {"n": self.number, "name": self.name}
-        return _("Row %(n)s") % {"n": self.number}
+            return pgettext("decisions", "Row %(n)s (%(name)s)") % {
+                "n": self.number,
+                "name": self.name,
+            }
+        return pgettext("decisions", "Row %(n)s") % {"n": self.number}
 
 
 def value_words(value: Any) -> str:
     if value is None:
-        return _("nothing")
+        return pgettext("decisions", "nothing")
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return pgettext("decisions", "yes") if value else pgettext("decisions", "no")
     if isinstance(value, str):
         return f"“{value}”"
     return cell_text(value)
@@ -214,7 +221,7 @@ def run_rows(decision: Decision, cases: list[dict], spec: DecisionSpec) -> list[
         else:
             result.outcomes.append(
                 Outcome(
-                    outputs[0].label if len(outputs) == 1 else _("result"),
+                    outputs[0].label if len(outputs) == 1 else pgettext("decisions", "result"),
                     value_words(expected),
                     value_words(actual),
                     same_value(expected, actual),
