@@ -59,6 +59,11 @@ try {
   result.firstRun = await runRows(page);
   await check(page, "draft-failing");
 
+  await setCell(page, "triage_r1_o1", "4 +");  // not FEEL: the server refuses to store it
+  await page.click("[data-save]");
+  await page.waitForSelector("#fd-dmn-status.fd-error li");
+  result.saveError = await text(page, "#fd-dmn-status");
+
   await setCell(page, "triage_r1_o1", "3");
   result.secondRun = await runRows(page);
   await check(page, "draft-passing");

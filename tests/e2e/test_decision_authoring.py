@@ -40,6 +40,7 @@ def vip_priority(user):
 WORDS = {
     "en": {
         "failed": "Row 1 (VIP TV): failed priority: expected 3, but the table gives 4",
+        "refused": "The table cannot be used:",
         "passed": "Row 1 (VIP TV): passed priority: 3, as expected",
         "published": "Version 2 is now live.",
         "diff": "Rule 1 changed: VIP customers jump the queue",
@@ -50,6 +51,7 @@ WORDS = {
     },
     "zh-CN": {
         "failed": "第 1 行（VIP TV）: 失败 priority：期望 3，但决策表给出 4",
+        "refused": "该决策表无法使用：",
         "passed": "第 1 行（VIP TV）: 通过 priority：3，符合期望",
         "published": "版本 2 已生效。",
         "diff": "修改规则 1: VIP customers jump the queue",
@@ -71,9 +73,13 @@ def test_a_process_owner_edits_tests_publishes_and_rolls_back_triage(cast, live_
 
     found = run_script("decision_authoring.mjs", live_server, LOCALE=locale)
     words = WORDS[locale]
-    assert found["consoleErrors"] == []
+    # The one console error is the browser noting the refused save (400) below.
+    assert [e.split(": ", 1)[1] for e in found["consoleErrors"]] == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
     assert found["draftUrl"].endswith("/decisions/triage/v2/")
     assert words["failed"] in found["firstRun"] and "sla_hours" in found["firstRun"]
+    assert found["saveError"].startswith(words["refused"]) and "rule 1" in found["saveError"]
     assert words["passed"] in found["secondRun"]
     assert found["afterPublish"]["messages"] == words["published"]
     assert words["diff"] in found["afterPublish"]["diff"]

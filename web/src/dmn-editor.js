@@ -83,6 +83,18 @@ async function start(box) {
     return;
   }
 
+  // Unsaved edits of the table or the rows: the browser asks before leaving the page.
+  let dirty = false;
+  const watch = () => modeler.getActiveViewer()?.on("elements.changed", () => { dirty = true; });
+  modeler.on("views.changed", watch);
+  watch();
+  body.addEventListener("input", () => { dirty = true; });
+  window.addEventListener("beforeunload", (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
   const payload = async () => {
     const { xml } = await modeler.saveXML({ format: true });
     return JSON.stringify({ xml, rows: collectRows(body) });
@@ -106,6 +118,7 @@ async function start(box) {
     }
     const answer = await response.json();
     if (response.ok) {
+      dirty = false;
       say(answer.message, "fd-ok");
       return true;
     }
@@ -117,6 +130,7 @@ async function start(box) {
   document.querySelector("[data-add-row]").addEventListener("click", () => {
     body.append(template.content.cloneNode(true));
     renumber(body);
+    dirty = true;
     body.querySelector("tr[data-row]:last-child input")?.focus();
   });
   body.addEventListener("click", (event) => {
@@ -124,6 +138,7 @@ async function start(box) {
     if (!button) return;
     button.closest("tr").remove();
     renumber(body);
+    dirty = true;
   });
   document.querySelector("[data-save]").addEventListener("click", save);
   document.querySelector("[data-run]").addEventListener("click", async () => {
