@@ -48,6 +48,8 @@ class RuleSpec:
     row: int  # 1-based, as a modeler shows it
     inputs: list[str]
     outputs: list[str]
+    id: str = ""  # kept by modelers across edits: how two versions' rules are paired
+    description: str = ""
 
 
 @dataclass
@@ -267,6 +269,8 @@ def read_table(table: etree._Element, spec: DecisionSpec, filename: str) -> None
                 row=row,
                 inputs=[_text(e) or "" for e in _children(rule, "inputEntry")],
                 outputs=[_text(e) or "" for e in _children(rule, "outputEntry")],
+                id=rule.get("id") or "",
+                description=_text(_child(rule, "description")) or "",
             )
         )
 

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from definitions import refdata
-from definitions.models import DecisionVersion
+from definitions.models import DecisionEvent, DecisionVersion
 
 
 class DecisionPublishError(ValueError):
@@ -55,7 +55,7 @@ def exists(bundle_decisions: dict, decision_id: str) -> bool:
     return decision_id in bundle_decisions or published(decision_id) is not None
 
 
-def _hash(xml: str) -> str:
+def content_hash(xml: str) -> str:
     return hashlib.sha256(xml.encode()).hexdigest()
 
 
@@ -67,13 +67,11 @@ def do_create_decision_versions(
     from bpmn.dmn import parse_dmn
 
     definitions = parse_dmn(xml, filename)
-    content_hash = _hash(xml)
+    digest = content_hash(xml)
     created = []
     with transaction.atomic():
         for decision_id, decision in definitions.decisions.items():
-            same = DecisionVersion.objects.filter(
-                decision_id=decision_id, content_hash=content_hash
-            )
+            same = DecisionVersion.objects.filter(decision_id=decision_id, content_hash=digest)
             if same.exists():
                 continue
             number = (
@@ -88,7 +86,7 @@ def do_create_decision_versions(
                 name=decision.name or decision_id,
                 dmn_filename=filename,
                 dmn_xml=xml,
-                content_hash=content_hash,
+                content_hash=digest,
                 test_cases=list(test_cases or []),
                 author=user,
             )
@@ -98,7 +96,9 @@ def do_create_decision_versions(
     return created
 
 
-def do_publish_decision(version: DecisionVersion, user=None) -> DecisionVersion:
+def do_publish_decision(
+    version: DecisionVersion, user=None, *, kind=DecisionEvent.Kind.PUBLISHED
+) -> DecisionVersion:
     """Run the version's test rows, then make it the one published version."""
     failures = compiled_decision(version).run_tests(version.test_cases or [])
     if failures:
@@ -106,16 +106,25 @@ def do_publish_decision(version: DecisionVersion, user=None) -> DecisionVersion:
             f"{version.decision_id} v{version.version}: test rows fail: " + "; ".join(failures)
         )
     with transaction.atomic():
-        DecisionVersion.objects.select_for_update().filter(
-            decision_id=version.decision_id, status=DecisionVersion.Status.PUBLISHED
-        ).exclude(id=version.id).update(status=DecisionVersion.Status.RETIRED)
+        live = (
+            DecisionVersion.objects.select_for_update()
+            .filter(decision_id=version.decision_id, status=DecisionVersion.Status.PUBLISHED)
+            .exclude(id=version.id)
+            .first()
+        )
+        if live is not None:
+            live.status = DecisionVersion.Status.RETIRED
+            live.save(update_fields=["status"])
         version.status = DecisionVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
+        DecisionEvent.objects.create(
+            version=version, kind=kind, actor=user, replaced=live.version if live else None
+        )
         refdata.bump()
     return version
 
 
 def do_rollback_decision(decision_id: str, to_version: int, user=None) -> DecisionVersion:
     version = DecisionVersion.objects.get(decision_id=decision_id, version=to_version)
-    return do_publish_decision(version, user)
+    return do_publish_decision(version, user, kind=DecisionEvent.Kind.ROLLED_BACK)

@@ -94,6 +94,28 @@ class DecisionVersion(models.Model):
         return f"{self.decision_id} v{self.version} ({self.status})"
 
 
+class DecisionEvent(models.Model):
+    """A publish or roll-back of a decision version: who made which version the live one, when."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published"
+        ROLLED_BACK = "rolled_back"
+
+    version = models.ForeignKey(DecisionVersion, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    replaced = models.PositiveIntegerField(null=True, blank=True)  # the version live before
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.kind}"
+
+
 class ReferenceVersion(models.Model):
     """One row whose token changes whenever reference data changes: a decision published
     or rolled back, a process deployed, a group, member, profile or calendar edited. Caches

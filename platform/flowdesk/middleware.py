@@ -151,12 +151,13 @@ def inline_hashes() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(sorted(sources)) for kind, sources in found.items()}
 
 
-def policy(frame_ancestors: bool) -> str:
+def policy(frame_ancestors: bool, style_attributes: bool = False, style_nonce: str = "") -> str:
     hashes = inline_hashes()
+    styles = [*hashes["style"], f"'nonce-{style_nonce}'"] if style_nonce else hashes["style"]
     directives = [
         "default-src 'self'",
         "script-src 'self' " + " ".join(hashes["script"]),
-        "style-src 'self' " + " ".join(hashes["style"]),
+        "style-src 'self' " + " ".join(styles),
         "img-src 'self' data:",
         "font-src 'self' data:",
         "connect-src 'self'",
@@ -164,6 +165,11 @@ def policy(frame_ancestors: bool) -> str:
         "base-uri 'self'",
         "form-action 'self'",
     ]
+    if style_attributes:
+        # dmn-js sizes table columns and places its overlays with style="" attributes, and its
+        # cell editor (CodeMirror) writes one <style> block, let in by the page's nonce. This
+        # lets attributes (not other <style> blocks, not scripts) through, on pages that ask.
+        directives.append("style-src-attr 'unsafe-inline'")
     if frame_ancestors:
         directives.append("frame-ancestors 'none'")
     return "; ".join(d.strip() for d in directives)
@@ -171,7 +177,9 @@ def policy(frame_ancestors: bool) -> str:
 
 class ContentSecurityPolicyMiddleware:
     """Scripts and styles only from this site (and our own inline blocks, by hash). Pages
-    marked frame-exempt (the public intake form) may be embedded anywhere."""
+    marked frame-exempt (the public intake form) may be embedded anywhere; pages marked
+    `csp_style_attributes` (the decision table editor) may use style attributes and the
+    <style> block carrying their `csp_style_nonce`."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -180,5 +188,7 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             exempt = getattr(response, "xframe_options_exempt", False)
-            response["Content-Security-Policy"] = policy(frame_ancestors=not exempt)
+            styled = getattr(response, "csp_style_attributes", False)
+            nonce = getattr(response, "csp_style_nonce", "")
+            response["Content-Security-Policy"] = policy(not exempt, styled, nonce)
         return response

@@ -1,6 +1,7 @@
 """The workbench's navigation: each section is linked only for the people who may open it."""
 
 from definitions.access import may_author_processes
+from definitions.authoring import may_author_decisions
 from pricing.actions import may_edit_catalog
 from tickets.access import is_supervisor
 
@@ -13,4 +14,5 @@ def sections(request) -> dict:
         "nav_analytics": is_supervisor(user),
         "nav_pricing": may_edit_catalog(user),
         "nav_processes": may_author_processes(user),
+        "nav_decisions": may_author_decisions(user),
     }

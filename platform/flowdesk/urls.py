@@ -11,9 +11,14 @@ urlpatterns = [
     path("pricing/", include("pricing.urls")),
     path("analytics/", include("analytics.urls")),
     path("processes/", include("definitions.process_urls")),
+    path("decisions/", include("definitions.decision_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("knowledge.urls")),
     path("", include("intake.urls")),
     path("", include("tickets.urls")),
 ]
+
+handler403 = "flowdesk.error_pages.permission_denied"
+handler404 = "flowdesk.error_pages.page_not_found"
+handler500 = "flowdesk.error_pages.server_error"

@@ -6,4 +6,11 @@ class PricingConfig(AppConfig):
     verbose_name = "Pricing and settlement"
 
     def ready(self):
-        from pricing import operators  # noqa: F401 - registers the service operators
+        from django.utils.translation import pgettext_lazy
+
+        from definitions.decision_catalogue import register_platform_use
+        from pricing import operators, rules  # noqa: F401 - operators registers the services
+
+        register_platform_use(
+            rules.DECISION_ID, pgettext_lazy("decisions", "Settlements"), "pricing:simulate"
+        )
