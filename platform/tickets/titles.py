@@ -35,7 +35,7 @@ def title_for(version: ProcessVersion, data: dict, given: str = "") -> str:
     description = str(data.get("description") or "")
     if description.strip():
         return _one_line(description, FIRST_WORDS)
-    name = version.name or compiled.name or version.key
+    name = compiled.name or version.key
     who = str(data.get("customer_name") or "").strip()
     return _one_line(f"{name} · {who}" if who else name, LONGEST)
 
