@@ -244,13 +244,14 @@ def money_lines(value: Mapping) -> Table:
 def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names, zone=None):
     """(entries under form titles, entries of data no form describes)."""
     formatter = Formatter(fields, names, zone)
-    described, other = [], []
-    for key, value in data.items():
-        if key in ENGINE_KEYS or key.startswith("_"):
-            continue
-        entry = formatter.entry(key, value)
-        (described if key in fields or key in LINE_TABLES else other).append(entry)
-    return described, other
+    shown = {k: v for k, v in data.items() if k not in ENGINE_KEYS and not k.startswith("_")}
+    # In the forms' order (the start form's, then each step's), whatever order stored
+    # JSON keeps its keys in; then the pricing results, then what no form describes.
+    in_forms = [path for path in fields if path in shown]
+    tables = [key for key in LINE_TABLES if key in shown and key not in fields]
+    rest = sorted(key for key in shown if key not in fields and key not in LINE_TABLES)
+    described = [formatter.entry(key, shown[key]) for key in in_forms + tables]
+    return described, [formatter.entry(key, shown[key]) for key in rest]
 
 
 def referenced_names(data: Mapping, fields: Mapping[str, Field]) -> tuple[set, set]:

@@ -3,6 +3,8 @@ whom the chooser may pick (one query each, whatever the size of the organisation
 
 - People for a task (a transfer): the members of the task's candidate groups and of the
   groups its transfer operation names; the groups themselves for a transfer to a queue.
+- People for a form's user field: active staff, within the group the field names
+  (`ui:options.group`) when it names one.
 - Customers: for staff only, by name, phone or e-mail.
 """
 
@@ -32,6 +34,16 @@ def people_for_task(task: HumanTask, query: str) -> list[dict]:
         .order_by("first_name", "last_name", "username")
         .only("username", "first_name", "last_name")[:RESULTS]
     )
+    return [{"value": u.username, "label": u.get_full_name() or u.username} for u in people]
+
+
+def staff_people(query: str, group: str = "") -> list[dict]:
+    people = User.objects.filter(is_active=True, is_staff=True).filter(_name_matches(query))
+    if group:
+        people = people.filter(groups__name=group)
+    people = people.order_by("first_name", "last_name", "username").only(
+        "username", "first_name", "last_name"
+    )[:RESULTS]
     return [{"value": u.username, "label": u.get_full_name() or u.username} for u in people]
 
 

@@ -118,9 +118,18 @@ def _usernames_of_data(details, fields) -> set[str]:
 
 def _folded(lines: list[Line]) -> list[Line]:
     """An approval or rejection is said once: the completion of its step that follows
-    (the same person, the same step) adds nothing."""
+    (the same person, the same step) adds nothing; nor does a step's opening followed by
+    its assignment, which names the step."""
     out: list[Line] = []
-    for line in lines:
+    for index, line in enumerate(lines):
+        following = lines[index + 1].event if index + 1 < len(lines) else None
+        if (
+            line.event.kind == "task_created"
+            and following is not None
+            and following.kind == "assigned"
+            and following.task_id == line.event.task_id
+        ):
+            continue
         previous = out[-1].event if out else None
         if (
             line.event.kind == "task_completed"

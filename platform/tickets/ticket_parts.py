@@ -101,6 +101,16 @@ def task_people(request, task_id: int):
 
 @require_GET
 @_signed_in
+def people_search(request):
+    """Staff for a form's user field, by name (within `?group=` when the field names one)."""
+    if not request.user.is_staff:
+        return JsonResponse({"detail": "staff only"}, status=403)
+    group = request.GET.get("group", "")[:QUERY_LENGTH]
+    return JsonResponse({"results": pickers.staff_people(_query(request), group)})
+
+
+@require_GET
+@_signed_in
 def customer_search(request):
     if not request.user.is_staff:
         return JsonResponse({"detail": "staff only"}, status=403)

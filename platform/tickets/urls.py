@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/<str:ref>/diagram.bpmn", ticket_parts.diagram_bpmn, name="diagram"),
     path("tickets/<str:ref>/diagram/marks/", ticket_parts.diagram_marks, name="diagram_marks"),
     path("tasks/<int:task_id>/people/", ticket_parts.task_people, name="task_people"),
+    path("people/search/", ticket_parts.people_search, name="people_search"),
     path("customers/search/", ticket_parts.customer_search, name="customer_search"),
     path(
         "tickets/<str:ref>/attachments/<int:attachment_id>/",

@@ -60,25 +60,28 @@ try {
   await Promise.all([alice.waitForNavigation(), alice.click('.fd-step h3 a:has-text("Schedule the visit")')]);
   result.axe.task = await axeProblems(alice);
   await alice.fill("[name=visit_date]", "2026-12-02");
-  await alice.fill("[name=technician]", "tom");
+  await alice.fill("input[role=combobox][data-picker-search]", "Zhang");  // by name, not username
+  await alice.click('[role=option]:has-text("Tom Zhang")');
+  result.technicianValue = await alice.inputValue("input[name=technician]");
   await Promise.all([alice.waitForNavigation(), alice.click("button.fd-submit")]);
   result.aliceOpenSteps = (await alice.textContent(".fd-steps")).replace(/\s+/g, " ");
 
-  // Bob, the supervisor, transfers the diagnosis to Lei by name with a reason.
+  // Bob, the supervisor, transfers the diagnosis to Tom by name with a reason.
   const bob = await loggedIn(browser, "bob");
   await bob.goto(url);
-  await transfer(bob, "Transfer…", "Lei", "Lei Wang", "Lei knows this model");
+  await transfer(bob, "Transfer…", "Zhang", "Tom Zhang", "Tom knows this model");
   result.afterTransfer = await timeline(bob);
   result.holder = (await bob.textContent(".fd-steps .fd-meta")).trim();
   result.diagram = await diagram(bob);
   result.axe.bob = await axeProblems(bob);
   await shot(bob, "ticket-page");
 
-  // The same in Chinese: the transfer back to Tom.
+  // The same in Chinese: on to Lei.
   const bobZh = await loggedIn(browser, "bob", { locale: "zh-CN" });
   await bobZh.goto(url);
   result.zhButtons = (await bobZh.textContent(".fd-steps .fd-ops")).replace(/\s+/g, " ");
-  await transfer(bobZh, "转派…", "Tom", "Tom Zhang", "汤姆更熟悉");
+  await transfer(bobZh, "转派…", "Lei", "Lei Wang", "王磊离客户更近");
+  result.zhHolder = (await bobZh.textContent(".fd-steps .fd-meta")).trim();
   result.zhTimeline = await timeline(bobZh);
   result.zhHeading = (await bobZh.textContent("#fd-timeline-title")).trim();
   result.axe.zh = await axeProblems(bobZh);

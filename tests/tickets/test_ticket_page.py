@@ -168,3 +168,16 @@ def test_customer_picker_is_for_staff(named, repair):
     named["alice"].is_staff = False
     named["alice"].save()
     assert client_for(named["alice"]).get("/customers/search/", {"q": "wang"}).status_code == 403
+
+
+def test_a_forms_user_field_searches_staff_by_name_within_its_group(named, repair):
+    ticket = actions.do_start_ticket(named["alice"], "repair", repair_start())
+    actions.do_complete_task(named["alice"], open_task(ticket, "accept").id, {"accepted": True})
+    alice = client_for(named["alice"])
+    form = alice.get(f"/tasks/{open_task(ticket, 'schedule_visit').id}/").content.decode()
+    assert 'data-fd-picker="user"' in form and 'data-fd-group="technicians"' in form
+    found = alice.get("/people/search/", {"q": "li", "group": "technicians"}).json()
+    assert found["results"] == []  # Alice Li is no technician
+    found = alice.get("/people/search/", {"q": "zhang", "group": "technicians"}).json()
+    assert found["results"] == [{"value": "tom", "label": "Tom Zhang"}]
+    assert Client().get("/people/search/", {"q": "tom"}).status_code == 403

@@ -4,6 +4,9 @@
 //                                     lists matches from the URL (?q=) and puts the chosen
 //                                     value in [data-picker-value]
 //   form[data-one-of="a b"]           choosing one of the fields clears the other
+//   input[data-fd-picker=user|customer] a form's picker field (forms.boundfields) becomes
+//                                     such a search box; the value sent stays the username
+//                                     (or customer id), the person sees and types names
 import "./ticket.css";
 
 function wireDialogs(root) {
@@ -123,6 +126,55 @@ function wireOneOf(form) {
   });
 }
 
+const PICKER_URLS = { user: "/people/search/", customer: "/customers/search/" };
+
+async function labelOf(url, value) {
+  const lookUp = new URL(url, window.location.href);
+  lookUp.searchParams.set("q", value);
+  const response = await fetch(lookUp, { credentials: "same-origin" });
+  if (!response.ok) return value;
+  const { results } = await response.json();
+  const found = results.find((r) => String(r.value) === value);
+  return found ? found.label : value;
+}
+
+function enhanceFormPicker(input) {
+  const base = PICKER_URLS[input.dataset.fdPicker];
+  if (!base || input.type === "hidden") return;
+  const url = input.dataset.fdGroup ? `${base}?group=${encodeURIComponent(input.dataset.fdGroup)}` : base;
+  const box = document.createElement("div");
+  box.className = "fd-picker-box";
+  box.dataset.pickerUrl = url;
+  const search = document.createElement("input");
+  search.type = "text";
+  search.id = input.id;
+  input.id = `${input.id}-value`;
+  for (const name of ["aria-describedby", "aria-invalid", "required", "placeholder"]) {
+    if (input.hasAttribute(name)) search.setAttribute(name, input.getAttribute(name));
+  }
+  input.removeAttribute("required");
+  search.setAttribute("role", "combobox");
+  search.setAttribute("autocomplete", "off");
+  search.setAttribute("aria-autocomplete", "list");
+  search.setAttribute("aria-expanded", "false");
+  search.setAttribute("aria-controls", `${search.id}-list`);
+  search.dataset.pickerSearch = "";
+  const list = document.createElement("ul");
+  list.id = `${search.id}-list`;
+  list.className = "fd-picker-list";
+  list.setAttribute("role", "listbox");
+  list.hidden = true;
+  input.parentNode.insertBefore(box, input);
+  input.type = "hidden";
+  input.dataset.pickerValue = "";
+  box.append(search, input, list);
+  const label = document.querySelector(`label[for="${search.id}"]`);
+  if (label) list.setAttribute("aria-label", label.textContent.trim());
+  if (input.value) labelOf(url, input.value).then((label) => { search.value = label; });
+  wirePicker(box);
+}
+
+document.querySelectorAll("input[data-fd-picker]").forEach(enhanceFormPicker);
 wireDialogs(document);
-document.querySelectorAll(".fd-picker-box[data-picker-url]").forEach(wirePicker);
+document.querySelectorAll(".fd-picker-box[data-picker-url]:not(:has(input[data-fd-picker]))").forEach(wirePicker);
 document.querySelectorAll("form[data-one-of]").forEach(wireOneOf);
