@@ -71,10 +71,10 @@ def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
     assert "Diagnose on site (检测)" in result["aliceOpenSteps"]
     assert result["technicianValue"] == "tom" and result["pickedValue"] == "lei"
     assert (
-        "Diagnose on site (检测) transferred to Lei Wang by Bob Wu: Lei knows this model"
+        "Diagnose on site (检测) transferred to Tom Zhang by Bob Wu: Tom knows this model"
         in (result["afterTransfer"])
     )
-    assert result["holder"] == "With Lei Wang"
+    assert result["holder"] == "With Tom Zhang"
     assert "转派…" in result["zhButtons"] and "退回…" in result["zhButtons"]
     assert (
         "Bob Wu 将 Diagnose on site (检测) 转派给 Lei Wang: 王磊离客户更近" in result["zhTimeline"]
