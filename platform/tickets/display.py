@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.models import Customer
 from forms.fields import CHOICE_TYPES, Field, option_key
 
 CENT = Decimal("0.01")
@@ -77,8 +78,6 @@ class Names:
                 names.users[user.username] = user.get_full_name() or user.username
         ids = {int(c) for c in customer_ids if str(c).isdigit()}
         if ids:
-            from customers.models import Customer
-
             for cid, name in Customer.objects.filter(id__in=ids).values_list("id", "name"):
                 names.customers[str(cid)] = name
         return names
@@ -113,14 +112,14 @@ def number(value: Any) -> str:
     return formats.number_format(amount, places, use_l10n=True, force_grouping=True)
 
 
-def when(value: Any, zone=None) -> str:
-    """A datetime in the reader's zone (`zone`, else the active one), a date as a date."""
+def when(value: Any) -> str:
+    """A datetime in the active time zone (the reader's), a date as a date."""
     if isinstance(value, str):
         value = _parse_time(value)
     if isinstance(value, dt.datetime):
         if timezone.is_naive(value):
             value = value.replace(tzinfo=dt.UTC)
-        local = timezone.localtime(value, zone)
+        local = timezone.localtime(value)
         return formats.date_format(local, "SHORT_DATETIME_FORMAT")
     if isinstance(value, dt.date):
         return formats.date_format(value, "DATE_FORMAT")
@@ -162,10 +161,9 @@ def plain(value: Any) -> str:
 class Formatter:
     """Formats one ticket's data with its template's fields (`fields`: path -> Field)."""
 
-    def __init__(self, fields: Mapping[str, Field], names: Names, zone=None):
+    def __init__(self, fields: Mapping[str, Field], names: Names):
         self.fields = fields
         self.names = names
-        self.zone = zone
 
     def text(self, f: Field | None, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -177,7 +175,7 @@ class Formatter:
         if f.type == "money":
             return money(value)
         if f.type in ("date", "datetime"):
-            return when(value, self.zone)
+            return when(value)
         if f.type in CHOICE_TYPES or f.options:
             return self._labels(f, value)
         if f.type == "user":
@@ -241,9 +239,10 @@ def money_lines(value: Mapping) -> Table:
     return Table([_("Item"), _("Amount")], rows, footer)
 
 
-def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names, zone=None):
-    """(entries under form titles, entries of data no form describes)."""
-    formatter = Formatter(fields, names, zone)
+def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names):
+    """(entries under form titles, entries of data no form describes); times in the
+    active time zone (the view activates the reader's)."""
+    formatter = Formatter(fields, names)
     shown = {k: v for k, v in data.items() if k not in ENGINE_KEYS and not k.startswith("_")}
     # In the forms' order (the start form's, then each step's), whatever order stored
     # JSON keeps its keys in; then the pricing results, then what no form describes.

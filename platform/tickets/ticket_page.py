@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from bpmn import runtime
 from definitions.deploy import compiled_for
+from notify.models import ChannelPreference
 from tickets import operations
 from tickets.access import may_act_on_task, visible_tickets
 from tickets.display import Formatter, Names, data_entries, humanize, referenced_names
@@ -42,8 +43,6 @@ def tier_name(tier: str) -> str:
 
 def zone_of(user) -> ZoneInfo:
     """The reader's time zone (their notification preferences), else the deployment's."""
-    from notify.models import ChannelPreference
-
     name = (
         ChannelPreference.objects.filter(user_id=user.id)
         .values_list("time_zone", flat=True)

@@ -9,14 +9,17 @@ tickets.visibility already (`TicketView.detail`); the names of the people they m
 read in one query per page (`Names`).
 """
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from definitions import refdata
+from definitions.models import DecisionVersion
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
 from tickets.models import TicketEvent
 
@@ -53,7 +56,7 @@ def usernames_in(details: list[Mapping]) -> set[str]:
     """Every username the events' details name (holders, targets, candidates, recipients)."""
     found: set[str] = set()
     for detail in details:
-        for key in ("to_user", "assignee", "supervisor", "customer_name_user"):
+        for key in ("to_user", "assignee", "supervisor"):
             if isinstance(detail.get(key), str):
                 found.add(detail[key])
         for key in ("candidates", "to", "mentions"):
@@ -448,8 +451,6 @@ def _descriptions(decision_id: str, version: str) -> tuple[str, ...]:
     xml = _decision_xml(decision_id, version)
     if not xml:
         return ()
-    from defusedxml import ElementTree
-
     try:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError:
@@ -465,8 +466,6 @@ def _descriptions(decision_id: str, version: str) -> tuple[str, ...]:
 
 
 def _decision_xml(decision_id: str, version: str) -> str:
-    from definitions.models import DecisionVersion
-
     if version.startswith("v") and version[1:].isdigit():
         row = (
             DecisionVersion.objects.filter(decision_id=decision_id, version=int(version[1:]))
@@ -475,8 +474,6 @@ def _decision_xml(decision_id: str, version: str) -> str:
         )
         return row or ""
     if version.startswith("file:"):
-        import hashlib
-
         for path in sorted(Path(settings.DMN_DIR).glob("*.dmn")):
             text = path.read_text(encoding="utf-8")
             if hashlib.sha256(text.encode()).hexdigest()[:12] == version[5:] and (
