@@ -181,3 +181,48 @@ def test_a_forms_user_field_searches_staff_by_name_within_its_group(named, repai
     found = alice.get("/people/search/", {"q": "zhang", "group": "technicians"}).json()
     assert found["results"] == [{"value": "tom", "label": "Tom Zhang"}]
     assert Client().get("/people/search/", {"q": "tom"}).status_code == 403
+
+
+def test_the_header_names_the_customer_their_tier_and_their_other_tickets(named, repair):
+    from customers.models import Customer
+
+    wang = Customer.objects.create(name="Wang Fang", phone="13812341234", tier="VIP")
+    earlier = actions.do_start_ticket(named["alice"], "repair", repair_start(), customer=wang)
+    ticket = actions.do_start_ticket(
+        named["alice"], "repair", repair_start(description="fridge leaks"), customer=wang
+    )
+    html = client_for(named["alice"]).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "<strong>Wang Fang</strong>" in html and 'class="fd-tier fd-tier-vip">VIP<' in html
+    assert f"/tickets/?customer={wang.id}" in html and f"/tickets/{earlier.number}/" in html
+    assert "1 earlier ticket" in html
+
+
+def test_sla_clocks_read_on_time_due_soon_and_overdue():
+    from tickets.ticket_page import clock_of
+
+    now = timezone.now()
+    marks = [
+        [1, (now + dt.timedelta(hours=1)).isoformat()],
+        [4, (now + dt.timedelta(hours=2)).isoformat()],
+    ]
+    task = HumanTask(sla_marks=marks, due_at=now + dt.timedelta(hours=2))
+    assert clock_of(task, now).level == "ok"
+    assert clock_of(task, now + dt.timedelta(minutes=61)).level == "warning"
+    assert clock_of(task, now + dt.timedelta(hours=3)).level == "breached"
+    task.sla_level = 1
+    assert clock_of(task, now).level == "warning"
+
+
+def test_titles_of_tickets_raised_without_one(named, repair):
+    from definitions.models import ProcessVersion
+    from tickets.titles import title_for
+
+    version = ProcessVersion.objects.get(key="repair")
+    assert title_for(version, {"subject": "  Noisy   fan "}) == "Noisy fan"
+    assert title_for(version, {"description": "no cooling since Monday"}) == (
+        "no cooling since Monday"
+    )
+    assert title_for(version, {"customer_name": "Wang Fang"}) == (
+        "Home appliance repair (上门维修) · Wang Fang"
+    )
+    assert title_for(version, {}, "Given") == "Given"
