@@ -77,7 +77,7 @@ def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
     assert result["holder"] == "With Tom Zhang"
     assert "转派…" in result["zhButtons"] and "退回…" in result["zhButtons"]
     assert (
-        "Bob Wu 将 Diagnose on site (检测) 转派给 Lei Wang: 王磊离客户更近" in result["zhTimeline"]
+        "Bob Wu 将 Diagnose on site (检测) 转派给 Lei Wang：王磊离客户更近" in result["zhTimeline"]
     )
     assert result["zhHolder"] == "处理人：Lei Wang"
     assert result["zhHeading"] == "时间线"
