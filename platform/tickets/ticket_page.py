@@ -24,21 +24,12 @@ from tickets.models import HumanTask, Ticket
 from tickets.pickers import transfer_groups
 from tickets.queries import timeline_page
 from tickets.taskstate import OPEN_STATES
-from tickets.timeline import Context, Line, priority_name, sentences, usernames_in
+from tickets.timeline import Context, Line, sentences, usernames_in
 from tickets.visibility import Reader, TicketView
+from tickets.words import priority_name, status_name, tier_name
 
 TIMELINE_PAGE = 50
 HISTORY_ROWS = 5
-
-
-def status_name(status: str) -> str:
-    names = {"active": _("In progress"), "completed": _("Closed"), "cancelled": _("Cancelled")}
-    return names.get(status, humanize(status))
-
-
-def tier_name(tier: str) -> str:
-    names = {"standard": _("Standard"), "gold": _("Gold"), "VIP": _("VIP")}
-    return names.get(tier, humanize(tier))
 
 
 def zone_of(user) -> ZoneInfo:

@@ -14,8 +14,9 @@ from tickets.access import access_ticket
 from tickets.models import HumanTask, Ticket
 from tickets.queries import BadEventCursor
 from tickets.taskstate import allowed_operations
-from tickets.ticket_page import tier_name, timeline, zone_of
+from tickets.ticket_page import timeline, zone_of
 from tickets.visibility import reader_for
+from tickets.words import tier_name
 
 QUERY_LENGTH = 100
 

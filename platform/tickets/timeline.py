@@ -9,19 +9,15 @@ tickets.visibility already (`TicketView.detail`); the names of the people they m
 read in one query per page (`Names`).
 """
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from defusedxml import ElementTree
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from definitions import refdata
-from definitions.models import DecisionVersion
+from tickets.decision_rules import rule_label, version_label
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
 from tickets.models import TicketEvent
+from tickets.words import channel_name, priority_name
 
 
 @dataclass
@@ -144,12 +140,6 @@ def _decided_by(decision) -> str:
             "version": version,
         }
     return _("by %(decision)s %(version)s") % {"decision": decision["id"], "version": version}
-
-
-def version_label(version: str) -> str:
-    if version.startswith("file:") or version == "bundle":
-        return _("as shipped")
-    return version
 
 
 def _sla_started(event, detail, ctx) -> Line:
@@ -411,73 +401,3 @@ SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "priority_changed": _priority_changed,
 }
 TONES = {"completed": "done", "rejected": "warning"}
-
-
-def channel_name(channel: str) -> str:
-    names = {
-        "pc": _("the workbench"),
-        "mobile": _("mobile"),
-        "h5": _("the H5 form"),
-        "webform": _("the web form"),
-        "miniprogram": _("the mini-program"),
-        "email": _("e-mail"),
-        "phone": _("phone"),
-        "api": _("the API"),
-    }
-    return names.get(channel, channel or _("unknown channel"))
-
-
-def priority_name(priority) -> str:
-    names = {0: _("Low"), 1: _("Normal"), 2: _("High"), 3: _("Urgent"), 4: _("VIP")}
-    return names.get(priority, _("Normal") if priority is None else str(priority))
-
-
-# ---------------------------------------------------------------- rule descriptions
-
-
-def rule_label(decision_id: str, version: str, rule) -> str:
-    """The description the decision table gives its rule number `rule` ("" without one)."""
-    try:
-        index = int(rule) - 1
-    except (TypeError, ValueError):
-        return ""
-    descriptions = refdata.cached(
-        ("rule descriptions", decision_id, version), lambda: _descriptions(decision_id, version)
-    )
-    return descriptions[index] if 0 <= index < len(descriptions) else ""
-
-
-def _descriptions(decision_id: str, version: str) -> tuple[str, ...]:
-    xml = _decision_xml(decision_id, version)
-    if not xml:
-        return ()
-    try:
-        root = ElementTree.fromstring(xml)
-    except ElementTree.ParseError:
-        return ()
-    for decision in root.iter():
-        if decision.tag.endswith("decision") and decision.get("id") == decision_id:
-            return tuple(
-                (rule.findtext("{*}description") or "").strip()
-                for rule in decision.iter()
-                if rule.tag.endswith("}rule")
-            )
-    return ()
-
-
-def _decision_xml(decision_id: str, version: str) -> str:
-    if version.startswith("v") and version[1:].isdigit():
-        row = (
-            DecisionVersion.objects.filter(decision_id=decision_id, version=int(version[1:]))
-            .values_list("dmn_xml", flat=True)
-            .first()
-        )
-        return row or ""
-    if version.startswith("file:"):
-        for path in sorted(Path(settings.DMN_DIR).glob("*.dmn")):
-            text = path.read_text(encoding="utf-8")
-            if hashlib.sha256(text.encode()).hexdigest()[:12] == version[5:] and (
-                f'id="{decision_id}"' in text
-            ):
-                return text
-    return ""
