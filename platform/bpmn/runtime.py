@@ -292,6 +292,24 @@ def current_data(workflow: BpmnWorkflow) -> dict:
     return data
 
 
+_WAITING = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+
+
+def node_states(workflow: BpmnWorkflow) -> dict[str, str]:
+    """BPMN id -> "done" for each node the workflow has completed, "active" for each it
+    stands in now (a step waiting for a person, a timer, a message), for diagrams."""
+    states: dict[str, str] = {}
+    for task in workflow.get_tasks(state=TaskState.COMPLETED | _WAITING):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state & _WAITING:
+            states[bpmn_id] = "active"
+        else:
+            states.setdefault(bpmn_id, "done")
+    return states
+
+
 def human_tasks(workflow: BpmnWorkflow) -> list[HumanTaskInfo]:
     return [_describe(task) for task in workflow.get_tasks(state=TaskState.READY, manual=True)]
 

@@ -242,6 +242,8 @@ def _attrs(view: FieldView) -> list[tuple[str, str]]:
         attrs.append(("rows", str(ui_options.get("rows", 4))))
     if f.type in PICKER_TYPES:
         attrs += [("class", "fd-picker"), ("data-fd-picker", f.type), ("autocomplete", "off")]
+        if isinstance(ui_options.get("group"), str):  # the group a user picker searches in
+            attrs.append(("data-fd-group", ui_options["group"]))
     if f.type == "file" and f.accept:
         attrs.append(("accept", ",".join(f.accept)))
     if isinstance(f.ui.get("ui:autocomplete"), str):

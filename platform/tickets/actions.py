@@ -29,6 +29,7 @@ from tickets.fields import validate_start_data, validate_task_data
 from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
 from tickets.script_context import running_for_ticket
+from tickets.titles import title_for
 
 log = logging.getLogger("flowdesk.tickets")
 
@@ -71,7 +72,7 @@ def do_start_ticket(
         ticket = _new_ticket(
             version,
             ticket_id,
-            title=title or compiled.name,
+            title=title or title_for(version, data or {}),
             channel=channel,
             priority=priority,
             correlation_key=correlation_key,

@@ -6,6 +6,7 @@ from functools import lru_cache
 from django.contrib.auth.models import User
 
 from definitions.models import ProcessVersion
+from forms.fields import Field
 from forms.permissions import AccessMap, field_access, roles_named
 from forms.schema import FormDefinition, load_form
 from forms.validation import ValidationResult, validate_submission
@@ -128,19 +129,19 @@ def _forms_of_version(
     )
 
 
-def field_titles(version: ProcessVersion) -> dict[str, str]:
-    """Field name -> its title in the template's forms (for showing ticket data)."""
-    titles = {}
+def version_fields(version: ProcessVersion) -> dict[str, Field]:
+    """Field path -> its field in the template's forms (the start form's first, then the
+    steps'), for showing ticket data under titles with formatted values."""
+    fields: dict[str, Field] = {}
     forms = [
         form_of(version, schema, ui)
         for _b, schema, ui, _p in _forms_of_version(version.id, version.content_hash)
     ]
     start = start_form(version)
     for form in ([start] if start else []) + forms:
-        for field in form.walk():
-            if field.title:
-                titles.setdefault(field.path, field.title)
-    return titles
+        for f in form.walk():
+            fields.setdefault(f.path, f)
+    return fields
 
 
 def visible_ticket_data(user, ticket: Ticket, data: dict | None = None) -> dict:

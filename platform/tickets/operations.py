@@ -146,12 +146,23 @@ def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
     from tickets.actions import do_complete_task
 
     operation = "approve" if approve else "reject"
+    if not approve and not comment.strip():
+        raise ActionError("say why it is rejected")
     with transaction.atomic():
-        _ticket, task = _task_for_update(user, task_id, operation)
+        ticket, task = _task_for_update(user, task_id, operation)
         variable = taskstate.step_properties(task).get("approvalVariable", "approved")
         data = {variable: approve}
         if comment:
             data["comment"] = comment
+        # The decision and its reason are the timeline's, whatever the form keeps of them.
+        record_event(
+            ticket,
+            "approved" if approve else "rejected",
+            actor=user,
+            task=task,
+            bpmn_id=task.bpmn_id,
+            reason=comment,
+        )
         return do_complete_task(user, task_id, data)
 
 

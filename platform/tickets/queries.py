@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from tickets.models import Ticket, TicketEvent
 
 EVENT_COLUMNS = ("id", "ticket_id", "kind", "at", "bpmn_id", "detail", "actor_id")
+ACTOR_COLUMNS = ("actor__username", "actor__first_name", "actor__last_name")
 
 
 class BadEventCursor(ValueError):
@@ -34,11 +35,11 @@ def _decode(cursor: str) -> int:
 
 def timeline_page(ticket: Ticket, cursor: str = "", limit: int = 50) -> EventPage:
     """Events after the cursor in the order written (ids grow with each insert): one
-    query per page, reading only the event columns and the actor's username."""
+    query per page, reading only the event columns and the actor's names."""
     events = (
         TicketEvent.objects.filter(ticket=ticket)
         .select_related("actor")
-        .only(*EVENT_COLUMNS, "actor__username")
+        .only(*EVENT_COLUMNS, *ACTOR_COLUMNS)
         .order_by("id")
     )
     if cursor:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import ticket_parts, views
 
 app_name = "tickets"
 
@@ -14,6 +14,12 @@ urlpatterns = [
     path("tickets/new/<str:process_key>/", views.new_ticket, name="new"),
     path("tickets/<str:ref>/", views.ticket_page, name="ticket"),
     path("tickets/<str:ref>/messages/", views.post_message, name="post_message"),
+    path("tickets/<str:ref>/timeline/", ticket_parts.timeline_more, name="timeline"),
+    path("tickets/<str:ref>/diagram.bpmn", ticket_parts.diagram_bpmn, name="diagram"),
+    path("tickets/<str:ref>/diagram/marks/", ticket_parts.diagram_marks, name="diagram_marks"),
+    path("tasks/<int:task_id>/people/", ticket_parts.task_people, name="task_people"),
+    path("people/search/", ticket_parts.people_search, name="people_search"),
+    path("customers/search/", ticket_parts.customer_search, name="customer_search"),
     path(
         "tickets/<str:ref>/attachments/<int:attachment_id>/",
         views.attachment,

@@ -6,6 +6,9 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from customers.queries import pending_proposals
@@ -15,17 +18,11 @@ from forms.render import parse_post, render_form
 from pricing.queries import settlement_for
 from tickets import access, actions, conversation, operations
 from tickets.access import access_ticket, may_act_on_task
-from tickets.fields import (
-    field_titles,
-    roles_of,
-    start_form,
-    task_access,
-    task_form,
-)
+from tickets.fields import roles_of, start_form, task_access, task_form
 from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
 from tickets.pages import BadCursor
-from tickets.queries import EVENT_COLUMNS
 from tickets.search import TicketFilters, search_tickets
+from tickets.ticket_page import Steps, operation_choices, page_context, zone_of
 from tickets.visibility import reader_for
 
 
@@ -105,7 +102,7 @@ def task_page(request, task_id: int):
             messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
             return redirect("tickets:task", task_id=task.id)
         else:
-            messages.success(request, f"{task.name}: done.")
+            messages.success(request, _("%(step)s: done.") % {"step": task.name})
             return redirect("tickets:ticket", ref=ticket.number)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -118,9 +115,10 @@ def task_page(request, task_id: int):
             task_access(request.user, task, form),
             errors,
             csrf_token=get_token(request),
-            submit_label="Complete" if can_act else "",
+            submit_label=_("Complete") if can_act else "",
         )
     allowed = operations.allowed_operations(request.user, task)
+    targets, groups = operation_choices(task, allowed, Steps(task.ticket))
     context = {
         "task": task,
         "ticket": task.ticket,
@@ -128,7 +126,8 @@ def task_page(request, task_id: int):
         "can_act": can_act,
         "errors": errors,
         "operations": allowed,
-        "send_back_targets": operations.send_back_targets(task) if "send_back" in allowed else [],
+        "send_back_targets": targets,
+        "transfer_groups": groups,
     }
     return render(request, "tickets/task.html", context, status=status)
 
@@ -159,37 +158,29 @@ def ticket_page(request, ref: str):
         ticket = access_ticket(request.user, ref)
     except Ticket.DoesNotExist:
         raise Http404("ticket not found") from None
-    view = reader_for(request).view(ticket)
-    timeline = []
-    for event in ticket.events.select_related("actor").only(*EVENT_COLUMNS, "actor__username"):
-        detail = view.detail(event.kind, event.detail)
-        timeline.append({"event": event, "detail": detail, "data": detail.get("data")})
-    titles = field_titles(ticket.process_version)
-    shown = view.data(ticket.data)
-    context = {
-        "ticket": ticket,
-        "proposals": [
-            {
-                "id": p.id,
-                "customer": p.customer,
-                "matched_by": p.matched_by,
-                **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
-            }
-            for p in pending_proposals(ticket.id)
-        ],
-        "title": view.text(ticket.title),
-        "incident": view.value(ticket.incident) if ticket.incident else None,
-        "data": {titles.get(key, key): value for key, value in shown.items()},
-        "open_tasks": ticket.tasks.filter(state__in=actions.OPEN_STATES).select_related("assignee"),
-        "timeline": timeline,
-        "settlement": settlement_for(ticket.number),
-        "thread": [
-            {"message": m, "body": view.text(m.body), "author_name": view.text(m.author_name)}
-            for m in conversation.thread(ticket, public_only=False)
-        ],
-        "requester": requester_of(ticket, view),
-    }
-    return render(request, "tickets/ticket.html", context)
+    reader = reader_for(request)
+    view = reader.view(ticket)
+    with timezone.override(zone_of(request.user)):
+        context = {
+            **page_context(request.user, ticket, reader),
+            "proposals": [
+                {
+                    "id": p.id,
+                    "customer": p.customer,
+                    "matched_by": p.matched_by,
+                    **view.value({"name": p.name, "phone": p.phone, "email": p.email}),
+                }
+                for p in pending_proposals(ticket.id)
+            ],
+            "incident": view.value(ticket.incident) if ticket.incident else None,
+            "settlement": settlement_for(ticket.number),
+            "thread": [
+                {"message": m, "body": view.text(m.body), "author_name": view.text(m.author_name)}
+                for m in conversation.thread(ticket, public_only=False)
+            ],
+            "requester": requester_of(ticket, view),
+        }
+        return render(request, "tickets/ticket.html", context)
 
 
 def requester_of(ticket: Ticket, view) -> dict:
@@ -233,7 +224,7 @@ def post_message(request, ref: str):
         response = redirect("tickets:ticket", ref=ticket.number)
         response.status_code = 303
         return response
-    messages.success(request, "Reply sent to the customer." if public else "Note added.")
+    messages.success(request, _("Reply sent to the customer.") if public else _("Note added."))
     return redirect(f"{reverse('tickets:ticket', args=[ticket.number])}#thread")
 
 
@@ -286,7 +277,7 @@ def new_ticket(request, process_key: str):
             messages.error(request, str(exc))
             return redirect("tickets:list")
         else:
-            messages.success(request, f"Ticket {ticket.number} raised.")
+            messages.success(request, _("Ticket %(number)s raised.") % {"number": ticket.number})
             return redirect("tickets:ticket", ref=ticket.number)
     html = None
     if form is not None:
@@ -323,6 +314,17 @@ _OPERATIONS = {
 }
 
 
+DONE_MESSAGES = {
+    "release": gettext_lazy("The step is back in the queue."),
+    "transfer": gettext_lazy("Transferred."),
+    "send_back": gettext_lazy("Sent back."),
+    "approve": gettext_lazy("Approved."),
+    "reject": gettext_lazy("Rejected."),
+    "request_info": gettext_lazy("Your question was sent to the customer."),
+    "comment": gettext_lazy("Comment added."),
+}
+
+
 @login_required
 @require_POST
 def task_operation(request, task_id: int, operation: str):
@@ -331,8 +333,7 @@ def task_operation(request, task_id: int, operation: str):
         raise Http404("no such operation")
     try:
         _OPERATIONS[operation](request.user, task, request.POST)
-        messages.success(request, f"{operation.replace('_', ' ').capitalize()}: done.")
+        messages.success(request, str(DONE_MESSAGES[operation]))
     except actions.ActionError as exc:
         messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
-        return redirect("tickets:task", task_id=task.id)
     return redirect("tickets:ticket", ref=task.ticket.number)

@@ -39,13 +39,13 @@ try {
   result.number = (await page.textContent("h1")).trim().split(" ")[0];
   result.ticketPriority = (await page.textContent(".fd-meta .fd-prio")).trim();
 
-  await page.click("text=Accept ticket");
+  await page.click(".fd-step h3 a:has-text(\"Accept ticket\")");
   await page.waitForURL(/\/tasks\/\d+\//);
   await page.check("input[type=checkbox][name=accepted]");
   await page.fill("[name=note]", "morning visit please");
   await page.click("button.fd-submit");
   await page.waitForURL(/\/tickets\/SV-/);
-  result.openSteps = await page.locator(".fd-card >> text=Schedule the visit").count();
+  result.openSteps = await page.locator(".fd-step h3 >> text=Schedule the visit").count();
   await page.screenshot({ path: `${shots}/ticket.png`, fullPage: true });
 
   await page.goto(`${base}/tasks/`);

@@ -65,7 +65,7 @@ def test_an_agent_raises_and_works_a_ticket_through_html_form_posts(cast, repair
     assert open_task(ticket, "schedule_visit").id == schedule.id  # nothing changed
     alice.post(f"/tasks/{schedule.id}/", {"visit_date": "2026-11-24", "technician": "tom"})
     page = alice.get(f"/tickets/{number}/").content.decode()
-    assert "Diagnose on site" in page and NOTE in page and "task_completed" in page
+    assert "Diagnose on site" in page and NOTE in page and "alice accepted the ticket" in page
 
 
 def walk_to(cast, step):

@@ -295,3 +295,21 @@ def test_prepared_updates_write_every_row_or_none(cast, smallest):
     with pytest.raises(DatabaseError, match="found no row"), transaction.atomic():
         save_fields((ticket.instance, ["state_format"]), (ghost, ["title"]))
     assert ProcessInstance.objects.get(pk=ticket.instance.pk).state_format == "checked"
+
+
+def test_the_ticket_page_costs_the_same_at_one_and_at_sixty_events(cast, smallest):
+    """The page reads its timeline a page at a time, the people the events name in one
+    query and the rule descriptions from the reference cache: no statement per event."""
+    bob = client_for(cast["bob"])
+    number = start(bob)["number"]
+    page = f"/tickets/{number}/"
+    post(bob, f"/api/v1/tickets/{number}/comments", {"body": "first"})  # the thread has rows
+    bob.get(page)
+    response, at_start, _ = counted(lambda: bob.get(page))
+    assert response.status_code == 200
+    for n in range(60):
+        post(bob, f"/api/v1/tickets/{number}/comments", {"body": f"comment {n}"})
+    response, at_sixty, sql = counted(lambda: bob.get(page))
+    assert "Show later events" in response.content.decode()
+    assert at_sixty == at_start, "\n".join(sql)
+    print(f"{connection.vendor}: ticket page={at_start} statements (few and 60+ events)")

@@ -1,0 +1,110 @@
+"""Ticket data as people read it: titles from the forms, money, dates in the reader's
+zone, yes/no, option labels, tables for lists and objects, the quote as a line table."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone, translation
+
+from forms.schema import load_form
+from tickets.display import Names, data_entries, money, referenced_names, when
+
+SCHEMA = """{
+  "title": "Visit", "type": "object",
+  "properties": {
+    "visit_at": {"type": "string", "format": "date-time", "title": "Visit at"},
+    "visit_date": {"type": "string", "format": "date", "title": "Visit date"},
+    "needs_parts": {"type": "boolean", "title": "Parts needed"},
+    "parts_cost": {"type": "string", "x-field": "money", "title": "Parts cost"},
+    "region": {"type": "string", "title": "Region", "enum": ["tier1", "tier2"],
+               "enumNames": ["First-tier city", "Second-tier city"]},
+    "channel": {"type": "string", "title": "Channel",
+                "oneOf": [{"const": "phone", "title": "By phone"}, {"const": "visit", "title": "On site"}]},
+    "technician": {"type": "string", "title": "Technician", "x-field": "user"},
+    "items": {"type": "array", "title": "Parts used",
+              "items": {"type": "object", "properties": {
+                  "part": {"type": "string", "title": "Part"},
+                  "qty": {"type": "integer", "title": "Quantity"}}}},
+    "address": {"type": "object", "title": "Address", "properties": {
+        "city": {"type": "string", "title": "City"}, "street": {"type": "string", "title": "Street"}}}
+  }
+}"""
+
+
+@pytest.fixture
+def fields():
+    form = load_form({"visit.schema.json": SCHEMA}, "visit.schema.json")
+    return {f.path: f for f in form.walk()}
+
+
+def shown(entries):
+    return {e.title: e for e in entries}
+
+
+def test_money_has_its_currency_two_decimals_and_grouped_thousands():
+    with translation.override("en"):
+        assert money("1234.5") == "¥1,234.50"
+        assert money(80) == "¥80.00"
+        assert money("-3") == "-¥3.00"
+        assert money("12", "USD") == "$12.00"
+
+
+def test_times_are_shown_in_the_readers_zone_and_dates_as_dates():
+    at = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
+    with translation.override("en"):
+        with timezone.override(ZoneInfo("Asia/Shanghai")):
+            assert when(at) == "11/30/2026 11 p.m."
+            assert when("2026-11-30T16:30:00Z") == "12/01/2026 12:30 a.m."
+        with timezone.override(ZoneInfo("Europe/London")):
+            assert when("2026-11-30T15:00:00Z") == "11/30/2026 3 p.m."
+        assert when("2026-11-24") == "Nov. 24, 2026"
+
+
+@pytest.mark.django_db
+def test_fields_under_their_titles_with_labels_names_tables_and_line_tables(fields, cast):
+    cast["tom"].first_name, cast["tom"].last_name = "Tom", "Zhang"
+    cast["tom"].save()
+    data = {
+        "needs_parts": True,
+        "parts_cost": "1280",
+        "region": "tier2",
+        "channel": "visit",
+        "technician": "tom",
+        "visit_date": "2026-11-24",
+        "items": [{"part": "fan", "qty": 2}, {"part": "belt", "qty": 1}],
+        "address": {"city": "Hangzhou", "street": "West Lake Rd 1"},
+        "quote": {"labor": "80.00", "parts": "1280.00", "total": "1360.00"},
+        "ticket_number": "SV-2026-000001",
+        "sla_hours": 2,
+        "priority": 4,
+        "labor_rate": 80,
+    }
+    users, customers = referenced_names(data, fields)
+    assert users == {"tom"} and customers == set()
+    with translation.override("en"):
+        described, other = data_entries(data, fields, Names.load(users))
+    entries = shown(described)
+    assert entries["Parts needed"].text == "Yes"
+    assert entries["Parts cost"].text == "¥1,280.00"
+    assert entries["Region"].text == "Second-tier city"
+    assert entries["Channel"].text == "On site"
+    assert entries["Technician"].text == "Tom Zhang"
+    assert entries["Visit date"].text == "Nov. 24, 2026"
+    parts = entries["Parts used"].table
+    assert parts.headers == ["Part", "Quantity"] and parts.rows == [["fan", "2"], ["belt", "1"]]
+    address = shown(entries["Address"].entries)
+    assert address["City"].text == "Hangzhou" and address["Street"].text == "West Lake Rd 1"
+    quote = entries["Quote"].table
+    assert quote.rows == [["Labour", "¥80.00"], ["Parts", "¥1,280.00"]]
+    assert quote.footer == [["Total", "¥1,360.00"]]
+    assert [e.title for e in other] == ["Labor rate"] and other[0].text == "80"
+    every = " ".join(e.title + e.text for e in described + other)
+    for raw in ("ticket_number", "sla_hours", "Sla hours", "True", "{", "tier2"):
+        assert raw not in every
+
+
+def test_chinese_readers_get_chinese_words(fields):
+    with translation.override("zh-hans"):
+        described, _ = data_entries({"needs_parts": False}, fields, Names())
+    assert described[0].text == "否"
