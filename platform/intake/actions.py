@@ -63,6 +63,7 @@ class WebformSubmission:
     title: str
     description: str
     category: str = ""
+    language: str = ""  # the language the form was shown in: messages to them use it
 
 
 def do_submit_webform(
@@ -91,10 +92,13 @@ def do_submit_webform(
         identity,
         title=submission.title,
         channel=channel,
+        language=submission.language,
     )
 
 
-def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
+def _start_for_visitor(
+    process_key: str, data: dict, identity: dict, *, title, channel, language: str = ""
+) -> Ticket:
     """Start a ticket for an unverified sender: their own details in its data and, as they
     typed them, in its requester row; a known customer they name gets a proposed link,
     never the ticket (nor a change), and a different name than that customer's flags the
@@ -112,6 +116,7 @@ def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, c
             name=(identity.get("name") or "")[:200],
             phone=(identity.get("phone") or "")[:40],
             email=(identity.get("email") or "")[:254],
+            language=language[:10],
         )
         if known is not None:
             do_propose_link(ticket.id, known, identity, matched_by)

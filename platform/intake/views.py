@@ -135,7 +135,10 @@ def intake_form(request, process_key: str):
             try:
                 ticket = do_submit_webform(
                     process_key,
-                    WebformSubmission(**contact.cleaned_data_for_submission()),
+                    WebformSubmission(
+                        **contact.cleaned_data_for_submission(),
+                        language=translation.get_language() or "",
+                    ),
                     extra,
                     channel=channel,
                 )
