@@ -238,6 +238,7 @@ def _file(mail: InboundEmail, original: str, process_key: str | None) -> EmailOu
             ticket.id,
             mail.text,
             source="email",
+            author_name=mail.from_name or requester_name(ticket) or mail.from_address,
             **{
                 "from": mail.from_address,
                 "subject": mail.subject,

@@ -111,6 +111,7 @@ def _rate_limited(request, publication):
 @csrf_exempt  # anonymous and embeddable in other sites: there is no session to protect
 @xframe_options_exempt
 def intake_form(request, process_key: str):
+    _language(request)
     publication = published_form(process_key)
     version = ProcessVersion.objects.filter(key=process_key).order_by("-version").first()
     if publication is None or version is None:  # only published templates are public

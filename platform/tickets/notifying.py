@@ -100,6 +100,10 @@ def _contact(ticket: Ticket) -> fanout.Contact | None:
     """The requester as the ticket knows them: its own data first, then the customer
     record, then the sender's details kept on a proposed link (an unconfirmed visitor)."""
     data = ticket.data or {}
+    if data.get("parent_ticket"):
+        # A follow-up (回访) is our own work on another ticket: the customer hears about
+        # that one, not about a second ticket they never asked for.
+        return None
     sources = [data, ticket.customer]
     proposal = CustomerLinkProposal.objects.filter(ticket_id=ticket.id).order_by("id").first()
     sources.append(proposal)

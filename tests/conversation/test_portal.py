@@ -226,3 +226,46 @@ def test_refusals_on_the_portal_are_in_the_readers_language(cast, inquiry):
     ticket = submit()
     refused = Client().post(f"/t/{ticket.tracking_token}/rate/?lang=zh-hans", {"score": "3"})
     assert refused.status_code == 409 and "只有已解决的工单才能评价。" in refused.content.decode()
+
+
+def test_the_form_in_the_visitors_language_and_their_mail_in_it_too(cast, inquiry):
+    from intake.actions import do_publish_intake
+    from notify.fanout import run_pending_fanout
+    from notify.models import OutboxMessage
+
+    do_publish_intake(None, "inquiry")
+    form = Client().get("/intake/inquiry/?lang=zh-hans").content.decode()
+    assert "您的姓名" in form and "提交" in form
+    for lang, name, email in (
+        ("en", "Wang Fang", "w@example.cn"),
+        ("zh-hans", "李雷", "l@example.cn"),
+    ):
+        contact = {"name": name, "email": email, "description": "Printer jams"}
+        done = Client().post(f"/intake/inquiry/?lang={lang}", contact)
+        assert done.status_code == 200
+    run_pending_fanout()
+    mails = dict(
+        OutboxMessage.objects.filter(event_type="created", channel="email").values_list(
+            "address", "subject"
+        )
+    )
+    [english, chinese] = Ticket.objects.order_by("id")
+    assert (english.requester.language, chinese.requester.language) == ("en", "zh-hans")
+    assert mails == {
+        "w@example.cn": f"[{english.number}] We received your request",
+        "l@example.cn": f"[{chinese.number}] 我们已收到您的工单",
+    }
+    thanks = Client().post("/intake/inquiry/?lang=zh-hans", {**contact, "email": "x@example.cn"})
+    assert "谢谢，我们已收到您的请求" in thanks.content.decode()
+
+
+def test_a_follow_up_never_mails_the_customer_a_second_ticket(cast, inquiry):
+    from notify.fanout import run_pending_fanout
+    from notify.models import OutboxMessage
+
+    ticket = resolve(cast, submit())
+    Client().post(f"/t/{ticket.tracking_token}/rate/", {"score": "1"})
+    follow_up = Ticket.objects.get(number=ticket.events.get(kind="rated").detail["follow_up"])
+    run_pending_fanout()
+    assert OutboxMessage.objects.filter(ticket_id=follow_up.id).exists()  # staff hear of it
+    assert not OutboxMessage.objects.filter(ticket_id=follow_up.id, recipient__isnull=True)
