@@ -55,6 +55,19 @@ class ContactForm(forms.Form):
 
 
 class PortalLinkForm(forms.Form):
-    """Ask for a link to all one's tickets."""
+    """Ask for a link to all one's tickets, by e-mail or by SMS (either, or both)."""
 
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "").strip()
+        if raw and not normalize_phone(raw):
+            raise forms.ValidationError(_("Enter a mobile number we can text."))
+        return raw
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone") and not self.errors:
+            raise forms.ValidationError(_("Enter your e-mail address or your mobile number."))
+        return cleaned

@@ -16,17 +16,20 @@ from forms.permissions import field_access
 from forms.render import parse_post
 from intake.actions import (
     WebformSubmission,
-    do_open_portal_link,
     do_portal_reply,
     do_rate,
     do_reopen,
-    do_send_portal_link,
     do_submit_webform,
     may_reopen,
     reopen_days,
-    tickets_of_email,
 )
 from intake.forms import ContactForm, PortalLinkForm, intake_categories
+from intake.portal_links import (
+    do_open_portal_link,
+    do_send_portal_link,
+    do_text_portal_link,
+    tickets_of_link,
+)
 from intake.queries import (
     public_thread,
     public_timeline,
@@ -279,8 +282,8 @@ def portal_reopen(request, token: str):
 
 
 def portal_link(request):
-    """Ask for a link to all one's tickets by e-mail (the same answer whether or not the
-    address is known)."""
+    """Ask for a link to all one's tickets by e-mail or SMS (the same answer whether or not
+    the address is known)."""
     lang = _language(request)
     form = PortalLinkForm(request.POST if request.method == "POST" else None)
     sent, status = False, 200
@@ -289,7 +292,11 @@ def portal_link(request):
         if limited is not None:
             return limited
         if form.is_valid():
-            do_send_portal_link(form.cleaned_data["email"], request.build_absolute_uri("/"))
+            base_url = request.build_absolute_uri("/")
+            if form.cleaned_data["email"]:
+                do_send_portal_link(form.cleaned_data["email"], base_url)
+            if form.cleaned_data["phone"]:
+                do_text_portal_link(form.cleaned_data["phone"], base_url)
             sent = True
         else:
             status = 400
@@ -300,7 +307,7 @@ def portal_link(request):
 def portal_tickets(request, signed: str):
     lang = _language(request)
     try:
-        email = do_open_portal_link(signed)
+        link = do_open_portal_link(signed)
     except ticket_actions.ActionError as exc:
         context = {"error": str(exc), "lang": translation.get_language()}
         return _private(
@@ -308,7 +315,7 @@ def portal_tickets(request, signed: str):
         )
     rows = [
         {"ticket": t, "title": public_title(t), "status": status_words(t)}
-        for t in tickets_of_email(email)[:200]
+        for t in tickets_of_link(link)
     ]
     context = {"rows": rows, "lang": translation.get_language()}
     return _private(render(request, "intake/portal_tickets.html", context), lang)

@@ -269,3 +269,37 @@ def test_a_follow_up_never_mails_the_customer_a_second_ticket(cast, inquiry):
     run_pending_fanout()
     assert OutboxMessage.objects.filter(ticket_id=follow_up.id).exists()  # staff hear of it
     assert not OutboxMessage.objects.filter(ticket_id=follow_up.id, recipient__isnull=True)
+
+
+def test_a_one_time_link_to_all_tickets_by_sms(cast, inquiry, settings):
+    from notify.delivery import deliver_pending
+    from tests.notify.conftest import Receiver, _start
+
+    gateway = Receiver()
+    server = _start(gateway)  # the SMS provider: a real HTTP server on 127.0.0.1
+    settings.FLOWDESK_SMS_URL = gateway.url + "/sms/send"
+    try:
+        first = submit(phone="139 0000 1111", title="Printer jams")
+        second = submit(phone="+86 139-0000-1111", email="", title="Scanner is slow")
+        submit(name="李雷", phone="13900002222", email="lilei@example.cn", title="Not hers")
+        asked = Client().post("/portal/link/?lang=zh-hans", {"phone": "13900001111"})
+        assert asked.status_code == 200 and "我们已发送查看链接" in asked.content.decode()
+        unknown = Client().post("/portal/link/?lang=zh-hans", {"phone": "13900009999"})
+        assert unknown.content.decode().count("我们已发送查看链接") == 1  # the same answer
+        assert Client().post("/portal/link/", {"phone": "call me"}).status_code == 400
+        neither = Client().post("/portal/link/", {"email": "", "phone": ""})
+        assert neither.status_code == 400 and "or your mobile number" in neither.content.decode()
+        assert deliver_pending() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    [sms] = gateway.received
+    assert sms.path == "/sms/send" and sms.json()["to"] == "+8613900001111"
+    text = sms.json()["content"]
+    assert (
+        text.startswith("您的工单：http://testserver/portal/tickets/") and "24 小时内有效" in text
+    )
+    link = re.search(r"http://testserver(/portal/tickets/[^/\s]+/)", text).group(1)
+    html = Client().get(link).content.decode()
+    assert first.number in html and second.number in html and "Not hers" not in html
+    assert Client().get(link).status_code == 410  # once
