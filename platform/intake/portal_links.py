@@ -34,6 +34,7 @@ def tickets_of_email(email: str):
             | Q(requester__email__iexact=email)
             | Q(data__customer_email__iexact=email)
         )
+        .select_related("process_version")
         .order_by("-id")
         .distinct()
     )
@@ -51,7 +52,7 @@ def tickets_of_phone(phone: str) -> list[Ticket]:
         Ticket.objects.filter(
             Q(requester__phone__endswith=tail) | Q(customer__phone__endswith=tail)
         )
-        .select_related("requester", "customer")
+        .select_related("requester", "customer", "process_version")
         .order_by("-id")
         .distinct()
     )

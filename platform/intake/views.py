@@ -31,6 +31,7 @@ from intake.portal_links import (
     tickets_of_link,
 )
 from intake.queries import (
+    portal_rows,
     public_thread,
     public_timeline,
     public_title,
@@ -313,9 +314,5 @@ def portal_tickets(request, signed: str):
         return _private(
             render(request, "intake/portal_tickets.html", context, status=exc.status), lang
         )
-    rows = [
-        {"ticket": t, "title": public_title(t), "status": status_words(t)}
-        for t in tickets_of_link(link)
-    ]
-    context = {"rows": rows, "lang": translation.get_language()}
+    context = {"rows": portal_rows(tickets_of_link(link)), "lang": translation.get_language()}
     return _private(render(request, "intake/portal_tickets.html", context), lang)

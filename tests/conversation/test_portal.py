@@ -303,3 +303,27 @@ def test_a_one_time_link_to_all_tickets_by_sms(cast, inquiry, settings):
     html = Client().get(link).content.decode()
     assert first.number in html and second.number in html and "Not hers" not in html
     assert Client().get(link).status_code == 410  # once
+
+
+def _link_page_queries(email: str) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from intake.portal_links import _new_link
+
+    _nonce, link = _new_link("http://testserver/", email=email)
+    with CaptureQueriesContext(connection) as queries:
+        html = Client().get(link.removeprefix("http://testserver")).content.decode()
+    return len(queries), html
+
+
+def test_the_list_of_all_tickets_costs_the_same_for_two_or_six(cast, inquiry):
+    for n in range(2):
+        submit(email="two@example.cn", phone=f"1390000100{n}", title=f"Two {n}")
+    for n in range(6):
+        submit(email="six@example.cn", phone=f"1390000200{n}", title=f"Six {n}")
+    _link_page_queries("two@example.cn")  # the first page warms the per-version caches
+    two, two_html = _link_page_queries("two@example.cn")
+    six, six_html = _link_page_queries("six@example.cn")
+    assert two_html.count("Two ") == 2 and six_html.count("Six ") == 6
+    assert two == six, (two, six)
