@@ -111,7 +111,7 @@ def test_the_conversation_story(desk, smtp, live_server):  # noqa: F811
 
     from tickets.models import HumanTask, Ticket, TicketRating
 
-    alice = token_client(token_for(desk["alice"], "tickets:read", "tasks:write"))
+    alice = token_client(token_for(desk["alice"], "tickets:read", "tasks:write", "messages:write"))
     gateway = token_client(token_for(desk["dave"], "tickets:write"))  # the mail gateway
     notes = Notifications()
 
@@ -153,9 +153,10 @@ def test_the_conversation_story(desk, smtp, live_server):  # noqa: F811
     assert "We need some information from you" in waiting and question in waiting
 
     # 3. The customer answers by replying to that mail (through the intake endpoint)...
+    reply_id = make_msgid("r", "example.cn")
     reply = (
         f"From: Wang Fang <{CUSTOMER}>\nTo: {question_mail['Reply-To']}\n"
-        f"Subject: Re: {question_mail['Subject']}\nMessage-ID: {make_msgid('r', 'example.cn')}\n"
+        f"Subject: Re: {question_mail['Subject']}\nMessage-ID: {reply_id}\n"
         f"In-Reply-To: {question_mail['Message-ID']}\nMIME-Version: 1.0\n"
         "Content-Type: text/plain; charset=utf-8\n\n"
         "It is an HP LaserJet.\n\nOn Mon, 30 Nov 2026, Support wrote:\n> Which printer model?"
@@ -196,8 +197,26 @@ def test_the_conversation_story(desk, smtp, live_server):  # noqa: F811
     assert kinds.count("info_requested") == 1 and kinds.count("info_received") == 1
     assert HumanTask.objects.get(id=step.id).sla_paused_at is None  # the step runs again
 
-    # 5. alice resolves: the customer is asked to rate, in English.
-    answer = {"answer": "Open the back tray and take out the torn sheet.", "resolved": True}
+    # 5. alice answers in public (mailed as a reply to the customer's last mail, with an
+    # internal note for bob that the customer never sees), then resolves: the customer is
+    # asked to rate, in English.
+    fix = "Open the back tray and take out the torn sheet; the roller is fine."
+    replied = post(alice, f"/api/v1/tickets/{number}/messages/replies", {"body": fix})
+    assert replied.status_code == 201, replied.content
+    noted = post(alice, f"/api/v1/tickets/{number}/messages/notes",
+                 {"body": "@bob the 1020 roller recall does not apply here"})  # fmt: skip
+    assert noted.status_code == 201, noted.content
+    rows = notes.new()
+    assert told(rows) == {
+        ("email", CUSTOMER, f"[{number}] Printer jams on every page"),
+        ("inapp", "bob", f"[{number}] alice mentioned you"),
+        ("email", "bob", f"[{number}] alice mentioned you"),
+    }
+    assert body_of(rows, "inapp", "bob").endswith("the 1020 roller recall does not apply here")
+    answer_mail = mails_to(smtp, CUSTOMER)[-1]
+    assert answer_mail.get_content().startswith(fix) and "recall" not in answer_mail.as_string()
+    assert answer_mail["In-Reply-To"] == reply_id  # threads under the customer's reply
+    answer = {"answer": fix, "resolved": True}
     done = post(alice, f"/api/v1/tasks/{step.id}/complete", {"data": answer})
     assert done.status_code == 200 and done.json()["status"] == "completed", done.content
     rows = notes.new()
@@ -223,5 +242,6 @@ def test_the_conversation_story(desk, smtp, live_server):  # noqa: F811
     assert [m["Subject"].strip() for m in mails_to(smtp, CUSTOMER)] == [
         f"[{number}] We received your request",
         f"[{number}] We need more information",
+        f"[{number}] Printer jams on every page",
         f"[{number}] Your ticket is resolved",
     ]
