@@ -257,6 +257,8 @@ def test_the_form_in_the_visitors_language_and_their_mail_in_it_too(cast, inquir
     }
     thanks = Client().post("/intake/inquiry/?lang=zh-hans", {**contact, "email": "x@example.cn"})
     assert "谢谢，我们已收到您的请求" in thanks.content.decode()
+    bot = Client().post("/intake/inquiry/?lang=zh-hans", {**contact, "website": "http://spam"})
+    assert bot.status_code == 400 and "您的请求未能受理" in bot.content.decode()
 
 
 def test_a_follow_up_never_mails_the_customer_a_second_ticket(cast, inquiry):
