@@ -90,9 +90,14 @@ def mails_to(smtp, address):  # noqa: F811
 def desk(cast, settings, live_server, tmp_path):
     from intake.actions import do_publish_intake
     from notify.actions import do_set_preferences
+    from notify.default_rules import seed_rules
+    from notify.models import NotificationRule, RuleTemplate
 
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
+    # The default rules as a new installation has them (seeded by a data migration, which
+    # an earlier browser test's flush of the database removes).
+    seed_rules(NotificationRule, RuleTemplate)
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.FLOWDESK_RATE_NAMESPACE = f"test-rate:{uuid.uuid4().hex}"
     settings.FLOWDESK_FRONTEND_URL = live_server.url  # the links in the mails lead here
