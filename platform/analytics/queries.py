@@ -5,8 +5,8 @@
 aggregates) and computes the other days live, so rollup + live equals a full
 recomputation. Attribution rules, so a closed day never changes:
 - created, reopened: the ticket's template, channel and customer tier;
-- first response (first task completion or public reply, counted on the day it happens):
-  also the responding agent and the group of the completed task;
+- first response (the first task completion or public staff reply, counted on the day it
+  happens): also the responding agent and the group of the completed task;
 - resolution (status completed, counted on the day it closes) and ratings: also the
   resolver, i.e. who completed the ticket's last task before it closed, and its group;
 - SLA and node rows: the task's own agent and group, keyed by template/BPMN id.
@@ -15,6 +15,7 @@ Business-hours durations run on the "default" business calendar (24x7 without on
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
@@ -26,6 +27,9 @@ from org.sla import BREACH
 from tickets.models import HumanTask, Ticket, TicketEvent
 
 RESPONSE_KINDS = ("task_completed", "replied", "public_reply")
+# A public message by staff (a reply, the question of "request information") answers too.
+STAFF_REPLY = Q(kind="message_posted", detail__author_kind="staff", detail__visibility="public")
+RESPONSES = Q(kind__in=RESPONSE_KINDS) | STAFF_REPLY
 DIMENSIONS = ("agent", "group", "template", "channel", "tier")
 PERIODS = ("day", "week", "month")
 AGE_BUCKETS = (("lt1d", 0, 1), ("d1_3", 1, 3), ("d3_7", 3, 7), ("gt7d", 7, None))
@@ -44,6 +48,15 @@ def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def local_today() -> dt.date:
     return timezone.localdate()
+
+
+@dataclass
+class _Response:
+    """The first response to a ticket: by a step's completion, or a reply by `author`."""
+
+    task_id: int | None
+    at: dt.datetime
+    author: str
 
 
 class _Dims:
@@ -82,6 +95,13 @@ class _Dims:
             agent, group, _ = self.tasks.get(task_id, ("", "", ""))
             keys += [("agent", agent), ("group", group)]
         return keys
+
+    def response_keys(self, ticket_id: int, response: _Response) -> list[tuple[str, str]]:
+        """A response by a step's completion counts for its agent and group; a reply
+        outside any step for its author."""
+        if response.task_id is not None:
+            return self.keys(ticket_id, response.task_id)
+        return [*self.keys(ticket_id), ("agent", response.author)]
 
 
 def _resolvers(ticket_closed: dict[int, dt.datetime]) -> dict[int, int]:
@@ -131,10 +151,10 @@ def compute_range(start: dt.datetime, end: dt.datetime, schedule=None) -> dict:
     # Events of the day the metrics count (one indexed range per kind family).
     events = list(
         TicketEvent.objects.filter(
+            Q(kind__in=("reopened", "rated", "sla_warning", "sla_breached")) | RESPONSES,
             at__gte=start,
             at__lt=end,
-            kind__in=("reopened", "rated", "sla_warning", "sla_breached", *RESPONSE_KINDS),
-        ).values_list("ticket_id", "kind", "task_id", "bpmn_id", "detail", "at")
+        ).values_list("ticket_id", "kind", "task_id", "bpmn_id", "detail", "at", "actor__username")
     )
     first_responses = _first_responses(events, start)
     rated = [e for e in events if e[1] == "rated"]
@@ -154,7 +174,7 @@ def compute_range(start: dt.datetime, end: dt.datetime, schedule=None) -> dict:
     dims.load_tasks(
         {
             *resolver.values(),
-            *(task for _, (task, _at) in first_responses.items() if task),
+            *(r.task_id for r in first_responses.values() if r.task_id),
             *(e[2] for e in events if e[2]),
             *(t[0] for t in done_tasks),
         }
@@ -174,13 +194,13 @@ def compute_range(start: dt.datetime, end: dt.datetime, schedule=None) -> dict:
     response_opened = dict(
         Ticket.objects.filter(id__in=first_responses).values_list("id", "created_at")
     )
-    for ticket_id, (task_id, at) in first_responses.items():
+    for ticket_id, response in first_responses.items():
         add(
-            dims.keys(ticket_id, task_id),
+            dims.response_keys(ticket_id, response),
             responses=1,
-            response_seconds=(at - response_opened[ticket_id]).total_seconds(),
+            response_seconds=(response.at - response_opened[ticket_id]).total_seconds(),
         )
-    for ticket_id, kind, task_id, bpmn_id, detail, _at in events:
+    for ticket_id, kind, task_id, bpmn_id, detail, _at, _actor in events:
         detail = detail or {}
         if kind == "reopened":
             add(dims.keys(ticket_id), reopened=1)
@@ -217,16 +237,18 @@ def _score(detail: dict) -> int | None:
     return score if 1 <= score <= 5 else None
 
 
-def _first_responses(events, start) -> dict[int, tuple[int | None, dt.datetime]]:
-    """Tickets whose first response ever happened in this day's events: (task, at)."""
-    firsts: dict[int, tuple[int | None, dt.datetime]] = {}
-    for ticket_id, kind, task_id, _bpmn, _detail, at in events:
-        if kind in RESPONSE_KINDS and (ticket_id not in firsts or at < firsts[ticket_id][1]):
-            firsts[ticket_id] = (task_id, at)
+def _first_responses(events, start) -> dict[int, _Response]:
+    """Tickets whose first response ever happened in this range's events."""
+    firsts: dict[int, _Response] = {}
+    for ticket_id, kind, task_id, _bpmn, _detail, at, actor in events:
+        if kind not in RESPONSE_KINDS and kind != "message_posted":  # only staff replies came
+            continue
+        if ticket_id not in firsts or at < firsts[ticket_id].at:
+            firsts[ticket_id] = _Response(task_id, at, actor or "")
     if not firsts:
         return firsts
     earlier = set(
-        TicketEvent.objects.filter(ticket_id__in=firsts, kind__in=RESPONSE_KINDS, at__lt=start)
+        TicketEvent.objects.filter(RESPONSES, ticket_id__in=firsts, at__lt=start)
         .order_by()
         .values_list("ticket_id", flat=True)
         .distinct()

@@ -6,18 +6,14 @@ as it). The public form exists only for published templates (PublicForm).
 
 import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +28,7 @@ from tickets import actions as ticket_actions
 from tickets.conversation import post_message
 from tickets.engine import locked_ticket, record_event
 from tickets.fields import start_form
-from tickets.models import PortalLink, Ticket, TicketMessage, TicketRating, TicketRequester
+from tickets.models import Ticket, TicketMessage, TicketRating, TicketRequester
 from tickets.operations import do_comment
 
 log = logging.getLogger("flowdesk.intake")
@@ -63,6 +59,7 @@ class WebformSubmission:
     title: str
     description: str
     category: str = ""
+    language: str = ""  # the language the form was shown in: messages to them use it
 
 
 def do_submit_webform(
@@ -91,10 +88,13 @@ def do_submit_webform(
         identity,
         title=submission.title,
         channel=channel,
+        language=submission.language,
     )
 
 
-def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, channel) -> Ticket:
+def _start_for_visitor(
+    process_key: str, data: dict, identity: dict, *, title, channel, language: str = ""
+) -> Ticket:
     """Start a ticket for an unverified sender: their own details in its data and, as they
     typed them, in its requester row; a known customer they name gets a proposed link,
     never the ticket (nor a change), and a different name than that customer's flags the
@@ -112,6 +112,7 @@ def _start_for_visitor(process_key: str, data: dict, identity: dict, *, title, c
             name=(identity.get("name") or "")[:200],
             phone=(identity.get("phone") or "")[:40],
             email=(identity.get("email") or "")[:254],
+            language=language[:10],
         )
         if known is not None:
             do_propose_link(ticket.id, known, identity, matched_by)
@@ -233,6 +234,7 @@ def _file(mail: InboundEmail, original: str, process_key: str | None) -> EmailOu
             ticket.id,
             mail.text,
             source="email",
+            author_name=mail.from_name or requester_name(ticket) or mail.from_address,
             **{
                 "from": mail.from_address,
                 "subject": mail.subject,
@@ -444,69 +446,3 @@ def do_reopen(ticket_id: int, reason: str) -> Ticket:
             event_detail={"reopened": True},
         )
     return follow_up
-
-
-# ---------------------------------------------------------------- a link to all tickets
-
-PORTAL_LINK_SALT = "flowdesk.portal-link"
-
-
-def portal_link_max_age() -> int:
-    return int(getattr(settings, "FLOWDESK_PORTAL_LINK_MAX_AGE", 24 * 3600))
-
-
-def tickets_of_email(email: str):
-    email = email.strip().lower()
-    return (
-        Ticket.objects.filter(
-            Q(customer__email__iexact=email)
-            | Q(requester__email__iexact=email)
-            | Q(data__customer_email__iexact=email)
-        )
-        .order_by("-id")
-        .distinct()
-    )
-
-
-def do_send_portal_link(email: str, base_url: str) -> bool:
-    """E-mail a one-time, expiring link to the list of this address's tickets. Nothing is
-    sent (and nothing said) when the address has no ticket."""
-    email = email.strip().lower()
-    if not tickets_of_email(email).exists():
-        return False
-    nonce = secrets.token_urlsafe(16)
-    PortalLink.objects.create(nonce=nonce, email=email)
-    token = signing.dumps({"n": nonce}, salt=PORTAL_LINK_SALT, compress=True)
-    link = f"{base_url.rstrip('/')}/portal/tickets/{token}/"
-    hours = max(1, portal_link_max_age() // 3600)
-    send_mail(
-        "Your service tickets / 您的服务工单",
-        "Open this link to see all your tickets (it works once, for "
-        f"{hours} hours):\n打开此链接查看您的全部工单（仅可使用一次，{hours} 小时内有效）：\n\n{link}\n",
-        None,
-        [email],
-    )
-    return True
-
-
-class LinkRefused(ticket_actions.ActionError):
-    status = 410
-
-
-def do_open_portal_link(token: str) -> str:
-    """The e-mail address a portal link was sent to; the link is spent from now on."""
-    try:
-        payload = signing.loads(token, salt=PORTAL_LINK_SALT, max_age=portal_link_max_age())
-    except signing.SignatureExpired:
-        raise LinkRefused(_("this link has expired: ask for a new one")) from None
-    except signing.BadSignature:
-        raise ticket_actions.NotFound("unknown link") from None
-    with transaction.atomic():
-        link = PortalLink.objects.select_for_update().filter(nonce=payload.get("n")).first()
-        if link is None:
-            raise ticket_actions.NotFound("unknown link")
-        if link.used_at is not None:
-            raise LinkRefused(_("this link has been used already: ask for a new one"))
-        link.used_at = timezone.now()
-        link.save(update_fields=["used_at"])
-    return link.email

@@ -56,14 +56,37 @@ def waiting_for_customer(ticket: Ticket) -> bool:
     ).exists()
 
 
-def status_words(ticket: Ticket) -> str:
+def status_words(ticket: Ticket, waiting: bool | None = None) -> str:
+    """The status in words; `waiting` (the customer owes an answer) when already known."""
     if ticket.status == Ticket.Status.COMPLETED:
         return str(_("Resolved"))
     if ticket.status == Ticket.Status.CANCELLED:
         return str(_("Cancelled"))
-    if waiting_for_customer(ticket):
+    if waiting if waiting is not None else waiting_for_customer(ticket):
         return str(_("Waiting for your answer"))
     return str(_("In progress"))
+
+
+def portal_rows(tickets) -> list[dict]:
+    """The customer's list of their tickets (title as they may see it, status in words),
+    in a fixed number of queries however long the list."""
+    tickets = list(tickets)
+    waiting = set(
+        HumanTask.objects.filter(
+            ticket__in=tickets,
+            sla_paused_at__isnull=False,
+            state__in=[HumanTask.State.OPEN, HumanTask.State.CLAIMED],
+        ).values_list("ticket_id", flat=True)
+    )
+    reader = Reader.customer()
+    return [
+        {
+            "ticket": t,
+            "title": reader.view(t).text(t.title),
+            "status": status_words(t, waiting=t.id in waiting),
+        }
+        for t in tickets
+    ]
 
 
 def public_thread(ticket: Ticket) -> list[dict]:

@@ -16,18 +16,22 @@ from forms.permissions import field_access
 from forms.render import parse_post
 from intake.actions import (
     WebformSubmission,
-    do_open_portal_link,
     do_portal_reply,
     do_rate,
     do_reopen,
-    do_send_portal_link,
     do_submit_webform,
     may_reopen,
     reopen_days,
-    tickets_of_email,
 )
 from intake.forms import ContactForm, PortalLinkForm, intake_categories
+from intake.portal_links import (
+    do_open_portal_link,
+    do_send_portal_link,
+    do_text_portal_link,
+    tickets_of_link,
+)
 from intake.queries import (
+    portal_rows,
     public_thread,
     public_timeline,
     public_title,
@@ -111,6 +115,7 @@ def _rate_limited(request, publication):
 @csrf_exempt  # anonymous and embeddable in other sites: there is no session to protect
 @xframe_options_exempt
 def intake_form(request, process_key: str):
+    _language(request)
     publication = published_form(process_key)
     version = ProcessVersion.objects.filter(key=process_key).order_by("-version").first()
     if publication is None or version is None:  # only published templates are public
@@ -135,7 +140,10 @@ def intake_form(request, process_key: str):
             try:
                 ticket = do_submit_webform(
                     process_key,
-                    WebformSubmission(**contact.cleaned_data_for_submission()),
+                    WebformSubmission(
+                        **contact.cleaned_data_for_submission(),
+                        language=translation.get_language() or "",
+                    ),
                     extra,
                     channel=channel,
                 )
@@ -275,8 +283,8 @@ def portal_reopen(request, token: str):
 
 
 def portal_link(request):
-    """Ask for a link to all one's tickets by e-mail (the same answer whether or not the
-    address is known)."""
+    """Ask for a link to all one's tickets by e-mail or SMS (the same answer whether or not
+    the address is known)."""
     lang = _language(request)
     form = PortalLinkForm(request.POST if request.method == "POST" else None)
     sent, status = False, 200
@@ -285,7 +293,11 @@ def portal_link(request):
         if limited is not None:
             return limited
         if form.is_valid():
-            do_send_portal_link(form.cleaned_data["email"], request.build_absolute_uri("/"))
+            base_url = request.build_absolute_uri("/")
+            if form.cleaned_data["email"]:
+                do_send_portal_link(form.cleaned_data["email"], base_url)
+            if form.cleaned_data["phone"]:
+                do_text_portal_link(form.cleaned_data["phone"], base_url)
             sent = True
         else:
             status = 400
@@ -296,15 +308,11 @@ def portal_link(request):
 def portal_tickets(request, signed: str):
     lang = _language(request)
     try:
-        email = do_open_portal_link(signed)
+        link = do_open_portal_link(signed)
     except ticket_actions.ActionError as exc:
         context = {"error": str(exc), "lang": translation.get_language()}
         return _private(
             render(request, "intake/portal_tickets.html", context, status=exc.status), lang
         )
-    rows = [
-        {"ticket": t, "title": public_title(t), "status": status_words(t)}
-        for t in tickets_of_email(email)[:200]
-    ]
-    context = {"rows": rows, "lang": translation.get_language()}
+    context = {"rows": portal_rows(tickets_of_link(link)), "lang": translation.get_language()}
     return _private(render(request, "intake/portal_tickets.html", context), lang)

@@ -131,6 +131,7 @@ def do_notify(
     body: str | None = None,
     idempotency_key: str | None = None,
     webhooks: bool = True,
+    internal: bool = False,
 ) -> list[OutboxMessage]:
     """Queue `event_type` for users (on their channels), raw addresses and webhooks.
 
@@ -139,7 +140,8 @@ def do_notify(
     "sms:138…", "wecom:<userid>", a bare e-mail address, or (channel, address) pairs.
     subject/body: inline template text overriding the stored templates. idempotency_key:
     a repeated call with the same key queues nothing new. webhooks: False when the caller
-    sends the event to subscribers itself (notify.fanout). Returns the rows created.
+    sends the event to subscribers itself (notify.fanout). internal: staff-only news (an
+    internal note), for staff-scoped subscriptions only. Returns the rows created.
     """
     with transaction.atomic():
         note = _Notification(
@@ -154,7 +156,8 @@ def do_notify(
             templates=_templates(event_type, subject, body),
         )
         rows = _user_rows(note, users, _chosen_channels(channels, note.templates))
-        rows += _address_rows(note, addresses) + (_webhook_rows(note) if webhooks else [])
+        rows += _address_rows(note, addresses)
+        rows += _webhook_rows(note, internal=internal) if webhooks else []
         created = _insert_new(rows)
         if any(row.state == State.PENDING for row in created):
             schedule_delivery()
@@ -232,14 +235,19 @@ def _address_rows(note: _Notification, addresses: Iterable) -> list[OutboxMessag
     return rows
 
 
-def _webhook_rows(note: _Notification) -> list[OutboxMessage]:
+def _webhook_rows(note: _Notification, *, internal: bool) -> list[OutboxMessage]:
+    """One delivery per subscription that wants the event, its payload redacted for the
+    subscription's scope (WebhookSubscription.Scope): a customer-scoped one never gets
+    internal news and sees no masked or hidden field in clear."""
     rows = []
-    data = None
-    for sub in WebhookSubscription.objects.filter(active=True).order_by("id"):
+    subscriptions = WebhookSubscription.objects.filter(active=True).select_related("created_by")
+    for sub in subscriptions.order_by("id"):
         if not sub.wants(note.event_type):
             continue
-        if data is None:  # a subscriber is an integration: no masked or hidden field in clear
-            data = note.redaction(None)(json_safe(note.context))
+        reader = sub.reader()
+        if internal and reader is None:
+            continue
+        data = note.redaction(reader)(json_safe(note.context))
         key = note.key(ChannelName.WEBHOOK, f"s{sub.pk}")
         envelope = {
             "id": key,
@@ -313,14 +321,24 @@ MIN_SECRET_LENGTH = 12
 
 
 def do_subscribe_webhook(
-    *, url: str, event_types: Iterable[str], created_by=None, secret: str | None = None
+    *,
+    url: str,
+    event_types: Iterable[str],
+    created_by=None,
+    secret: str | None = None,
+    scope: str = WebhookSubscription.Scope.CUSTOMER,
 ) -> WebhookSubscription:
     """Subscribe `url` to event types ("*" = all). The secret is generated unless given;
     a given one must be at least MIN_SECRET_LENGTH characters (never empty: deliveries are
-    always signed)."""
+    always signed). A staff-scoped subscription gets what its creator may read, internal
+    notes included, so it needs a creator."""
     event_types = [str(e).strip() for e in event_types if str(e).strip()]
     if not event_types:
         raise ValidationError("a webhook needs at least one event type (or '*')")
+    if scope not in WebhookSubscription.Scope.values:
+        raise ValidationError(f"scope must be one of {', '.join(WebhookSubscription.Scope)}")
+    if scope == WebhookSubscription.Scope.STAFF and created_by is None:
+        raise ValidationError("a staff-scoped webhook needs the user whose view it gets")
     URLValidator(schemes=["http", "https"])(url)
     try:  # every caller (API, admin) gets the same check; names are resolved at delivery
         url = check_webhook_url(url, resolve_host=False)
@@ -336,6 +354,7 @@ def do_subscribe_webhook(
             secret=(secret or "").strip() or secrets.token_urlsafe(32),
             event_types=list(dict.fromkeys(event_types)),
             created_by=created_by,
+            scope=scope,
         )
 
 

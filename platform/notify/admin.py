@@ -51,7 +51,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["url", "event_types", "active"]
+        fields = ["url", "event_types", "scope", "active"]
 
     def clean_url(self):
         try:
@@ -66,14 +66,19 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     signing secret, shown once in the confirmation message."""
 
     form = WebhookSubscriptionForm
-    list_display = ["id", "url", "event_types", "active", "created_by"]
+    list_display = ["id", "url", "event_types", "scope", "active", "created_by"]
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["url", "event_types", "active"])
+            if obj.scope == WebhookSubscription.Scope.STAFF and obj.created_by is None:
+                obj.created_by = request.user  # a staff view is someone's view
+            obj.save(update_fields=["url", "event_types", "scope", "active", "created_by"])
             return
         created = do_subscribe_webhook(
-            url=obj.url, event_types=obj.event_types or ["*"], created_by=request.user
+            url=obj.url,
+            event_types=obj.event_types or ["*"],
+            created_by=request.user,
+            scope=obj.scope,
         )
         if not obj.active:
             created.active = False

@@ -1,6 +1,7 @@
 """Webhook subscription endpoints: integrators subscribe URLs to ticket events."""
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -23,6 +24,7 @@ class WebhookOut(Schema):
     id: int
     url: str
     event_types: list[str]
+    scope: str
     active: bool
     created_at: dt.datetime
 
@@ -30,6 +32,9 @@ class WebhookOut(Schema):
 class WebhookIn(Schema):
     url: str
     event_types: list[str] = ["*"]
+    # customer: payloads as the customer may read them (public messages, masked fields
+    # masked); staff: as you may read them on the workbench, internal notes included.
+    scope: Literal["customer", "staff"] = "customer"
 
 
 class NewWebhookOut(Schema):
@@ -58,7 +63,9 @@ def create_webhook(request: HttpRequest, body: WebhookIn):
     _webhook_access(request)
     try:
         url = check_webhook_url(body.url)
-        sub = do_subscribe_webhook(url=url, event_types=body.event_types, created_by=request.user)
+        sub = do_subscribe_webhook(
+            url=url, event_types=body.event_types, created_by=request.user, scope=body.scope
+        )
     except BadWebhookUrl as exc:
         return 400, {"detail": str(exc)}
     except ValidationError as exc:

@@ -2,6 +2,8 @@
 re-applied by `load_demo`). Texts are Django templates; variables come from the tickets
 app's resolver: ticket, title, task, actor, tracking_url, question, text, customer_name."""
 
+PUBLIC_REPLY_CONDITIONS = {"author_kind": "staff", "visibility": "public", "info_request": None}
+
 DEFAULT_RULES = [
     {
         "key": "assigned-to-you",
@@ -75,7 +77,8 @@ DEFAULT_RULES = [
     {
         "key": "public-reply",
         "event_kind": "message_posted",
-        "conditions": {"author_kind": "staff", "visibility": "public"},
+        # Not the question of "request information": the waiting-for-you mail carries it.
+        "conditions": PUBLIC_REPLY_CONDITIONS,
         "recipients": ["customer"],
         "channels": ["email"],
         "description": "An agent's public reply, mailed to the customer",

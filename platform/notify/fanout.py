@@ -17,7 +17,8 @@ Each enabled `NotificationRule` for the event's kind queues one message per reci
 language, with that language's `RuleTemplate` (zh-hans when the recipient has no
 preference); preferences, quiet hours and digests apply as for any do_notify call.
 Lifecycle events also go to webhook subscribers under stable names (`ticket.created`…),
-their payload passed through the redaction hook like any notification.
+their payload passed through the redaction hook for the subscription's scope; an internal
+note reaches staff-scoped subscriptions only.
 """
 
 import datetime as dt
@@ -231,13 +232,9 @@ def fan_out(events: Iterable[EventFacts]) -> int:
         audience = _resolver[0](event, roles, cache)
         for rule in matching:
             written += _apply_rule(rule, event, audience)
-        if hook in hooks and _public(event):
+        if hook in hooks:
             written += _webhook(hook, event, audience)
     return written
-
-
-def _public(event: EventFacts) -> bool:
-    return event.detail.get("visibility", "public") != "internal"
 
 
 def _texts(rule: NotificationRule, language: str) -> tuple[str, str]:
@@ -330,5 +327,6 @@ def _webhook(name: str, event: EventFacts, audience: Audience) -> int:
         context=context,
         channels=(),
         idempotency_key=f"hook:{event.id}",
+        internal=event.detail.get("visibility") == "internal",
     )
     return len(rows)

@@ -134,10 +134,19 @@ class ChannelPreference(models.Model):
 
 
 class WebhookSubscription(models.Model):
+    class Scope(models.TextChoices):
+        """Whom a payload is redacted for. CUSTOMER: what the customer may read (public
+        messages only, every masked or hidden field masked or hidden). STAFF: what the
+        subscription's creator may read on the workbench, internal notes included."""
+
+        CUSTOMER = "customer", "Customer-facing"
+        STAFF = "staff", "Staff (internal notes, the creator's view)"
+
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=128)
     # Event types delivered to this URL; "*" means all.
     event_types = models.JSONField(default=list)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.CUSTOMER)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -152,6 +161,12 @@ class WebhookSubscription(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return self.active and ("*" in self.event_types or event_type in self.event_types)
+
+    def reader(self):
+        """The user whose view the payloads get; None: the strictest (a customer's)."""
+        if self.scope == self.Scope.STAFF and self.created_by and self.created_by.is_active:
+            return self.created_by
+        return None
 
 
 class InAppMessage(models.Model):

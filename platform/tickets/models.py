@@ -250,16 +250,18 @@ class TicketRating(models.Model):
 
 
 class PortalLink(models.Model):
-    """A one-time link that lists all of a customer's tickets, asked for by e-mail: the
-    signed token carries the nonce; the row records its use (a second use is refused)."""
+    """A one-time link that lists all of a customer's tickets, asked for by e-mail or by
+    SMS (the address it went to: `email` or `phone`, normalised): the signed token carries
+    the nonce; the row records its use (a second use is refused)."""
 
     nonce = models.CharField(max_length=64, unique=True)
-    email = models.EmailField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"portal link for {self.email}"
+        return f"portal link for {self.email or self.phone}"
 
 
 class TicketRequester(models.Model):
@@ -271,6 +273,8 @@ class TicketRequester(models.Model):
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # The language they wrote in (the form's), which messages to them use; blank: unknown.
+    language = models.CharField(max_length=10, blank=True)
     mismatch = models.BooleanField(default=False)
     # The known customer whose phone/e-mail was given, and by which key (when flagged).
     matched_customer = models.ForeignKey(

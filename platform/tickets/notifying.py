@@ -12,7 +12,7 @@ from customers.models import CustomerLinkProposal
 from notify import fanout
 from notify.models import DEFAULT_LANGUAGE, Recipient
 from org import queries as org_queries
-from tickets.models import HumanTask, Ticket, TicketMessage
+from tickets.models import HumanTask, Ticket, TicketMessage, TicketRequester
 
 _OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 _STATUS_WORDS = {
@@ -100,6 +100,10 @@ def _contact(ticket: Ticket) -> fanout.Contact | None:
     """The requester as the ticket knows them: its own data first, then the customer
     record, then the sender's details kept on a proposed link (an unconfirmed visitor)."""
     data = ticket.data or {}
+    if data.get("parent_ticket"):
+        # A follow-up (回访) is our own work on another ticket: the customer hears about
+        # that one, not about a second ticket they never asked for.
+        return None
     sources = [data, ticket.customer]
     proposal = CustomerLinkProposal.objects.filter(ticket_id=ticket.id).order_by("id").first()
     sources.append(proposal)
@@ -117,8 +121,13 @@ def _field(source, data_key: str, attribute: str) -> str:
 
 
 def _language(ticket: Ticket) -> str:
-    chosen = (ticket.data or {}).get("language") or getattr(ticket.customer, "language", "")
-    chosen = str(chosen or "").lower()
+    """The customer's language: the one they wrote their request in, else the ticket's."""
+    try:
+        chosen = ticket.requester.language
+    except TicketRequester.DoesNotExist:
+        chosen = ""
+    chosen = chosen or (ticket.data or {}).get("language") or ""
+    chosen = str(chosen).lower()
     return "en" if chosen.startswith("en") else DEFAULT_LANGUAGE
 
 
@@ -150,7 +159,7 @@ def audience(event: fanout.EventFacts, roles: frozenset[str], cache: dict) -> fa
     ticket = _cached(
         cache,
         ("ticket", event.ticket_id),
-        lambda: Ticket.objects.select_related("customer").get(id=event.ticket_id),
+        lambda: Ticket.objects.select_related("customer", "requester").get(id=event.ticket_id),
     )
     key = ("task", event.task_id) if event.task_id else ("step", event.bpmn_id)
     task = _cached(cache, key, lambda: _task(event))

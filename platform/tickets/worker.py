@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from django.db import close_old_connections
 
@@ -21,8 +22,26 @@ def _sweeps() -> list:
     return [*sweeps, run_stale_fanout, deliver_pending, deliver_digests, *EXTRA_SWEEPS]
 
 
-# Sweeps of apps above tickets (intake's IMAP poller), registered from their AppConfig.ready.
+# Sweeps of apps above tickets (intake's IMAP poller, analytics' rollups), registered from
+# their AppConfig.ready.
 EXTRA_SWEEPS: list = []
+
+
+class Every:
+    """A sweep the worker runs at most once per `seconds` (first on its first pass): the
+    worker ticks every few seconds, a daily rollup need not run that often."""
+
+    def __init__(self, seconds: float, sweep):
+        self.seconds, self.sweep = seconds, sweep
+        self.__name__ = sweep.__name__
+        self._last = None
+
+    def __call__(self):
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.seconds:
+            return None
+        self._last = now
+        return self.sweep()
 
 
 def _sweep_once() -> dict[str, bool]:

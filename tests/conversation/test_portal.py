@@ -226,3 +226,106 @@ def test_refusals_on_the_portal_are_in_the_readers_language(cast, inquiry):
     ticket = submit()
     refused = Client().post(f"/t/{ticket.tracking_token}/rate/?lang=zh-hans", {"score": "3"})
     assert refused.status_code == 409 and "只有已解决的工单才能评价。" in refused.content.decode()
+
+
+def test_the_form_in_the_visitors_language_and_their_mail_in_it_too(cast, inquiry):
+    from intake.actions import do_publish_intake
+    from notify.fanout import run_pending_fanout
+    from notify.models import OutboxMessage
+
+    do_publish_intake(None, "inquiry")
+    form = Client().get("/intake/inquiry/?lang=zh-hans").content.decode()
+    assert "您的姓名" in form and "提交" in form
+    for lang, name, email in (
+        ("en", "Wang Fang", "w@example.cn"),
+        ("zh-hans", "李雷", "l@example.cn"),
+    ):
+        contact = {"name": name, "email": email, "description": "Printer jams"}
+        done = Client().post(f"/intake/inquiry/?lang={lang}", contact)
+        assert done.status_code == 200
+    run_pending_fanout()
+    mails = dict(
+        OutboxMessage.objects.filter(event_type="created", channel="email").values_list(
+            "address", "subject"
+        )
+    )
+    [english, chinese] = Ticket.objects.order_by("id")
+    assert (english.requester.language, chinese.requester.language) == ("en", "zh-hans")
+    assert mails == {
+        "w@example.cn": f"[{english.number}] We received your request",
+        "l@example.cn": f"[{chinese.number}] 我们已收到您的工单",
+    }
+    thanks = Client().post("/intake/inquiry/?lang=zh-hans", {**contact, "email": "x@example.cn"})
+    assert "谢谢，我们已收到您的请求" in thanks.content.decode()
+    bot = Client().post("/intake/inquiry/?lang=zh-hans", {**contact, "website": "http://spam"})
+    assert bot.status_code == 400 and "您的请求未能受理" in bot.content.decode()
+
+
+def test_a_follow_up_never_mails_the_customer_a_second_ticket(cast, inquiry):
+    from notify.fanout import run_pending_fanout
+    from notify.models import OutboxMessage
+
+    ticket = resolve(cast, submit())
+    Client().post(f"/t/{ticket.tracking_token}/rate/", {"score": "1"})
+    follow_up = Ticket.objects.get(number=ticket.events.get(kind="rated").detail["follow_up"])
+    run_pending_fanout()
+    assert OutboxMessage.objects.filter(ticket_id=follow_up.id).exists()  # staff hear of it
+    assert not OutboxMessage.objects.filter(ticket_id=follow_up.id, recipient__isnull=True)
+
+
+def test_a_one_time_link_to_all_tickets_by_sms(cast, inquiry, settings):
+    from notify.delivery import deliver_pending
+    from tests.notify.conftest import Receiver, _start
+
+    gateway = Receiver()
+    server = _start(gateway)  # the SMS provider: a real HTTP server on 127.0.0.1
+    settings.FLOWDESK_SMS_URL = gateway.url + "/sms/send"
+    try:
+        first = submit(phone="139 0000 1111", title="Printer jams")
+        second = submit(phone="+86 139-0000-1111", email="", title="Scanner is slow")
+        submit(name="李雷", phone="13900002222", email="lilei@example.cn", title="Not hers")
+        asked = Client().post("/portal/link/?lang=zh-hans", {"phone": "13900001111"})
+        assert asked.status_code == 200 and "我们已发送查看链接" in asked.content.decode()
+        unknown = Client().post("/portal/link/?lang=zh-hans", {"phone": "13900009999"})
+        assert unknown.content.decode().count("我们已发送查看链接") == 1  # the same answer
+        assert Client().post("/portal/link/", {"phone": "call me"}).status_code == 400
+        neither = Client().post("/portal/link/", {"email": "", "phone": ""})
+        assert neither.status_code == 400 and "or your mobile number" in neither.content.decode()
+        assert deliver_pending() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    [sms] = gateway.received
+    assert sms.path == "/sms/send" and sms.json()["to"] == "+8613900001111"
+    text = sms.json()["content"]
+    assert (
+        text.startswith("您的工单：http://testserver/portal/tickets/") and "24 小时内有效" in text
+    )
+    link = re.search(r"http://testserver(/portal/tickets/[^/\s]+/)", text).group(1)
+    html = Client().get(link).content.decode()
+    assert first.number in html and second.number in html and "Not hers" not in html
+    assert Client().get(link).status_code == 410  # once
+
+
+def _link_page_queries(email: str) -> tuple[int, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from intake.portal_links import _new_link
+
+    _nonce, link = _new_link("http://testserver/", email=email)
+    with CaptureQueriesContext(connection) as queries:
+        html = Client().get(link.removeprefix("http://testserver")).content.decode()
+    return len(queries), html
+
+
+def test_the_list_of_all_tickets_costs_the_same_for_two_or_six(cast, inquiry):
+    for n in range(2):
+        submit(email="two@example.cn", phone=f"1390000100{n}", title=f"Two {n}")
+    for n in range(6):
+        submit(email="six@example.cn", phone=f"1390000200{n}", title=f"Six {n}")
+    _link_page_queries("two@example.cn")  # the first page warms the per-version caches
+    two, two_html = _link_page_queries("two@example.cn")
+    six, six_html = _link_page_queries("six@example.cn")
+    assert two_html.count("Two ") == 2 and six_html.count("Six ") == 6
+    assert two == six, (two, six)

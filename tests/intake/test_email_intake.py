@@ -77,7 +77,7 @@ def test_the_command_raises_a_ticket_then_threads_the_reply(inquiry, tmp_path):
     assert comment.detail["source"] == "email" and comment.detail["author_kind"] == "customer"
     message = ticket.messages.get()
     assert message.body == "Tomorrow after 3pm suits me." and message.visibility == "public"
-    assert message.author_name == "wang.fang@example.cn"
+    assert message.author_name == "Wang Fang"  # as the mail names its sender
 
 
 def test_the_endpoint_does_the_same_for_a_mail_gateway(cast, inquiry):

@@ -77,6 +77,7 @@ def test_a_reply_threads_by_its_headers_whatever_its_subject(confirmed):
     assert (outcome.action, outcome.ticket) == ("commented", ticket)
     [comment] = comments(ticket)
     assert body(comment) == "Tomorrow after 3pm suits me."
+    assert TicketMessage.objects.get(id=comment.detail["message_id"]).author_name == "Wang Fang"
     # the step's assignee or queue hears of it, with the trimmed text
     run_pending_fanout()
     told = OutboxMessage.objects.filter(event_type="message_posted", channel="inapp")

@@ -60,15 +60,23 @@ def test_the_admin_checks_webhook_urls_and_generates_the_secret(cast, settings):
     settings.FLOWDESK_WEBHOOK_ALLOW_PRIVATE = False
     admin = session_client(cast["dave"])
     url = "/admin/notify/webhooksubscription/add/"
-    refused = admin.post(url, {"url": "http://127.0.0.1:9/hook", "event_types": '["*"]'})
+    refused = admin.post(
+        url, {"url": "http://127.0.0.1:9/hook", "event_types": '["*"]', "scope": "customer"}
+    )
     assert refused.status_code == 200 and "private or loopback" in refused.content.decode()
     assert not WebhookSubscription.objects.exists()
 
     created = admin.post(
         url,
-        {"url": "https://93.184.215.14/hook", "event_types": '["ticket.created"]', "active": "on"},
+        {
+            "url": "https://93.184.215.14/hook",
+            "event_types": '["ticket.created"]',
+            "scope": "staff",
+            "active": "on",
+        },
     )
     assert created.status_code == 302, created.content.decode()[:2000]
     sub = WebhookSubscription.objects.get()
     assert len(sub.secret) >= 32 and sub.created_by == cast["dave"]
     assert sub.event_types == ["ticket.created"] and sub.active
+    assert sub.scope == "staff" and sub.reader() == cast["dave"]

@@ -224,6 +224,8 @@ def test_one_worker_pass_runs_every_sweep_past_a_poisoned_ticket(timers):
         "run_stale_fanout": True,
         "deliver_pending": True,
         "deliver_digests": True,
+        "do_rollup_pending": True,  # analytics, as often as beat would run it
+        "do_rollup_today": True,
     }
     assert followed_up(good) and Ticket.objects.get(id=bad.id).incident["bpmn_id"] == "wait"
     assert InAppMessage.objects.filter(title="Hello").exists()
