@@ -16,6 +16,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forms.coercion import is_blank
 from forms.fields import PICKER_TYPES, UNSET, Field, Option, field_options, option_key
@@ -153,7 +155,10 @@ def _rows(f: Field, path: str, access: str, value: Any, ctx: ViewContext) -> lis
         limit = f.max_items if f.max_items is not None else len(items) + blank
         items += [{}] * max(0, min(blank, limit - len(items)))
     return [
-        RowView(f"{f.title} {i + 1}", build_views(f.children, item, ctx, f"{path}.{i}."))
+        RowView(
+            _("%(title)s %(number)d") % {"title": f.title, "number": i + 1},
+            build_views(f.children, item, ctx, f"{path}.{i}."),
+        )
         for i, item in enumerate(items)
     ]
 
@@ -188,7 +193,8 @@ def _choice_options(view: FieldView, value: Any, ctx: ViewContext) -> None:
     if f.type == "rating":
         low, high = int(f.minimum), int(f.maximum)
         options = tuple(
-            Option(i, f"{i} star" + ("s" if i != 1 else "")) for i in range(low, high + 1)
+            Option(i, ngettext("%(count)d star", "%(count)d stars", i) % {"count": i})
+            for i in range(low, high + 1)
         )
     else:
         options = field_options(f, ctx.data)
@@ -264,8 +270,9 @@ def _attrs(view: FieldView) -> list[tuple[str, str]]:
 
 def _takes_required(view: FieldView) -> bool:
     """Whether the browser's ``required`` on the input means what the schema means."""
-    if view.template.endswith(("choices.html", "checkbox.html", "cascade.html", "multi.html")):
-        return False  # set per radio / first level in the template, or would force a tick
+    if view.template.endswith(("choices.html", "cascade.html", "multi.html")):
+        return False  # set per radio / first level in the template
+    # a required checkbox must be ticked (forms.validation), so the browser may insist too
     return not (view.field.type == "file" and view.files)  # a stored file already counts
 
 
@@ -313,7 +320,8 @@ def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     if f.type == "cascade" and isinstance(value, list):
         return " / ".join(_cascade_labels(f.options, value))
     if f.type == "checkbox":
-        return "Yes" if value is True or str(value).lower() in ("true", "on", "1") else "No"
+        ticked = value is True or str(value).lower() in ("true", "on", "1")
+        return _("Yes") if ticked else _("No")
     if f.type == "file":
         return ", ".join(
             _file_label(item) for item in (value if isinstance(value, list) else [value])
@@ -340,11 +348,9 @@ def _cascade_labels(options: tuple[Option, ...], path: list) -> list[str]:
 def _file_label(item: Any) -> str:
     if not isinstance(item, Mapping):
         return str(item)
-    size = item.get("size")
+    name, size = item.get("name") or _("file"), item.get("size")
     if isinstance(size, int):
-        return (
-            f"{item.get('name', 'file')} ({size / 1024:.0f} KB)"
-            if size >= 1024
-            else f"{item.get('name', 'file')} ({size} bytes)"
-        )
-    return str(item.get("name", "file"))
+        if size >= 1024:
+            return f"{name} ({size / 1024:.0f} KB)"
+        return f"{name} ({ngettext('%(count)d byte', '%(count)d bytes', size) % {'count': size}})"
+    return str(name)

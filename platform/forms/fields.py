@@ -12,12 +12,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
+
 FIELD_TYPES = (
     "text", "textarea", "number", "integer", "money", "date", "datetime", "select",
     "multi-select", "radio", "checkbox", "cascade", "user", "customer", "part", "file",
     "rating", "group", "list",
 )  # fmt: skip
 PICKER_TYPES = frozenset({"user", "customer", "part"})
+PICKER_NOUNS = {
+    "user": gettext_lazy("user"),
+    "customer": gettext_lazy("customer"),
+    "part": gettext_lazy("part"),
+}
 CHOICE_TYPES = frozenset({"select", "multi-select", "radio"})
 ALIASES = {
     "boolean": "checkbox",
@@ -98,6 +106,13 @@ class Field:
     @property
     def is_container(self) -> bool:
         return self.type in ("group", "list")
+
+
+def _level_label(index: int) -> str:
+    return gettext("Level %(number)d") % {"number": index + 1}
+
+
+level_label = lazy(_level_label, str)  # a cascade level nobody named
 
 
 def field_options(field: Field, data: Mapping[str, Any] | None) -> tuple[Option, ...]:

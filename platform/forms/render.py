@@ -18,6 +18,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forms.boundfields import FieldView, ViewContext, build_views
 from forms.coercion import is_blank
@@ -26,7 +28,7 @@ from forms.permissions import access_for
 from forms.schema import FormDefinition
 from forms.uploads import upload_from_file
 
-HIDDEN_FIELD_ERROR = "A value was sent for a field that cannot be changed here."
+HIDDEN_FIELD_ERROR = gettext_noop("A value was sent for a field that cannot be changed here.")
 _MAX_ROWS = 500  # a post naming items.99999.x must not make us build 100k rows
 
 
@@ -38,16 +40,16 @@ def render_form(
     *,
     action: str = "",
     csrf_token: str | None = None,
-    submit_label: str = "Submit",
+    submit_label: str | None = None,
 ) -> SafeString:
     """The form as HTML. Pass ``ValidationResult.redisplay`` as ``data`` after an error so
-    the typed values come back; ``submit_label=""`` leaves the button out."""
+    the typed values come back. ``submit_label``: the button's text (default: the form's
+    ``submitText``, else "Submit"); ``""`` leaves the button out."""
     errors = errors or {}
     ctx = ViewContext(access, errors, data, getattr(access, "mask_kinds", {}))
     views = build_views(form.fields, data, ctx)
-    if submit_label == "Submit":
-        button = form.ui.get("ui:submitButtonOptions") or {}
-        submit_label = str(button.get("submitText") or submit_label)
+    if submit_label is None:
+        submit_label = form.submit_text or _("Submit")
     return render_to_string(
         "forms/form.html",
         {
@@ -81,7 +83,7 @@ def _summary(errors, views, access, form) -> list[dict[str, str | None]]:
             items.append({"href": f"#{view.id}", "text": f"{view.label}: {message}"})
         elif path and form.get(path) is not None and access_for(access, path) == "hidden":
             if not hidden_reported:
-                items.append({"href": None, "text": HIDDEN_FIELD_ERROR})
+                items.append({"href": None, "text": _(HIDDEN_FIELD_ERROR)})
                 hidden_reported = True
         else:
             items.append({"href": None, "text": f"{path}: {message}" if path else message})
