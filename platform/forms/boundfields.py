@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from forms.coercion import is_blank
 from forms.fields import PICKER_TYPES, UNSET, Field, Option, field_options, option_key
 from forms.permissions import access_for, mask_value
+from forms.regions import address_text, provinces
 from forms.schema import schema_path
 
 EMPTY_DISPLAY = "—"
@@ -33,6 +34,7 @@ _TEMPLATES = {
     "rating": "choices",
     "checkbox": "checkbox",
     "cascade": "cascade",
+    "address": "address",
     "file": "file",
     "group": "group",
     "list": "list",
@@ -64,6 +66,8 @@ class LevelView:
     id: str
     label: str
     groups: list[OptionGroupView]
+    name: str = ""  # its own HTML name (the address parts); cascades post under the field's
+    required: bool = False
 
 
 @dataclass
@@ -176,6 +180,9 @@ def _editable(view: FieldView, value: Any, ctx: ViewContext) -> None:
         view.checked = value is True or str(value).lower() in ("true", "on", "1")
     elif ftype == "cascade":
         view.levels = _cascade_levels(view, value)
+    elif ftype == "address":
+        view.levels = _address_levels(view, value)
+        view.value = str(value.get("street") or "") if isinstance(value, Mapping) else ""
     elif ftype == "file":
         view.multiple = f.multiple
         items = value if isinstance(value, list) else [value] if value else []
@@ -228,6 +235,48 @@ def _cascade_levels(view: FieldView, value: Any) -> list[LevelView]:
     return levels
 
 
+def _address_levels(view: FieldView, value: Any) -> list[LevelView]:
+    """Province, city and district selects: every province; the cities of the chosen
+    province (all of them, grouped by province, before one is chosen); the districts of the
+    chosen city. The browser narrows them as the person chooses (web/src/address.js)."""
+    value = value if isinstance(value, Mapping) else {}
+    chosen = {part: str(value.get(part) or "") for part in ("province", "city", "district")}
+    regions = provinces()
+    province = regions.get(chosen["province"])
+    city_groups = [
+        OptionGroupView("" if province else p.label, "", _names(p.cities, chosen["city"]))
+        for p in ([province] if province else regions.values())
+    ]
+    districts = province.cities.get(chosen["city"], ()) if province else ()
+    parts = (
+        ("province", _("Province"), [OptionGroupView("", "", _provinces(chosen["province"]))]),
+        ("city", _("City"), city_groups),
+        (
+            "district",
+            _("District"),
+            [OptionGroupView("", "", _names(districts, chosen["district"]))],
+        ),
+    )
+    return [
+        LevelView(
+            f"{view.id}-{part}",
+            label,
+            groups,
+            name=f"{view.name}.{part}",
+            required=view.required and (part != "district" or bool(districts)),
+        )
+        for part, label, groups in parts
+    ]
+
+
+def _provinces(chosen: str) -> list[OptionView]:
+    return [OptionView(p.name, p.label, p.name == chosen) for p in provinces().values()]
+
+
+def _names(names, chosen: str) -> list[OptionView]:
+    return [OptionView(name, name, name == chosen) for name in names]
+
+
 def _attrs(view: FieldView) -> list[tuple[str, str]]:
     f, attrs = view.field, []
     ui_options = f.ui.get("ui:options") if isinstance(f.ui.get("ui:options"), dict) else {}
@@ -270,7 +319,7 @@ def _attrs(view: FieldView) -> list[tuple[str, str]]:
 
 def _takes_required(view: FieldView) -> bool:
     """Whether the browser's ``required`` on the input means what the schema means."""
-    if view.template.endswith(("choices.html", "cascade.html", "multi.html")):
+    if view.template.endswith(("choices.html", "cascade.html", "address.html", "multi.html")):
         return False  # set per radio / first level in the template
     # a required checkbox must be ticked (forms.validation), so the browser may insist too
     return not (view.field.type == "file" and view.files)  # a stored file already counts
@@ -317,6 +366,8 @@ def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
         return ", ".join(
             labels.get(v if isinstance(v, str) else option_key(v), str(v)) for v in items
         )
+    if f.type == "address":
+        return address_text(value)
     if f.type == "cascade" and isinstance(value, list):
         return " / ".join(_cascade_labels(f.options, value))
     if f.type == "checkbox":

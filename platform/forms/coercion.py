@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from forms.fields import PICKER_NOUNS, Field, Option, field_options, level_label, option_key
+from forms.regions import AddressInvalid, clean_address
 from forms.uploads import METADATA_KEYS, accepts
 
 _TRUE = frozenset({"true", "on", "1", "yes", "y", "t"})
@@ -274,6 +275,13 @@ def _cascade(field: Field, raw: Any, ctx: CoerceContext) -> list:
     return path
 
 
+def _address(field: Field, raw: Any, ctx: CoerceContext) -> dict[str, str]:
+    try:
+        return clean_address(raw)
+    except AddressInvalid as exc:
+        raise Invalid(str(exc)) from None
+
+
 # ---------------------------------------------------------------- pickers and files
 
 
@@ -358,6 +366,7 @@ _COERCERS: dict[str, Callable[[Field, Any, CoerceContext], Any]] = {
     "radio": _select,
     "multi-select": _multi_select,
     "cascade": _cascade,
+    "address": _address,
     "user": _picker,
     "customer": _picker,
     "part": _picker,

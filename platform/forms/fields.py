@@ -2,8 +2,8 @@
 (``forms.builder`` makes them from the schema files).
 
 Field types: text, textarea, number, integer, money, date, datetime, select, multi-select,
-radio, checkbox, cascade, user, customer, part, file, rating, and the containers group (an
-object) and list (an array of objects).
+radio, checkbox, cascade, address (forms.regions), user, customer, part, file, rating, and the
+containers group (an object) and list (an array of objects).
 """
 
 import json
@@ -17,8 +17,8 @@ from django.utils.translation import gettext, gettext_lazy
 
 FIELD_TYPES = (
     "text", "textarea", "number", "integer", "money", "date", "datetime", "select",
-    "multi-select", "radio", "checkbox", "cascade", "user", "customer", "part", "file",
-    "rating", "group", "list",
+    "multi-select", "radio", "checkbox", "cascade", "address", "user", "customer", "part",
+    "file", "rating", "group", "list",
 )  # fmt: skip
 PICKER_TYPES = frozenset({"user", "customer", "part"})
 PICKER_NOUNS = {

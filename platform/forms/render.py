@@ -25,6 +25,7 @@ from forms.boundfields import FieldView, ViewContext, build_views
 from forms.coercion import is_blank
 from forms.fields import PICKER_TYPES, Field
 from forms.permissions import access_for
+from forms.regions import PARTS
 from forms.schema import FormDefinition
 from forms.uploads import upload_from_file
 
@@ -60,7 +61,8 @@ def render_form(
             "action": action,
             "csrf_value": csrf_token,
             "submit_label": submit_label,
-            "has_cascade": any(v.levels for v in _flatten(views)),
+            "has_cascade": any(v.field.type == "cascade" for v in _flatten(views)),
+            "has_address": any(v.field.type == "address" for v in _flatten(views)),
         },
     )
 
@@ -118,6 +120,10 @@ def _parse_object(fields, post, files, prefix: str) -> dict:
             if uploaded:
                 metas = [upload_from_file(u, f.max_bytes) for u in uploaded]
                 out[f.name] = metas if f.multiple or len(metas) > 1 else metas[0]
+        elif f.type == "address":
+            parts = {p: str(post.get(f"{name}.{p}", "")).strip() for p in PARTS}
+            if any(f"{name}.{p}" in post for p in PARTS):
+                out[f.name] = {p: v for p, v in parts.items() if v}
         elif name in post:
             out[f.name] = _read_values(f, [str(v) for v in _getlist(post, name)])
     return out
