@@ -227,7 +227,7 @@ def _cascade_levels(view: FieldView, value: Any) -> list[LevelView]:
                 selected = on_path and depth < len(chosen) and chosen[depth] == o.key
                 group_options.append(OptionView(o.key, o.label, selected))
                 if o.children:
-                    next_parents.append(((*labels, o.label), (*keys, o.key), o.children))
+                    next_parents.append(((*labels, str(o.label)), (*keys, o.key), o.children))
             parent_json = json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
             groups.append(OptionGroupView(" / ".join(labels), parent_json, group_options))
         levels.append(LevelView(f"{view.id}-{depth}", label, groups))
@@ -361,7 +361,7 @@ def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     if is_blank(value):
         return EMPTY_DISPLAY
     if f.type in ("select", "radio", "multi-select"):
-        labels = {o.key: o.label for o in field_options(f, data)}
+        labels = {o.key: str(o.label) for o in field_options(f, data)}
         items = value if isinstance(value, list) else [value]
         return ", ".join(
             labels.get(v if isinstance(v, str) else option_key(v), str(v)) for v in items
@@ -391,7 +391,7 @@ def _cascade_labels(options: tuple[Option, ...], path: list) -> list[str]:
     for item in path:
         key = item if isinstance(item, str) else option_key(item)
         match = next((o for o in options if o.key == key), None)
-        labels.append(match.label if match else str(item))
+        labels.append(str(match.label) if match else str(item))
         options = match.children if match else ()
     return labels
 
