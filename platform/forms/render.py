@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from forms.boundfields import FieldView, ViewContext, build_views
 from forms.coercion import is_blank
+from forms.decisions import Decision
 from forms.fields import PICKER_TYPES, Field
 from forms.permissions import access_for
 from forms.regions import PARTS
@@ -42,13 +43,19 @@ def render_form(
     action: str = "",
     csrf_token: str | None = None,
     submit_label: str | None = None,
+    decision: Decision | None = None,
 ) -> SafeString:
     """The form as HTML. Pass ``ValidationResult.redisplay`` as ``data`` after an error so
     the typed values come back. ``submit_label``: the button's text (default: the form's
-    ``submitText``, else "Submit"); ``""`` leaves the button out."""
+    ``submitText``, else "Submit"); ``""`` leaves the button out. ``decision``
+    (forms.decisions): its field is drawn as approve/reject buttons instead."""
     errors = errors or {}
     ctx = ViewContext(access, errors, data, getattr(access, "mask_kinds", {}))
     views = build_views(form.fields, data, ctx)
+    if decision is not None and access_for(access, decision.field) == "editable":
+        views = [v for v in views if v.name != decision.field]
+    else:
+        decision = None
     if submit_label is None:
         submit_label = form.submit_text or _("Submit")
     return render_to_string(
@@ -61,6 +68,7 @@ def render_form(
             "action": action,
             "csrf_value": csrf_token,
             "submit_label": submit_label,
+            "decision": decision,
             "has_cascade": any(v.field.type == "cascade" for v in _flatten(views)),
             "has_address": any(v.field.type == "address" for v in _flatten(views)),
         },
@@ -80,9 +88,11 @@ def _summary(errors, views, access, form) -> list[dict[str, str | None]]:
     shown = {view.name: view for view in _flatten(views)}
     items, hidden_reported = [], False
     for path, message in errors.items():
-        view = shown.get(path)
+        view, field = shown.get(path), form.get(path) if path else None
         if view is not None:
             items.append({"href": f"#{view.id}", "text": f"{view.label}: {message}"})
+        elif field is not None and access_for(access, path) == "editable":  # a decision
+            items.append({"href": None, "text": f"{field.title}: {message}"})
         elif path and form.get(path) is not None and access_for(access, path) == "hidden":
             if not hidden_reported:
                 items.append({"href": None, "text": _(HIDDEN_FIELD_ERROR)})

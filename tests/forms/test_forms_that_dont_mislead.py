@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from forms.decisions import decision_for
 from forms.render import parse_post, render_form
 from forms.schema import load_form
 from forms.validation import validate_submission
@@ -191,3 +192,44 @@ def test_the_address_selects_list_the_places_of_what_was_chosen():
     with translation.override("zh-hans"):
         chinese = render_form(form, {}, _editable(form))
     assert '<option value="广东省">广东省</option>' in chinese
+
+
+# ---------------------------------------------------------------- one way to decide
+
+
+def test_a_step_decided_by_buttons_does_not_ask_for_the_decision_twice():
+    approve = _shipped("repair-approve.schema.json")
+    access = _editable(approve)
+    actions_ = {"reject": "/tasks/9/operations/reject/"}
+    decision = decision_for(approve, ["claim", "approve", "reject"], {}, actions_)
+    html = render_form(approve, {}, access, decision=decision)
+    assert 'type="radio"' not in html and html.count('name="approved"') == 2
+    assert (
+        '<button type="submit" name="approved" value="true" class="fd-decide-approve fd-submit">Approve</button>'
+        in html
+    )
+    assert 'value="false" formaction="/tasks/9/operations/reject/"' in html and ">Reject<" in html
+    assert ">Submit<" not in html and 'name="comment"' in html
+    # pressing Reject posts the comment with approved=false: an ordinary, valid completion
+    posted = parse_post(approve, {"comment": "too dear", "approved": "false"})
+    result = validate_submission(approve, posted, access)
+    assert result.ok and result.cleaned == {"approved": False, "comment": "too dear"}
+    with translation.override("zh-hans"):
+        assert ">驳回<" in render_form(approve, {}, access, decision=decision)
+    # who may only approve gets only that button; a step without the operations keeps its form
+    only = render_form(approve, {}, access, decision=decision_for(approve, ["approve"]))
+    assert ">Approve<" in only and ">Reject<" not in only
+    assert decision_for(approve, ["claim", "comment"]) is None
+    unanswered = validate_submission(approve, {"comment": "?"}, access)
+    summary = render_form(approve, {}, access, unanswered.errors, decision=decision)
+    assert "Decision: This field is required." in summary  # named by its title, not "approved"
+
+
+def test_the_decision_variable_comes_from_the_step():
+    form = _form({"type": "object", "properties": {"ok": {"type": "boolean", "title": "OK?"}}})
+    decision = decision_for(form, ["approve", "reject"], {"approvalVariable": "ok"})
+    assert decision.field == "ok"
+    assert [(b.value, str(b.label)) for b in decision.buttons] == [
+        ("true", "Approve"),
+        ("false", "Reject"),
+    ]

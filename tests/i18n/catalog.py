@@ -102,23 +102,30 @@ def _rel(path: Path) -> str:
 def read_po(path: Path) -> dict[tuple[str, str], list[str]]:
     """``(context, msgid) -> [msgstr, ...]`` (one per plural form); fuzzy entries left out."""
     entries: dict[tuple[str, str], list[str]] = {}
-    for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        fields: dict[str, str] = {}
-        key, fuzzy = None, False
-        for line in block.splitlines():
-            line = line.strip()
-            if line.startswith("#,") and "fuzzy" in line:
-                fuzzy = True
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith('"'):
-                fields[key] += ast.literal_eval(line)
-                continue
-            key, _, rest = line.partition(" ")
-            fields[key] = ast.literal_eval(rest)
-        if "msgid" in fields and fields["msgid"] and not fuzzy:
+    fields: dict[str, str] = {}
+    key, fuzzy = "", False
+
+    def flush():
+        if fields.get("msgid") and not fuzzy:
             strings = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
             entries[(fields.get("msgctxt", ""), fields["msgid"])] = strings
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        starts_entry = line.startswith(("msgctxt ", "msgid ")) and key.startswith("msgstr")
+        if (line.startswith("#") and key.startswith("msgstr")) or starts_entry:
+            flush()
+            fields, key, fuzzy = {}, "", False
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith('"'):
+            fields[key] += ast.literal_eval(line)
+            continue
+        key, _, rest = line.partition(" ")
+        fields[key] = ast.literal_eval(rest)
+    flush()
     return entries
 
 
