@@ -52,8 +52,10 @@ $(ASSETS): $(NODE_STAMP) web/build.mjs $(wildcard web/src/*.js web/src/*.css)
 install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
 # Browser tests drive Debian's Chromium (a browser download is not possible here).
+# A Chinese font too: without one the screenshots of Chinese pages show empty boxes.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 
 # DEBUG is off unless the environment says otherwise; the local server turns it on for itself.
 run: install
