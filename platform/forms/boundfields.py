@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from forms.coercion import is_blank
+from forms.display import date_text, money_text
 from forms.fields import PICKER_TYPES, UNSET, Field, Option, field_options, option_key
 from forms.permissions import access_for, mask_value
 from forms.regions import address_text, provinces
@@ -356,6 +357,15 @@ def _as_datetime(value: Any) -> Any:
     return value
 
 
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
 def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     """A read-only value as the text a person reads."""
     if is_blank(value):
@@ -380,7 +390,11 @@ def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     if f.type == "rating" and isinstance(value, int):
         return f"{'★' * value}{'☆' * max(0, int(f.maximum) - value)} ({value}/{int(f.maximum)})"
     if f.type == "datetime" and isinstance(_as_datetime(value), dt.datetime):
-        return input_text(_as_datetime(value)).replace("T", " ")
+        return date_text(_as_datetime(value))
+    if f.type == "date" and isinstance(_as_date(value), dt.date):
+        return date_text(_as_date(value))
+    if f.type == "money":
+        return money_text(value, f.currency)
     if isinstance(value, list):
         return ", ".join(input_text(v) for v in value)
     return input_text(value)

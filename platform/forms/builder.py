@@ -183,6 +183,7 @@ def _common(name: str, prop: Mapping, ui: Mapping, ctx: BuildContext, path: str)
         "format": prop.get("format"),
         "error_message": str(prop.get("validationErrorMessage") or ""),
         "mask": mask,
+        "currency": str(prop.get("x-currency") or "CNY").upper(),
         "read_only": bool(prop.get("readOnly") or ui.get("ui:readonly") or ui.get("ui:disabled")),
         "empty_value": ui["ui:emptyValue"] if "ui:emptyValue" in ui else UNSET,
         "ui": ui,

@@ -94,6 +94,7 @@ class Field:
     levels: tuple[str, ...] = ()  # cascade level labels
     allow_partial: bool = False
     mask: str | None = None
+    currency: str = "CNY"  # money: x-currency, an ISO 4217 code
     read_only: bool = False
     empty_value: Any = UNSET
     children: tuple["Field", ...] = ()

@@ -74,8 +74,7 @@ SESSION_LANGUAGE = "flowdesk_language"  # the chosen language, copied in at logi
 def chosen_language(user) -> str:
     """The language the user chose ("" when they chose none: their browser's applies)."""
     return (
-        ChannelPreference.objects.filter(user=user).values_list("language", flat=True).first()
-        or ""
+        ChannelPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
     )
 
 

@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
 
@@ -233,3 +234,28 @@ def test_the_decision_variable_comes_from_the_step():
         ("true", "Approve"),
         ("false", "Reject"),
     ]
+
+
+# ---------------------------------------------------------------- localised values
+
+
+def test_money_and_dates_read_in_the_readers_language():
+    form = _form(
+        {
+            "type": "object",
+            "properties": {
+                "fee": {"type": "string", "x-field": "money", "title": "Fee"},
+                "usd": {"type": "string", "x-field": "money", "x-currency": "usd", "title": "$"},
+                "day": {"type": "string", "format": "date", "title": "Day"},
+            },
+        }
+    )
+    data = {"fee": "12800.5", "usd": "-3", "day": "2026-11-24"}
+    readonly = {"fee": "readonly", "usd": "readonly", "day": "readonly"}
+    english = render_form(form, data, readonly)
+    with translation.override("zh-hans"):
+        chinese = render_form(form, data, readonly)
+    assert ">¥12,800.50<" in english and ">-$3.00<" in english and ">Nov. 24, 2026<" in english
+    assert ">¥12,800.50<" in chinese and ">2026年11月24日<" in chinese
+    page = Template("{% load formatting %}{{ a|money }} {{ b|money:'EUR' }} {{ c|money }}")
+    assert page.render(Context({"a": "1234.5", "b": 2, "c": None})) == "¥1,234.50 €2.00 "

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0004_fanout_jobs'),
+        ("notify", "0004_fanout_jobs"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channelpreference',
-            name='language',
-            field=models.CharField(blank=True, default='', help_text="zh-hans, en, or empty (the browser's).", max_length=10),
+            model_name="channelpreference",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="zh-hans, en, or empty (the browser's).",
+                max_length=10,
+            ),
         ),
     ]
