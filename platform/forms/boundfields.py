@@ -120,7 +120,10 @@ def build_views(fields, values: Any, ctx: ViewContext, prefix: str = "") -> list
         access = access_for(ctx.access, path)
         if access == "hidden":
             continue
-        views.append(_view(f, path, access, values.get(f.name), ctx))
+        value = values.get(f.name)
+        if value is None and access == "editable" and not f.is_container:
+            value = f.default  # the schema's literal default, shown for the person to keep
+        views.append(_view(f, path, access, value, ctx))
     return views
 
 

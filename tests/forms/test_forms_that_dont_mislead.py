@@ -115,6 +115,7 @@ def test_titles_follow_the_active_language_from_one_cached_form():
     assert ">Raise the ticket<" in english and ">Province<" in english
     assert "新建维修工单" in chinese and ">客户姓名<" in chinese and ">服务地址<" in chinese
     assert ">提交工单<" in chinese and ">省份<" in chinese and "Customer name" not in chinese
+    assert '<option value="standard" selected>Standard</option>' in english  # the default
     with translation.override("zh-hans"):  # language codes match by their first part too
         form = _form({"type": "object", "title": "T", "x-i18n": {"zh-CN": {"title": "表"}}})
         assert form.title == "表"
