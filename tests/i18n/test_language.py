@@ -69,3 +69,18 @@ def test_the_header_says_the_language_it_offers(cast):
     page = _page(_client(cast["bob"]), accept="en")
     assert 'action="/language/"' in page and 'name="language" value="zh-hans"' in page
     assert 'name="next" value="/tasks/"' in page
+
+
+def test_the_chosen_language_costs_a_page_no_query(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alice = _client(cast["alice"])
+    _page(alice, "/notify/")  # warm
+    with CaptureQueriesContext(connection) as browser_language:
+        _page(alice, "/notify/", accept="zh-CN")
+    alice.post("/language/", {"language": "en", "next": "/notify/"})
+    with CaptureQueriesContext(connection) as own_language:
+        page = _page(alice, "/notify/", accept="zh-CN")
+    assert "<h1>Notifications" in page
+    assert len(own_language) == len(browser_language)  # read from the session, not the table
