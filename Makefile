@@ -29,7 +29,7 @@ sys.exit(1 if found else 0)
 endef
 export PIP_AUDIT_VERDICT
 
-.PHONY: install browser run run-scaled scaled-env test audit e2e bench lint format clean
+.PHONY: install browser messages run run-scaled scaled-env test audit e2e bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,10 @@ $(ASSETS): $(NODE_STAMP) web/build.mjs $(wildcard web/src/*.js web/src/*.css)
 install: $(STAMP) $(NODE_STAMP) $(ASSETS)
 
 # Browser tests drive Debian's Chromium (a browser download is not possible here).
+# A Chinese font too: without one the screenshots of Chinese pages show empty boxes.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 
 # DEBUG is off unless the environment says otherwise; the local server turns it on for itself.
 run: install
@@ -112,3 +114,11 @@ format: install
 
 clean:
 	rm -rf $(VENV) var
+
+# The zh-hans catalogues: each .po (web/locale/<area>, platform/<app>/locale) compiled to the
+# .mo next to it. The .mo files are committed, so running the product needs no gettext tools;
+# tests/i18n fails when a .mo no longer says what its .po says.
+messages:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+	@for po in $$(find web/locale platform -path '*/LC_MESSAGES/django.po'); do \
+		msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; done

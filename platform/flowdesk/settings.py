@@ -119,10 +119,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off too
     "flowdesk.middleware.MalformedInputMiddleware",  # NUL bytes, oversized/deep bodies: 4xx
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",  # the portal in Chinese or English
+    "django.middleware.locale.LocaleMiddleware",  # Chinese or English (flowdesk/language.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "flowdesk.language.UserLanguageMiddleware",  # the profile's language beats the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "integrations.errors.JsonErrorsMiddleware",  # every 4xx under /api/ is {"detail": …}
@@ -182,7 +183,7 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 X_FRAME_OPTIONS = "DENY"  # the public intake form is exempt (it is embedded in other sites)
 FORMS_URLFIELD_ASSUME_HTTPS = True
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")  # when neither profile nor browser says
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # The portal's catalogue is platform/intake/locale; its compiled .mo is committed next to
 # the .po, so a fresh machine needs no gettext tools (rebuild: see the .po's header).

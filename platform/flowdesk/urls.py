@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from flowdesk import language
 from flowdesk.api import api
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("decisions/", include("definitions.decision_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language.set_language, name="set_language"),
     path("", include("knowledge.urls")),
     path("", include("intake.urls")),
     path("", include("tickets.urls")),

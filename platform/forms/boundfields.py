@@ -16,10 +16,14 @@ from typing import Any
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from forms.coercion import is_blank
+from forms.display import date_text, money_text
 from forms.fields import PICKER_TYPES, UNSET, Field, Option, field_options, option_key
 from forms.permissions import access_for, mask_value
+from forms.regions import address_text, provinces
 from forms.schema import schema_path
 
 EMPTY_DISPLAY = "—"
@@ -31,6 +35,7 @@ _TEMPLATES = {
     "rating": "choices",
     "checkbox": "checkbox",
     "cascade": "cascade",
+    "address": "address",
     "file": "file",
     "group": "group",
     "list": "list",
@@ -62,6 +67,8 @@ class LevelView:
     id: str
     label: str
     groups: list[OptionGroupView]
+    name: str = ""  # its own HTML name (the address parts); cascades post under the field's
+    required: bool = False
 
 
 @dataclass
@@ -113,7 +120,10 @@ def build_views(fields, values: Any, ctx: ViewContext, prefix: str = "") -> list
         access = access_for(ctx.access, path)
         if access == "hidden":
             continue
-        views.append(_view(f, path, access, values.get(f.name), ctx))
+        value = values.get(f.name)
+        if value is None and access == "editable" and not f.is_container:
+            value = f.default  # the schema's literal default, shown for the person to keep
+        views.append(_view(f, path, access, value, ctx))
     return views
 
 
@@ -153,7 +163,10 @@ def _rows(f: Field, path: str, access: str, value: Any, ctx: ViewContext) -> lis
         limit = f.max_items if f.max_items is not None else len(items) + blank
         items += [{}] * max(0, min(blank, limit - len(items)))
     return [
-        RowView(f"{f.title} {i + 1}", build_views(f.children, item, ctx, f"{path}.{i}."))
+        RowView(
+            _("%(title)s %(number)d") % {"title": f.title, "number": i + 1},
+            build_views(f.children, item, ctx, f"{path}.{i}."),
+        )
         for i, item in enumerate(items)
     ]
 
@@ -171,6 +184,9 @@ def _editable(view: FieldView, value: Any, ctx: ViewContext) -> None:
         view.checked = value is True or str(value).lower() in ("true", "on", "1")
     elif ftype == "cascade":
         view.levels = _cascade_levels(view, value)
+    elif ftype == "address":
+        view.levels = _address_levels(view, value)
+        view.value = str(value.get("street") or "") if isinstance(value, Mapping) else ""
     elif ftype == "file":
         view.multiple = f.multiple
         items = value if isinstance(value, list) else [value] if value else []
@@ -188,7 +204,8 @@ def _choice_options(view: FieldView, value: Any, ctx: ViewContext) -> None:
     if f.type == "rating":
         low, high = int(f.minimum), int(f.maximum)
         options = tuple(
-            Option(i, f"{i} star" + ("s" if i != 1 else "")) for i in range(low, high + 1)
+            Option(i, ngettext("%(count)d star", "%(count)d stars", i) % {"count": i})
+            for i in range(low, high + 1)
         )
     else:
         options = field_options(f, ctx.data)
@@ -214,12 +231,54 @@ def _cascade_levels(view: FieldView, value: Any) -> list[LevelView]:
                 selected = on_path and depth < len(chosen) and chosen[depth] == o.key
                 group_options.append(OptionView(o.key, o.label, selected))
                 if o.children:
-                    next_parents.append(((*labels, o.label), (*keys, o.key), o.children))
+                    next_parents.append(((*labels, str(o.label)), (*keys, o.key), o.children))
             parent_json = json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
             groups.append(OptionGroupView(" / ".join(labels), parent_json, group_options))
         levels.append(LevelView(f"{view.id}-{depth}", label, groups))
         parents = next_parents
     return levels
+
+
+def _address_levels(view: FieldView, value: Any) -> list[LevelView]:
+    """Province, city and district selects: every province; the cities of the chosen
+    province (all of them, grouped by province, before one is chosen); the districts of the
+    chosen city. The browser narrows them as the person chooses (web/src/address.js)."""
+    value = value if isinstance(value, Mapping) else {}
+    chosen = {part: str(value.get(part) or "") for part in ("province", "city", "district")}
+    regions = provinces()
+    province = regions.get(chosen["province"])
+    city_groups = [
+        OptionGroupView("" if province else p.label, "", _names(p.cities, chosen["city"]))
+        for p in ([province] if province else regions.values())
+    ]
+    districts = province.cities.get(chosen["city"], ()) if province else ()
+    parts = (
+        ("province", _("Province"), [OptionGroupView("", "", _provinces(chosen["province"]))]),
+        ("city", _("City"), city_groups),
+        (
+            "district",
+            _("District"),
+            [OptionGroupView("", "", _names(districts, chosen["district"]))],
+        ),
+    )
+    return [
+        LevelView(
+            f"{view.id}-{part}",
+            label,
+            groups,
+            name=f"{view.name}.{part}",
+            required=view.required and (part != "district" or bool(districts)),
+        )
+        for part, label, groups in parts
+    ]
+
+
+def _provinces(chosen: str) -> list[OptionView]:
+    return [OptionView(p.name, p.label, p.name == chosen) for p in provinces().values()]
+
+
+def _names(names, chosen: str) -> list[OptionView]:
+    return [OptionView(name, name, name == chosen) for name in names]
 
 
 def _attrs(view: FieldView) -> list[tuple[str, str]]:
@@ -266,8 +325,9 @@ def _attrs(view: FieldView) -> list[tuple[str, str]]:
 
 def _takes_required(view: FieldView) -> bool:
     """Whether the browser's ``required`` on the input means what the schema means."""
-    if view.template.endswith(("choices.html", "checkbox.html", "cascade.html", "multi.html")):
-        return False  # set per radio / first level in the template, or would force a tick
+    if view.template.endswith(("choices.html", "cascade.html", "address.html", "multi.html")):
+        return False  # set per radio / first level in the template
+    # a required checkbox must be ticked (forms.validation), so the browser may insist too
     return not (view.field.type == "file" and view.files)  # a stored file already counts
 
 
@@ -302,20 +362,32 @@ def _as_datetime(value: Any) -> Any:
     return value
 
 
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
 def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     """A read-only value as the text a person reads."""
     if is_blank(value):
         return EMPTY_DISPLAY
     if f.type in ("select", "radio", "multi-select"):
-        labels = {o.key: o.label for o in field_options(f, data)}
+        labels = {o.key: str(o.label) for o in field_options(f, data)}
         items = value if isinstance(value, list) else [value]
         return ", ".join(
             labels.get(v if isinstance(v, str) else option_key(v), str(v)) for v in items
         )
+    if f.type == "address":
+        return address_text(value)
     if f.type == "cascade" and isinstance(value, list):
         return " / ".join(_cascade_labels(f.options, value))
     if f.type == "checkbox":
-        return "Yes" if value is True or str(value).lower() in ("true", "on", "1") else "No"
+        ticked = value is True or str(value).lower() in ("true", "on", "1")
+        return _("Yes") if ticked else _("No")
     if f.type == "file":
         return ", ".join(
             _file_label(item) for item in (value if isinstance(value, list) else [value])
@@ -323,7 +395,11 @@ def _display(f: Field, value: Any, data: Mapping[str, Any]) -> str:
     if f.type == "rating" and isinstance(value, int):
         return f"{'★' * value}{'☆' * max(0, int(f.maximum) - value)} ({value}/{int(f.maximum)})"
     if f.type == "datetime" and isinstance(_as_datetime(value), dt.datetime):
-        return input_text(_as_datetime(value)).replace("T", " ")
+        return date_text(_as_datetime(value))
+    if f.type == "date" and isinstance(_as_date(value), dt.date):
+        return date_text(_as_date(value))
+    if f.type == "money":
+        return money_text(value, f.currency)
     if isinstance(value, list):
         return ", ".join(input_text(v) for v in value)
     return input_text(value)
@@ -334,7 +410,7 @@ def _cascade_labels(options: tuple[Option, ...], path: list) -> list[str]:
     for item in path:
         key = item if isinstance(item, str) else option_key(item)
         match = next((o for o in options if o.key == key), None)
-        labels.append(match.label if match else str(item))
+        labels.append(str(match.label) if match else str(item))
         options = match.children if match else ()
     return labels
 
@@ -342,11 +418,9 @@ def _cascade_labels(options: tuple[Option, ...], path: list) -> list[str]:
 def _file_label(item: Any) -> str:
     if not isinstance(item, Mapping):
         return str(item)
-    size = item.get("size")
+    name, size = item.get("name") or _("file"), item.get("size")
     if isinstance(size, int):
-        return (
-            f"{item.get('name', 'file')} ({size / 1024:.0f} KB)"
-            if size >= 1024
-            else f"{item.get('name', 'file')} ({size} bytes)"
-        )
-    return str(item.get("name", "file"))
+        if size >= 1024:
+            return f"{name} ({size / 1024:.0f} KB)"
+        return f"{name} ({ngettext('%(count)d byte', '%(count)d bytes', size) % {'count': size}})"
+    return str(name)

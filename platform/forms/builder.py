@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from forms.errors import FormError
 from forms.fields import (
     ALIASES,
@@ -26,7 +28,9 @@ from forms.fields import (
     UNSET,
     Field,
     Option,
+    level_label,
 )
+from forms.i18n import list_translations, localized, translations
 from forms.rules import MASK_KINDS
 
 
@@ -93,6 +97,8 @@ def build_field(
     if ftype == "list":
         kwargs["children"] = build_fields(items, ui.get("items") or {}, ctx, path + ".")
     multiple = _json_type(prop) == "array" and ftype in PICKER_TYPES | {"file"}
+    # A required checkbox must be ticked ("I accept"); so must one whose schema says const: true.
+    required = required or (ftype == "checkbox" and prop.get("const") is True)
     return Field(name=name, path=path, type=ftype, required=required, multiple=multiple, **kwargs)
 
 
@@ -119,8 +125,8 @@ def _detect_type(prop: Mapping, ui: Mapping, ctx: BuildContext, path: str) -> st
         return "group"
     if jtype == "array":
         return _detect_array_type(prop, ctx, path)
-    if jtype == "boolean":
-        return "radio" if widget == "radio" else "checkbox"
+    if jtype == "boolean":  # two named answers (oneOf) are a choice, not a box to tick
+        return "radio" if widget == "radio" or "oneOf" in prop else "checkbox"
     if _has_choices(prop):
         return "radio" if widget == "radio" else "select"
     if jtype in ("number", "integer"):
@@ -164,10 +170,12 @@ def _common(name: str, prop: Mapping, ui: Mapping, ctx: BuildContext, path: str)
         ui.get("ui:widget"), {"email": "email", "uri": "url"}.get(prop.get("format"), "text")
     )
     return {
-        "title": str(ui.get("ui:title") or prop.get("title") or name),
-        "description": str(ui.get("ui:description") or prop.get("description") or ""),
-        "help": str(ui.get("ui:help") or ""),
-        "placeholder": str(ui.get("ui:placeholder") or ""),
+        "title": _text(str(ui.get("ui:title") or prop.get("title") or name), "title", prop, ui),
+        "description": _text(
+            str(ui.get("ui:description") or prop.get("description") or ""), "description", prop, ui
+        ),
+        "help": _text(str(ui.get("ui:help") or ""), "help", prop, ui),
+        "placeholder": _text(str(ui.get("ui:placeholder") or ""), "placeholder", prop, ui),
         "widget": str(ui.get("ui:widget") or ""),
         "input_type": input_type if input_type in INPUT_TYPES else "text",
         "default": prop.get("default"),
@@ -175,10 +183,16 @@ def _common(name: str, prop: Mapping, ui: Mapping, ctx: BuildContext, path: str)
         "format": prop.get("format"),
         "error_message": str(prop.get("validationErrorMessage") or ""),
         "mask": mask,
+        "currency": str(prop.get("x-currency") or "CNY").upper(),
         "read_only": bool(prop.get("readOnly") or ui.get("ui:readonly") or ui.get("ui:disabled")),
         "empty_value": ui["ui:emptyValue"] if "ui:emptyValue" in ui else UNSET,
         "ui": ui,
     }
+
+
+def _text(base: str, key: str, prop: Mapping, ui: Mapping) -> str:
+    """A field's text as written, with its x-i18n translations (the UI schema's win)."""
+    return localized(base, {**translations(prop, key), **translations(ui, key)}) if base else base
 
 
 def _number(value: Any, ctx: BuildContext, path: str, key: str) -> Decimal | None:
@@ -245,7 +259,7 @@ def _choices(
 ) -> dict:
     source = items if ftype == "multi-select" and _has_choices(items) else prop
     if _json_type(prop) == "boolean":
-        return {"options": (Option(True, "Yes"), Option(False, "No"))}
+        return {"options": _yes_no(prop)}
     options, options_var = _read_choices(source, ui, ctx, path)
     if not options and not options_var:
         raise ctx.error(path, "a choice field needs enum, oneOf, x-options or x-option-source")
@@ -255,7 +269,10 @@ def _choices(
         opts = ui.get("ui:options") if isinstance(ui.get("ui:options"), dict) else {}
         labels = list(opts.get("levelLabels") or prop.get("x-levels") or [])
         result["levels"] = tuple(
-            str(labels[i]) if i < len(labels) else f"Level {i + 1}" for i in range(depth)
+            localized(str(labels[i]), list_translations(prop, "levelLabels", i))
+            if i < len(labels)
+            else level_label(i)
+            for i in range(depth)
         )
         result["allow_partial"] = bool(prop.get("x-allow-partial"))
     return result
@@ -274,8 +291,29 @@ def _read_choices(prop: Mapping, ui: Mapping, ctx: BuildContext, path: str) -> t
         return (), None
     labels = prop.get("enumNames") or ui.get("ui:enumNames") or prop.get("x-enum-labels") or []
     return tuple(
-        Option(v, str(labels[i]) if i < len(labels) else str(v)) for i, v in enumerate(enum)
+        Option(
+            v,
+            localized(
+                str(labels[i]) if i < len(labels) else str(v),
+                list_translations(prop, "enumNames", i),
+            ),
+        )
+        for i, v in enumerate(enum)
     ), None
+
+
+def _yes_no(prop: Mapping) -> tuple[Option, ...]:
+    """A boolean's two answers: its oneOf titles (``{"const": true, "title": "Approve"}``)
+    when it has them, else Yes and No."""
+    if isinstance(prop.get("oneOf"), list):
+        titles = {
+            alt["const"]: localized(str(alt.get("title", alt["const"])), translations(alt, "title"))
+            for alt in prop["oneOf"]
+            if isinstance(alt, dict) and isinstance(alt.get("const"), bool)
+        }
+        if set(titles) == {True, False}:
+            return (Option(True, titles[True]), Option(False, titles[False]))
+    return (Option(True, gettext_lazy("Yes")), Option(False, gettext_lazy("No")))
 
 
 def _options_from_alternatives(alts: list, ctx: BuildContext, path: str) -> tuple:
@@ -284,9 +322,11 @@ def _options_from_alternatives(alts: list, ctx: BuildContext, path: str) -> tupl
         if isinstance(alt, str) and alt.startswith(SPIFF_OPTIONS_PREFIX):
             options_var = alt[len(SPIFF_OPTIONS_PREFIX) :]
         elif isinstance(alt, dict) and "const" in alt:
-            options.append(Option(alt["const"], str(alt.get("title", alt["const"]))))
+            title = localized(str(alt.get("title", alt["const"])), translations(alt, "title"))
+            options.append(Option(alt["const"], title))
         elif isinstance(alt, dict) and isinstance(alt.get("enum"), list) and len(alt["enum"]) == 1:
-            options.append(Option(alt["enum"][0], str(alt.get("title", alt["enum"][0]))))
+            title = localized(str(alt.get("title", alt["enum"][0])), translations(alt, "title"))
+            options.append(Option(alt["enum"][0], title))
         else:
             raise ctx.error(path, "oneOf/anyOf entries must be {const, title} objects")
     return tuple(options), options_var
@@ -313,7 +353,8 @@ def _options_tree(raw: Any, ctx: BuildContext, path: str, depth: int = 0) -> tup
         if isinstance(item, dict) and ("value" in item or "label" in item):
             value = item.get("value", item.get("label"))
             children = _options_tree(item.get("children") or [], ctx, path, depth + 1)
-            options.append(Option(value, str(item.get("label", value)), children))
+            label = localized(str(item.get("label", value)), translations(item, "label"))
+            options.append(Option(value, label, children))
         elif isinstance(item, str | int | float) and not isinstance(item, bool):
             options.append(Option(item, str(item)))
         else:

@@ -18,8 +18,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from forms.fields import Field, Option, field_options, option_key
+from forms.fields import PICKER_NOUNS, Field, Option, field_options, level_label, option_key
+from forms.regions import AddressInvalid, clean_address
 from forms.uploads import METADATA_KEYS, accepts
 
 _TRUE = frozenset({"true", "on", "1", "yes", "y", "t"})
@@ -56,14 +59,28 @@ def coerce_value(field: Field, raw: Any, ctx: CoerceContext) -> Any:
 
 def _text(field: Field, raw: Any, ctx: CoerceContext) -> str:
     if not isinstance(raw, str):
-        raise Invalid("Enter text.")
+        raise Invalid(_("Enter text."))
     value = raw.strip()
     if field.min_length is not None and len(value) < field.min_length:
-        raise Invalid(f"Enter at least {field.min_length} characters.")
+        raise Invalid(
+            ngettext(
+                "Enter at least %(count)d character.",
+                "Enter at least %(count)d characters.",
+                field.min_length,
+            )
+            % {"count": field.min_length}
+        )
     if field.max_length is not None and len(value) > field.max_length:
-        raise Invalid(f"Enter at most {field.max_length} characters.")
+        raise Invalid(
+            ngettext(
+                "Enter at most %(count)d character.",
+                "Enter at most %(count)d characters.",
+                field.max_length,
+            )
+            % {"count": field.max_length}
+        )
     if field.pattern and not re.search(field.pattern, value):
-        raise Invalid(field.error_message or "Enter a value in the expected format.")
+        raise Invalid(field.error_message or _("Enter a value in the expected format."))
     _check_format(field, value)
     return value
 
@@ -75,8 +92,12 @@ def _check_format(field: Field, value: str) -> None:
         elif field.format in ("uri", "url"):
             URLValidator()(value)
     except ValidationError:
-        label = "email address" if field.format == "email" else "URL"
-        raise Invalid(field.error_message or f"Enter a valid {label}.") from None
+        message = (
+            _("Enter a valid email address.")
+            if field.format == "email"
+            else _("Enter a valid URL.")
+        )
+        raise Invalid(field.error_message or message) from None
 
 
 # ---------------------------------------------------------------- numbers
@@ -103,27 +124,27 @@ def _decimal(raw: Any, message: str) -> Decimal:
 
 def _check_bounds(field: Field, value: Decimal) -> None:
     if field.minimum is not None and value < field.minimum:
-        raise Invalid(f"Must be at least {field.minimum}.")
+        raise Invalid(_("Must be at least %(limit)s.") % {"limit": field.minimum})
     if field.maximum is not None and value > field.maximum:
-        raise Invalid(f"Must be at most {field.maximum}.")
+        raise Invalid(_("Must be at most %(limit)s.") % {"limit": field.maximum})
     if field.exclusive_minimum is not None and value <= field.exclusive_minimum:
-        raise Invalid(f"Must be greater than {field.exclusive_minimum}.")
+        raise Invalid(_("Must be greater than %(limit)s.") % {"limit": field.exclusive_minimum})
     if field.exclusive_maximum is not None and value >= field.exclusive_maximum:
-        raise Invalid(f"Must be less than {field.exclusive_maximum}.")
+        raise Invalid(_("Must be less than %(limit)s.") % {"limit": field.exclusive_maximum})
     if field.multiple_of and value % field.multiple_of != 0:
-        raise Invalid(f"Must be a multiple of {field.multiple_of}.")
+        raise Invalid(_("Must be a multiple of %(step)s.") % {"step": field.multiple_of})
 
 
 def _number(field: Field, raw: Any, ctx: CoerceContext) -> int | float:
-    value = _decimal(raw, "Enter a number.")
+    value = _decimal(raw, _("Enter a number."))
     _check_bounds(field, value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 
 def _integer(field: Field, raw: Any, ctx: CoerceContext) -> int:
-    value = _decimal(raw, "Enter a whole number.")
+    value = _decimal(raw, _("Enter a whole number."))
     if value != value.to_integral_value():
-        raise Invalid("Enter a whole number.")
+        raise Invalid(_("Enter a whole number."))
     _check_bounds(field, value)
     return int(value)
 
@@ -131,11 +152,11 @@ def _integer(field: Field, raw: Any, ctx: CoerceContext) -> int:
 def _money(field: Field, raw: Any, ctx: CoerceContext) -> Decimal:
     if isinstance(raw, str):  # people type "¥1,234.50"
         raw = re.sub(r"[\s,¥￥]", "", raw)
-    value = _decimal(raw, "Enter an amount such as 1234.50.")
+    value = _decimal(raw, _("Enter an amount such as 1234.50."))
     if value.adjusted() > 15:  # far beyond any ticket amount; also keeps quantize exact
-        raise Invalid("Enter a smaller amount.")
+        raise Invalid(_("Enter a smaller amount."))
     if value != value.quantize(_CENTS):
-        raise Invalid("Enter an amount with at most 2 decimal places.")
+        raise Invalid(_("Enter an amount with at most 2 decimal places."))
     value = value.quantize(_CENTS)
     _check_bounds(field, value)
     return value
@@ -146,7 +167,9 @@ def _rating(field: Field, raw: Any, ctx: CoerceContext) -> int:
     try:
         return _integer(field, raw, ctx)
     except Invalid:
-        raise Invalid(f"Choose a rating from {low} to {high}.") from None
+        raise Invalid(
+            _("Choose a rating from %(low)s to %(high)s.") % {"low": low, "high": high}
+        ) from None
 
 
 # ---------------------------------------------------------------- dates
@@ -158,7 +181,7 @@ def _date(field: Field, raw: Any, ctx: CoerceContext) -> dt.date:
     try:
         return dt.date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise Invalid("Enter a valid date (YYYY-MM-DD).") from None
+        raise Invalid(_("Enter a valid date (YYYY-MM-DD).")) from None
 
 
 def _datetime(field: Field, raw: Any, ctx: CoerceContext) -> dt.datetime:
@@ -167,7 +190,7 @@ def _datetime(field: Field, raw: Any, ctx: CoerceContext) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(str(raw).strip())
         except ValueError:
-            raise Invalid("Enter a valid date and time (YYYY-MM-DD HH:MM).") from None
+            raise Invalid(_("Enter a valid date and time (YYYY-MM-DD HH:MM).")) from None
     if timezone.is_naive(value):  # a datetime-local input is in the user's time zone
         value = timezone.make_aware(value, timezone.get_current_timezone())
     return value.astimezone(dt.UTC)
@@ -183,7 +206,7 @@ def _checkbox(field: Field, raw: Any, ctx: CoerceContext) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise Invalid("Enter true or false.")
+    raise Invalid(_("Enter true or false."))
 
 
 # ---------------------------------------------------------------- choices
@@ -200,7 +223,7 @@ def _match(options: tuple[Option, ...], raw: Any) -> Option | None:
 def _select(field: Field, raw: Any, ctx: CoerceContext) -> Any:
     option = _match(field_options(field, ctx.data), raw)
     if option is None:
-        raise Invalid("Select a valid choice.")
+        raise Invalid(_("Select a valid choice."))
     return option.value
 
 
@@ -211,39 +234,52 @@ def _multi_select(field: Field, raw: Any, ctx: CoerceContext) -> list:
     for item in items:
         option = _match(options, item)
         if option is None:
-            raise Invalid(f"{item!r} is not one of the available choices.")
+            raise Invalid(_("%(value)r is not one of the available choices.") % {"value": item})
         values.append(option.value)
     if field.unique_items and len({option_key(v) for v in values}) != len(values):
-        raise Invalid("Choose each option only once.")
-    _check_count(field, values, "Choose")
+        raise Invalid(_("Choose each option only once."))
+    _check_count(field, values, _CHOOSE)
     return values
 
 
-def _check_count(field: Field, values: list, verb: str) -> None:
+_CHOOSE = (gettext_lazy("Choose at least %(count)d."), gettext_lazy("Choose at most %(count)d."))
+_ATTACH = (gettext_lazy("Attach at least %(count)d."), gettext_lazy("Attach at most %(count)d."))
+
+
+def _check_count(field: Field, values: list, messages: tuple) -> None:
+    at_least, at_most = messages
     if field.min_items is not None and len(values) < field.min_items:
-        raise Invalid(f"{verb} at least {field.min_items}.")
+        raise Invalid(str(at_least) % {"count": field.min_items})
     if field.max_items is not None and len(values) > field.max_items:
-        raise Invalid(f"{verb} at most {field.max_items}.")
+        raise Invalid(str(at_most) % {"count": field.max_items})
 
 
 def _cascade(field: Field, raw: Any, ctx: CoerceContext) -> list:
     if not isinstance(raw, list | tuple):
-        raise Invalid("Choose a path such as [province, city, district].")
+        raise Invalid(_("Choose a path such as [province, city, district]."))
     items = list(raw)
     while items and is_blank(items[-1]):  # levels left empty at the end
         items.pop()
     options, path = field.options, []
     for level, item in enumerate(items):
-        label = field.levels[level] if level < len(field.levels) else f"Level {level + 1}"
+        label = field.levels[level] if level < len(field.levels) else level_label(level)
         option = _match(options, item)
         if option is None:
-            raise Invalid(f"Choose a valid {label}.")
+            raise Invalid(_("Choose a valid %(level)s.") % {"level": label})
         path.append(option.value)
         options = option.children
     if options and not field.allow_partial:
         level = len(path)
-        raise Invalid(f"Choose a {field.levels[level] if level < len(field.levels) else 'value'}.")
+        label = field.levels[level] if level < len(field.levels) else level_label(level)
+        raise Invalid(_("Choose a %(level)s.") % {"level": label})
     return path
+
+
+def _address(field: Field, raw: Any, ctx: CoerceContext) -> dict[str, str]:
+    try:
+        return clean_address(raw)
+    except AddressInvalid as exc:
+        raise Invalid(str(exc)) from None
 
 
 # ---------------------------------------------------------------- pickers and files
@@ -252,18 +288,24 @@ def _cascade(field: Field, raw: Any, ctx: CoerceContext) -> list:
 def _picker(field: Field, raw: Any, ctx: CoerceContext) -> str | list[str]:
     items = raw if isinstance(raw, list | tuple) else [raw]
     if not field.multiple and len(items) != 1:
-        raise Invalid(f"Choose one {field.type}.")
+        raise Invalid(_("Choose one %(kind)s.") % {"kind": PICKER_NOUNS[field.type]})
     if not all(isinstance(item, str | int) and not isinstance(item, bool) for item in items):
-        raise Invalid(f"Enter a {field.type} identifier.")
+        raise Invalid(_("Enter a %(kind)s identifier.") % {"kind": PICKER_NOUNS[field.type]})
     values = [str(item).strip() for item in items if not is_blank(item)]
     lookup = ctx.lookups.get(field.type)
     if lookup is None:  # failing closed: an unchecked name could be anyone's
-        raise Invalid(f"No {field.type} directory is available to check this value.")
+        raise Invalid(
+            _("No %(kind)s directory is available to check this value.")
+            % {"kind": PICKER_NOUNS[field.type]}
+        )
     unknown = [value for value in values if not lookup(value)]
     if unknown:
-        raise Invalid(f"Unknown {field.type}: {', '.join(unknown)}.")
+        raise Invalid(
+            _("Unknown %(kind)s: %(values)s.")
+            % {"kind": PICKER_NOUNS[field.type], "values": ", ".join(unknown)}
+        )
     if field.multiple:
-        _check_count(field, values, "Choose")
+        _check_count(field, values, _CHOOSE)
         return values
     return values[0]
 
@@ -271,28 +313,34 @@ def _picker(field: Field, raw: Any, ctx: CoerceContext) -> str | list[str]:
 def _file(field: Field, raw: Any, ctx: CoerceContext) -> dict | list[dict]:
     items = raw if isinstance(raw, list | tuple) else [raw]
     if not field.multiple and len(items) != 1:
-        raise Invalid("Attach one file.")
+        raise Invalid(_("Attach one file."))
     metas = [_file_metadata(field, item) for item in items]
     if field.multiple:
-        _check_count(field, metas, "Attach")
+        _check_count(field, metas, _ATTACH)
         return metas
     return metas[0]
 
 
 def _file_metadata(field: Field, raw: Any) -> dict:
     if not isinstance(raw, Mapping) or set(raw) != set(METADATA_KEYS):
-        raise Invalid(f"A file is described by {', '.join(METADATA_KEYS)}.")
+        raise Invalid(_("A file is described by %(keys)s.") % {"keys": ", ".join(METADATA_KEYS)})
     name, size, ctype = raw["name"], raw["size"], raw["content_type"]
     if not isinstance(name, str) or not name or not isinstance(ctype, str):
-        raise Invalid("A file needs a name and a content type.")
+        raise Invalid(_("A file needs a name and a content type."))
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise Invalid("A file's size must be a whole number of bytes.")
+        raise Invalid(_("A file's size must be a whole number of bytes."))
     if field.max_bytes is not None and size > field.max_bytes:
-        raise Invalid(f"{name} is too large (at most {_human_bytes(field.max_bytes)}).")
+        raise Invalid(
+            _("%(name)s is too large (at most %(limit)s).")
+            % {"name": name, "limit": _human_bytes(field.max_bytes)}
+        )
     if not accepts(field.accept, ctype):
-        raise Invalid(f"{name}: files of type {ctype} are not accepted here.")
+        raise Invalid(
+            _("%(name)s: files of type %(type)s are not accepted here.")
+            % {"name": name, "type": ctype}
+        )
     if not isinstance(raw["sha256"], str) or not _SHA256.fullmatch(raw["sha256"]):
-        raise Invalid(f"{name}: sha256 must be 64 lowercase hex digits.")
+        raise Invalid(_("%(name)s: sha256 must be 64 lowercase hex digits.") % {"name": name})
     return {key: raw[key] for key in METADATA_KEYS}
 
 
@@ -318,6 +366,7 @@ _COERCERS: dict[str, Callable[[Field, Any, CoerceContext], Any]] = {
     "radio": _select,
     "multi-select": _multi_select,
     "cascade": _cascade,
+    "address": _address,
     "user": _picker,
     "customer": _picker,
     "part": _picker,

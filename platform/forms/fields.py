@@ -2,8 +2,8 @@
 (``forms.builder`` makes them from the schema files).
 
 Field types: text, textarea, number, integer, money, date, datetime, select, multi-select,
-radio, checkbox, cascade, user, customer, part, file, rating, and the containers group (an
-object) and list (an array of objects).
+radio, checkbox, cascade, address (forms.regions), user, customer, part, file, rating, and the
+containers group (an object) and list (an array of objects).
 """
 
 import json
@@ -12,12 +12,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
+
 FIELD_TYPES = (
     "text", "textarea", "number", "integer", "money", "date", "datetime", "select",
-    "multi-select", "radio", "checkbox", "cascade", "user", "customer", "part", "file",
-    "rating", "group", "list",
+    "multi-select", "radio", "checkbox", "cascade", "address", "user", "customer", "part",
+    "file", "rating", "group", "list",
 )  # fmt: skip
 PICKER_TYPES = frozenset({"user", "customer", "part"})
+PICKER_NOUNS = {
+    "user": gettext_lazy("user"),
+    "customer": gettext_lazy("customer"),
+    "part": gettext_lazy("part"),
+}
 CHOICE_TYPES = frozenset({"select", "multi-select", "radio"})
 ALIASES = {
     "boolean": "checkbox",
@@ -86,6 +94,7 @@ class Field:
     levels: tuple[str, ...] = ()  # cascade level labels
     allow_partial: bool = False
     mask: str | None = None
+    currency: str = "CNY"  # money: x-currency, an ISO 4217 code
     read_only: bool = False
     empty_value: Any = UNSET
     children: tuple["Field", ...] = ()
@@ -98,6 +107,13 @@ class Field:
     @property
     def is_container(self) -> bool:
         return self.type in ("group", "list")
+
+
+def _level_label(index: int) -> str:
+    return gettext("Level %(number)d") % {"number": index + 1}
+
+
+level_label = lazy(_level_label, str)  # a cascade level nobody named
 
 
 def field_options(field: Field, data: Mapping[str, Any] | None) -> tuple[Option, ...]:

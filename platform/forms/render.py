@@ -18,15 +18,19 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forms.boundfields import FieldView, ViewContext, build_views
 from forms.coercion import is_blank
+from forms.decisions import Decision
 from forms.fields import PICKER_TYPES, Field
 from forms.permissions import access_for
+from forms.regions import PARTS
 from forms.schema import FormDefinition
 from forms.uploads import upload_from_file
 
-HIDDEN_FIELD_ERROR = "A value was sent for a field that cannot be changed here."
+HIDDEN_FIELD_ERROR = gettext_noop("A value was sent for a field that cannot be changed here.")
 _MAX_ROWS = 500  # a post naming items.99999.x must not make us build 100k rows
 
 
@@ -38,16 +42,22 @@ def render_form(
     *,
     action: str = "",
     csrf_token: str | None = None,
-    submit_label: str = "Submit",
+    submit_label: str | None = None,
+    decision: Decision | None = None,
 ) -> SafeString:
     """The form as HTML. Pass ``ValidationResult.redisplay`` as ``data`` after an error so
-    the typed values come back; ``submit_label=""`` leaves the button out."""
+    the typed values come back. ``submit_label``: the button's text (default: the form's
+    ``submitText``, else "Submit"); ``""`` leaves the button out. ``decision``
+    (forms.decisions): its field is drawn as approve/reject buttons instead."""
     errors = errors or {}
     ctx = ViewContext(access, errors, data, getattr(access, "mask_kinds", {}))
     views = build_views(form.fields, data, ctx)
-    if submit_label == "Submit":
-        button = form.ui.get("ui:submitButtonOptions") or {}
-        submit_label = str(button.get("submitText") or submit_label)
+    if decision is not None and access_for(access, decision.field) == "editable":
+        views = [v for v in views if v.name != decision.field]
+    else:
+        decision = None
+    if submit_label is None:
+        submit_label = form.submit_text or _("Submit")
     return render_to_string(
         "forms/form.html",
         {
@@ -58,7 +68,9 @@ def render_form(
             "action": action,
             "csrf_value": csrf_token,
             "submit_label": submit_label,
-            "has_cascade": any(v.levels for v in _flatten(views)),
+            "decision": decision,
+            "has_cascade": any(v.field.type == "cascade" for v in _flatten(views)),
+            "has_address": any(v.field.type == "address" for v in _flatten(views)),
         },
     )
 
@@ -76,12 +88,14 @@ def _summary(errors, views, access, form) -> list[dict[str, str | None]]:
     shown = {view.name: view for view in _flatten(views)}
     items, hidden_reported = [], False
     for path, message in errors.items():
-        view = shown.get(path)
+        view, field = shown.get(path), form.get(path) if path else None
         if view is not None:
             items.append({"href": f"#{view.id}", "text": f"{view.label}: {message}"})
+        elif field is not None and access_for(access, path) == "editable":  # a decision
+            items.append({"href": None, "text": f"{field.title}: {message}"})
         elif path and form.get(path) is not None and access_for(access, path) == "hidden":
             if not hidden_reported:
-                items.append({"href": None, "text": HIDDEN_FIELD_ERROR})
+                items.append({"href": None, "text": _(HIDDEN_FIELD_ERROR)})
                 hidden_reported = True
         else:
             items.append({"href": None, "text": f"{path}: {message}" if path else message})
@@ -116,6 +130,10 @@ def _parse_object(fields, post, files, prefix: str) -> dict:
             if uploaded:
                 metas = [upload_from_file(u, f.max_bytes) for u in uploaded]
                 out[f.name] = metas if f.multiple or len(metas) > 1 else metas[0]
+        elif f.type == "address":
+            parts = {p: str(post.get(f"{name}.{p}", "")).strip() for p in PARTS}
+            if any(f"{name}.{p}" in post for p in PARTS):
+                out[f.name] = {p: v for p, v in parts.items() if v}
         elif name in post:
             out[f.name] = _read_values(f, [str(v) for v in _getlist(post, name)])
     return out

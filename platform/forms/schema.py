@@ -16,6 +16,7 @@ from typing import Any
 from forms.builder import BuildContext, build_fields
 from forms.errors import FormError
 from forms.fields import FIELD_TYPES, Field, Option
+from forms.i18n import localized, translations
 from forms.rules import FieldRules, parse_rules
 
 __all__ = ["FIELD_TYPES", "Field", "FormDefinition", "FormError", "Option", "load_form"]
@@ -38,11 +39,25 @@ class FormDefinition:
 
     @property
     def title(self) -> str:
-        return str(self.schema.get("title") or "").strip()
+        return self._text("title")
 
     @property
     def description(self) -> str:
-        return str(self.schema.get("description") or "").strip()
+        return self._text("description")
+
+    @property
+    def submit_text(self) -> str:
+        """The UI schema's ``ui:submitButtonOptions.submitText`` in the active language."""
+        button = self.ui.get("ui:submitButtonOptions")
+        button = button if isinstance(button, dict) else {}
+        texts = {**translations(self.schema, "submitText"), **translations(button, "submitText")}
+        return str(localized(str(button.get("submitText") or ""), texts))
+
+    def _text(self, key: str) -> str:
+        """The form's own text in the active language (see forms.i18n)."""
+        return str(
+            localized(str(self.schema.get(key) or "").strip(), translations(self.schema, key))
+        )
 
     def walk(self) -> Iterator[Field]:
         """Every field, depth first (groups before their children)."""

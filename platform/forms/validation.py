@@ -14,6 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from forms.coercion import CoerceContext, Invalid, coerce_value, is_blank
 from forms.fields import UNSET, Field
 from forms.permissions import access_for, mask_any
@@ -21,7 +24,8 @@ from forms.schema import FormDefinition, schema_path
 from forms.uploads import Upload
 
 logger = logging.getLogger(__name__)
-REQUIRED = "This field is required."
+REQUIRED = gettext_noop("This field is required.")
+MUST_TICK = gettext_noop("Tick this box to go on.")
 
 
 @dataclass
@@ -57,7 +61,7 @@ def validate_submission(
     current = current or {}
     result = ValidationResult(cleaned={}, errors={}, redisplay=dict(current))
     if not isinstance(submitted, Mapping):
-        result.errors[""] = "The submission must be an object of field values."
+        result.errors[""] = _("The submission must be an object of field values.")
         return result
     walker = _Walker(access, CoerceContext(data=current, lookups=lookups or {}), result)
     walker.object(form.fields, submitted, current, "", result.cleaned, result.redisplay)
@@ -74,14 +78,16 @@ class _Walker:
         known = {f.name for f in fields}
         for key in submitted:
             if key not in known:
-                self.errors[f"{prefix}{key}"] = "Unknown field."
+                self.errors[f"{prefix}{key}"] = _("Unknown field.")
         for f in fields:
             path, present = f"{prefix}{f.name}", f.name in submitted
             cur = current.get(f.name) if isinstance(current, Mapping) else None
             level = access_for(self.access, path)
             if level != "editable":
                 if present and not self._unchanged(f, path, level, submitted[f.name], cur):
-                    self.errors[path] = f"field {path} is not editable on this step"
+                    self.errors[path] = _("field %(path)s is not editable on this step") % {
+                        "path": path
+                    }
                 continue
             raw = submitted.get(f.name)
             if f.type == "group":
@@ -94,7 +100,9 @@ class _Walker:
                 self._leaf(f, path, present, raw, cur, cleaned)
 
     def _leaf(self, f: Field, path: str, present: bool, raw, cur, cleaned: dict) -> None:
-        if present and not is_blank(raw):
+        if f.type == "checkbox" and f.required:
+            self._box_to_tick(f, path, present, raw, cur, cleaned)
+        elif present and not is_blank(raw):
             try:
                 cleaned[f.name] = coerce_value(f, raw, self.ctx)
             except Invalid as exc:
@@ -106,13 +114,29 @@ class _Walker:
         elif f.type == "checkbox" and present:
             cleaned[f.name] = False
         elif f.required and (present or is_blank(cur)):
-            self.errors[path] = REQUIRED
+            self.errors[path] = _(REQUIRED)
         elif present:
             cleaned[f.name] = _blank_value(f)
 
+    def _box_to_tick(self, f: Field, path: str, present: bool, raw, cur, cleaned: dict) -> None:
+        """A required checkbox means "must be ticked": False is no answer to it."""
+        if not present:
+            if cur is not True:
+                self.errors[path] = _(MUST_TICK)
+            return
+        try:
+            value = coerce_value(f, raw, self.ctx) if not is_blank(raw) else False
+        except Invalid as exc:
+            self.errors[path] = str(exc)
+            return
+        if value is True:
+            cleaned[f.name] = True
+        else:
+            self.errors[path] = _(MUST_TICK)
+
     def _group(self, f: Field, path: str, present: bool, raw, cur, cleaned, shown) -> None:
         if present and not isinstance(raw, Mapping):
-            self.errors[path] = "Enter an object of field values."
+            self.errors[path] = _("Enter an object of field values.")
             return
         sub_cleaned: dict = {}
         sub_shown = dict(cur) if isinstance(cur, Mapping) else {}
@@ -124,16 +148,16 @@ class _Walker:
     def _list(self, f: Field, path: str, present: bool, raw, cur, cleaned, shown) -> None:
         if not present:
             if f.required and is_blank(cur):
-                self.errors[path] = REQUIRED
+                self.errors[path] = _(REQUIRED)
             return
         if not isinstance(raw, list):
-            self.errors[path] = "Enter a list of rows."
+            self.errors[path] = _("Enter a list of rows.")
             return
         current_rows = cur if isinstance(cur, list) else []
         rows, shown_rows = [], []
         for index, item in enumerate(raw):
             if not isinstance(item, Mapping):
-                self.errors[f"{path}.{index}"] = "Enter a row of field values."
+                self.errors[f"{path}.{index}"] = _("Enter a row of field values.")
                 continue
             row_cur = current_rows[index] if index < len(current_rows) else {}
             row, row_shown = {}, dict(row_cur) if isinstance(row_cur, Mapping) else {}
@@ -142,11 +166,15 @@ class _Walker:
             shown_rows.append(row_shown)
         shown[f.name] = shown_rows
         if f.required and not raw:
-            self.errors[path] = REQUIRED
+            self.errors[path] = _(REQUIRED)
         elif f.min_items is not None and len(raw) < f.min_items:
-            self.errors[path] = f"Add at least {f.min_items} rows."
+            self.errors[path] = ngettext(
+                "Add at least %(count)d row.", "Add at least %(count)d rows.", f.min_items
+            ) % {"count": f.min_items}
         elif f.max_items is not None and len(raw) > f.max_items:
-            self.errors[path] = f"Add at most {f.max_items} rows."
+            self.errors[path] = ngettext(
+                "Add at most %(count)d row.", "Add at most %(count)d rows.", f.max_items
+            ) % {"count": f.max_items}
         cleaned[f.name] = rows
 
     def _unchanged(self, f: Field, path: str, level: str, raw, cur) -> bool:

@@ -391,8 +391,8 @@ def _clean_preference(name: str, value):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValidationError(f"unknown time zone {value!r}") from exc
-    if name == "language" and value not in {"zh-hans", "en"}:
-        raise ValidationError("language must be zh-hans or en")
+    if name == "language" and value not in {"zh-hans", "en", ""}:
+        raise ValidationError("language must be zh-hans, en or empty (follow the browser)")
     if name == "digest_interval_minutes" and (not isinstance(value, int) or value < 0):
         raise ValidationError("digest_interval_minutes must be an integer >= 0")
     return value

@@ -124,7 +124,11 @@ class ChannelPreference(models.Model):
     quiet_end = models.TimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default=conf.default_time_zone)
     digest_interval_minutes = models.PositiveIntegerField(default=0, help_text="0 = no digest.")
-    language = models.CharField(max_length=10, default="zh-hans", help_text="zh-hans or en.")
+    # The one language setting of a person: the workbench's pages and their notifications.
+    # Empty: not chosen, so pages follow the browser and notifications DEFAULT_LANGUAGE.
+    language = models.CharField(
+        max_length=10, blank=True, default="", help_text="zh-hans, en, or empty (the browser's)."
+    )
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"

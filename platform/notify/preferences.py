@@ -64,3 +64,21 @@ def quiet_until(pref: ChannelPreference, now: dt.datetime) -> dt.datetime | None
 def release_time(pref: ChannelPreference, now: dt.datetime) -> dt.datetime:
     """When a non-urgent push message may go out: now, or the end of quiet hours."""
     return quiet_until(pref, now) or now
+
+
+# ---------------------------------------------------------------- language
+
+SESSION_LANGUAGE = "flowdesk_language"  # the chosen language, copied in at login
+
+
+def chosen_language(user) -> str:
+    """The language the user chose ("" when they chose none: their browser's applies)."""
+    return (
+        ChannelPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    )
+
+
+def remember_language(sender, request, user, **kwargs) -> None:
+    """At login, keep the chosen language in the session, so pages read it without a query."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_LANGUAGE] = chosen_language(user)
