@@ -92,12 +92,16 @@ def do_reserve_part(*, ticket_id: str, sku: str, warehouse: str, quantity: int) 
     return Reservation.objects.create(ticket_id=str(ticket_id), stock=stock, quantity=quantity)
 
 
-def _close(ticket_id: str, state: str, ids=None) -> list[Reservation]:
-    held = Reservation.objects.select_for_update().filter(
-        ticket_id=str(ticket_id), state=Reservation.State.RESERVED
+def _close(ticket_id: str, state: str, ids=None, since=None) -> list[Reservation]:
+    held = (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("stock__part", "stock__warehouse")
+        .filter(ticket_id=str(ticket_id), state=Reservation.State.RESERVED)
     )
     if ids is not None:
         held = held.filter(id__in=ids)
+    if since is not None:
+        held = held.filter(created_at__gte=since)
     closed = list(held.order_by("stock_id", "id"))
     now = timezone.now()
     for reservation in closed:
@@ -111,9 +115,10 @@ def _close(ticket_id: str, state: str, ids=None) -> list[Reservation]:
 
 
 @transaction.atomic
-def do_release_reservations(ticket_id: str, ids=None) -> list[Reservation]:
-    """Give a ticket's held parts back (cancel, send back)."""
-    return _close(ticket_id, Reservation.State.RELEASED, ids)
+def do_release_reservations(ticket_id: str, ids=None, since=None) -> list[Reservation]:
+    """Give a ticket's held parts back (cancel, send back): all of them, the listed ``ids``,
+    or those reserved at or after ``since`` (the work a send back undoes)."""
+    return _close(ticket_id, Reservation.State.RELEASED, ids, since)
 
 
 @transaction.atomic
