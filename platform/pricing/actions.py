@@ -1,12 +1,11 @@
 """The writers of pricing: catalog imports and stock reservations (one transaction each)."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pricing import catalogs
+from pricing import catalogs, settle
+from pricing.balance import balance_of
 from pricing.csvio import ImportReport, RowError
 from pricing.models import (
     Part,
@@ -136,8 +135,6 @@ def do_settle(ticket_id: str, data: dict) -> Settlement:
     """Compute (or recompute) the draft settlement of a ticket from ``data``: services and
     quantities, labour, region, customer tier, payment method and plan, and the pricing
     dimensions. Raises PricingInputError (bad data) or SettlementLocked (already confirmed)."""
-    from pricing import settle
-
     ticket_id = str(ticket_id)
     method = str((data or {}).get("payment_method") or "")
     if method not in Settlement.PaymentMethod.values:
@@ -204,11 +201,6 @@ class PaymentConflict(ValueError):
     """The idempotency key was used for a different payment."""
 
 
-def paid_amount(settlement: Settlement) -> Decimal:
-    """Summed in Python: SQLite sums decimals as floats."""
-    return sum(settlement.payments.values_list("amount", flat=True), Decimal("0.00"))
-
-
 @transaction.atomic
 def do_record_payment(
     ticket_id: str, *, key: str, amount, method: str, reference: str = ""
@@ -218,12 +210,7 @@ def do_record_payment(
     key = str(key or "").strip()
     if not key or len(key) > 100:
         raise PricingInputError("an idempotency key of 1 to 100 characters is required")
-    try:
-        amount = Decimal(str(amount))
-    except InvalidOperation:
-        raise PricingInputError(f"amount must be a number, not {amount!r}") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise PricingInputError("amount must be above 0 with at most 2 decimal places")
+    amount = settle.money_amount(amount, "amount")
     if method not in Settlement.PaymentMethod.values:
         raise PricingInputError(
             f"method must be one of {', '.join(Settlement.PaymentMethod.values)}"
@@ -236,9 +223,11 @@ def do_record_payment(
         return earlier, False
     if settlement.status != Settlement.Status.CONFIRMED:
         raise SettlementLocked("payments are recorded against a confirmed settlement")
-    outstanding = settlement.total - paid_amount(settlement)
+    outstanding = balance_of(settlement).outstanding
     if amount > outstanding:
-        raise PricingInputError(f"amount {amount} is more than the {outstanding} outstanding")
+        raise PricingInputError(
+            f"amount {amount} is more than the {max(outstanding, 0):.2f} outstanding"
+        )
     payment = Payment.objects.create(
         settlement=settlement, key=key, amount=amount, method=method, reference=str(reference)[:100]
     )
@@ -248,7 +237,6 @@ def do_record_payment(
 __all__ = [
     "PaymentConflict",
     "do_record_payment",
-    "paid_amount",
     "PricingInputError",
     "SettlementLocked",
     "do_confirm_settlement",

@@ -6,6 +6,7 @@ through pricing.actions: a reservation raises ``StockLevel.reserved`` with a con
 constraints below hold the same invariant in the database.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -274,3 +275,70 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} ({self.method})"
+
+
+class CreditNote(models.Model):
+    """A correction of a confirmed statement, which itself never changes: negative amounts,
+    its own number (``<ticket>-CN<n>``), linked to the statement it corrects."""
+
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=60, unique=True)
+    reason = models.CharField(max_length=500)
+    subtotal = models.DecimalField(**AMOUNT)
+    tax = models.DecimalField(**AMOUNT)
+    total = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["settlement", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "sequence"], name="credit_note_sequence"),
+            models.CheckConstraint(condition=Q(total__lt=0), name="credit_note_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.total}"
+
+
+class CreditNoteLine(models.Model):
+    """The part of one statement line a credit note takes back (negative for a charge)."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(SettlementLine, on_delete=models.PROTECT, related_name="credits")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(**AMOUNT)
+    tax = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["credit_note", "line__position"]
+
+    def __str__(self):
+        return f"{self.description} {self.amount}"
+
+
+class Refund(models.Model):
+    """Money given back against one payment; ``key`` (the caller's idempotency key) is unique
+    per payment, and the refunds of a payment never exceed its amount."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    key = models.CharField(max_length=100)
+    amount = models.DecimalField(**AMOUNT)
+    reason = models.CharField(max_length=500)
+    reference = models.CharField(max_length=100, blank=True)
+    refunded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["payment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "key"], name="refund_key_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"refund {self.amount} of payment {self.payment_id}"
