@@ -1,5 +1,7 @@
 """The writers of pricing: catalog imports and stock reservations (one transaction each)."""
 
+from pathlib import Path
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -60,6 +62,25 @@ def do_import_catalog(kind_name: str, data: bytes, *, by=None) -> ImportReport:
                 )
     report.errors.sort(key=lambda e: e.line)  # stable: a row's cells stay in column order
     return report
+
+
+CATALOG_FILES = ("regions", "tiers", "services", "parts", "stock")  # parts before their stock
+
+
+def do_import_catalog_folder(folder: Path, *, by=None) -> dict[str, ImportReport]:
+    """Import every ``<kind>.csv`` of a folder (e.g. processes/catalog/): all files or none.
+    Returns the report of each file read; the first one with problems stops the import."""
+    reports = {}
+    with transaction.atomic():
+        for kind in CATALOG_FILES:
+            path = Path(folder) / f"{kind}.csv"
+            if not path.is_file():
+                continue
+            reports[kind] = do_import_catalog(kind, path.read_bytes(), by=by)
+            if not reports[kind].ok:
+                transaction.set_rollback(True)
+                break
+    return reports
 
 
 def _stock_row(sku: str, warehouse: str) -> StockLevel:
@@ -245,6 +266,7 @@ __all__ = [
     "UnknownStock",
     "do_consume_reservations",
     "do_import_catalog",
+    "do_import_catalog_folder",
     "do_release_reservations",
     "do_reserve_part",
     "may_edit_catalog",
