@@ -1,5 +1,7 @@
 """Read paths: the settlement block the ticket page includes and the printable statement."""
 
+from django.utils.translation import gettext
+
 from pricing.balance import PAYMENT_STATUSES, balance_of, payment_status, refunded_of
 from pricing.models import Part, Settlement
 
@@ -32,7 +34,7 @@ def settlement_for(ticket_ref: str) -> dict | None:
 
 def _version_label(version: str) -> str:
     if version.startswith("file:"):
-        return "as shipped"
+        return gettext("as shipped")
     return version
 
 

@@ -162,7 +162,7 @@ def test_the_catalog_page_shows_the_error_report_and_imports_good_files(cast):
     do_import_catalog("services", SERVICES.encode())
     page = client.get("/pricing/")
     html = page.content.decode()
-    assert page.status_code == 200 and "安装 Installation" in html and "≥10: 100.00" in html
+    assert page.status_code == 200 and "安装 Installation" in html and "≥10: ¥100.00" in html
     assert "13%" in html and "True" not in html
     bad = SimpleUploadedFile("t.csv", b"code,name,discount_rate\nvip,VIP,1.5\n")
     page = client.post("/pricing/", {"kind": "tiers", "file": bad})
