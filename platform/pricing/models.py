@@ -9,6 +9,7 @@ constraints below hold the same invariant in the database.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 AMOUNT = {"max_digits": 16, "decimal_places": 2}  # settlement amounts: prices x quantities
@@ -162,22 +163,22 @@ class Settlement(models.Model):
     the unit prices used, so catalog changes later never change it."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        CONFIRMED = "confirmed", "Confirmed"
+        DRAFT = "draft", _("Draft")
+        CONFIRMED = "confirmed", _("Confirmed")
 
     class PaymentMethod(models.TextChoices):
-        CASH = "cash", "Cash"
-        CARD = "card", "Bank card"
-        TRANSFER = "transfer", "Bank transfer"
-        WECHAT_PAY = "wechat_pay", "WeChat Pay"
-        ALIPAY = "alipay", "Alipay"
-        MONTHLY_ACCOUNT = "monthly_account", "Monthly account"
-        WARRANTY_FREE = "warranty_free", "Contract / warranty (free)"
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Bank card")
+        TRANSFER = "transfer", _("Bank transfer")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
+        MONTHLY_ACCOUNT = "monthly_account", _("Monthly account")
+        WARRANTY_FREE = "warranty_free", _("Contract / warranty (free)")
 
     class Plan(models.TextChoices):
-        SINGLE = "single", "Single payment"
-        INSTALMENTS = "instalments", "Instalments"
-        MILESTONES = "milestones", "Milestones"
+        SINGLE = "single", _("Single payment")
+        INSTALMENTS = "instalments", _("Instalments")
+        MILESTONES = "milestones", _("Milestones")
 
     ticket_id = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)

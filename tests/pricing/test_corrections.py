@@ -213,3 +213,16 @@ def test_the_statement_shows_credit_notes_and_refunds_at_a_flat_query_cost(cast)
         html = client.get("/pricing/statements/SV-C5/").content.decode()
     assert "SV-C5-CN4" in html
     assert len(four) == len(one)
+
+
+@pytest.mark.django_db
+def test_pricing_pages_in_chinese_show_money_formatted(cast):
+    _confirmed("SV-C6", customer_tier="gold")
+    do_issue_credit_note("SV-C6", reason="客户撤单 customer withdrew")
+    client = session_client(cast["carol"])
+    zh = {"Accept-Language": "zh-hans"}
+    catalog = client.get("/pricing/", headers=zh).content.decode()
+    assert "价目与备件" in catalog and "¥80.00" in catalog and "6%" in catalog
+    statement = client.get("/pricing/statements/SV-C6/", headers=zh).content.decode()
+    assert "红字冲销单 Credit note SV-C6-CN1" in statement and "-¥76.32" in statement
+    assert "已全额冲销" in statement and "Decimal(" not in statement and "{'" not in statement
