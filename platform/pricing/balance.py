@@ -68,10 +68,21 @@ class Balance:
         return str(STANDINGS[self.standing])
 
 
-def balance_of(settlement: Settlement) -> Balance:
-    amounts = Payment.objects.filter(settlement=settlement).values_list("amount", flat=True)
-    refunds = Refund.objects.filter(payment__settlement=settlement).values_list("amount", flat=True)
-    credits = CreditNote.objects.filter(settlement=settlement).values_list("total", flat=True)
+def balance_of(settlement: Settlement, payments=None, credit_notes=None) -> Balance:
+    """From the database, or from the settlement's ``payments`` (their refunds prefetched)
+    and ``credit_notes`` a caller has read already."""
+    if payments is None:
+        amounts = Payment.objects.filter(settlement=settlement).values_list("amount", flat=True)
+        refunds = Refund.objects.filter(payment__settlement=settlement).values_list(
+            "amount", flat=True
+        )
+    else:
+        amounts = [p.amount for p in payments]
+        refunds = [r.amount for p in payments for r in p.refunds.all()]
+    if credit_notes is None:
+        credits = CreditNote.objects.filter(settlement=settlement).values_list("total", flat=True)
+    else:
+        credits = [n.total for n in credit_notes]
     return Balance(
         status=settlement.status,
         total=settlement.total,

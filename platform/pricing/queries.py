@@ -12,8 +12,9 @@ def settlement_for(ticket_ref: str) -> dict | None:
     settlement = Settlement.objects.filter(ticket_id=str(ticket_ref)).first()
     if settlement is None:
         return None
-    balance = balance_of(settlement)
     payments = list(settlement.payments.prefetch_related("refunds"))
+    credit_notes = list(settlement.credit_notes.prefetch_related("lines__line"))
+    balance = balance_of(settlement, payments, credit_notes)
     for payment in payments:
         payment.refunded = refunded_of(payment)
         payment.status_label = PAYMENT_STATUSES[payment_status(payment)]
@@ -27,7 +28,7 @@ def settlement_for(ticket_ref: str) -> dict | None:
         "payment_status": balance.standing_label,
         "lines": list(settlement.lines.all()),
         "schedule": list(settlement.schedule.all()),
-        "credit_notes": list(settlement.credit_notes.prefetch_related("lines__line")),
+        "credit_notes": credit_notes,
         "version": _version_label(settlement.decision_version),
     }
 

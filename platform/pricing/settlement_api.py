@@ -173,7 +173,7 @@ def credit_note_out(note: CreditNote) -> dict:
                 "amount": x.amount,
                 "tax": x.tax,
             }
-            for x in note.lines.select_related("line")
+            for x in note.lines.all()
         ],
     }
 
@@ -204,8 +204,9 @@ def payment_row_out(payment: Payment) -> dict:
 
 
 def settlement_out(s: Settlement) -> dict:
-    balance = balance_of(s)
-    notes = s.credit_notes.select_related("settlement").prefetch_related("lines__line")
+    notes = list(s.credit_notes.select_related("settlement").prefetch_related("lines__line"))
+    payments = list(s.payments.prefetch_related("refunds"))
+    balance = balance_of(s, payments, notes)
     return {
         **{f: getattr(s, f) for f in HEADER_FIELDS},
         "standing": balance.standing,
@@ -226,7 +227,7 @@ def settlement_out(s: Settlement) -> dict:
             for d in s.schedule.all()
         ],
         "credit_notes": [credit_note_out(n) for n in notes],
-        "payments": [payment_row_out(p) for p in s.payments.prefetch_related("refunds")],
+        "payments": [payment_row_out(p) for p in payments],
     }
 
 
@@ -320,7 +321,8 @@ def issue_credit_note(request: HttpRequest, ticket_ref: str, body: CreditNoteIn)
         return 409, {"detail": str(exc)}
     except PricingInputError as exc:
         return 400, {"detail": str(exc)}
-    return 201, credit_note_out(note)
+    issued = CreditNote.objects.select_related("settlement").prefetch_related("lines__line")
+    return 201, credit_note_out(issued.get(id=note.id))
 
 
 class PaymentIn(Schema):

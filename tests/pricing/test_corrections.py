@@ -226,3 +226,25 @@ def test_pricing_pages_in_chinese_show_money_formatted(cast):
     statement = client.get("/pricing/statements/SV-C6/", headers=zh).content.decode()
     assert "红字冲销单 Credit note SV-C6-CN1" in statement and "-¥76.32" in statement
     assert "已全额冲销" in statement and "Decimal(" not in statement and "{'" not in statement
+
+
+@pytest.mark.django_db
+def test_the_settlement_api_reads_at_a_flat_query_cost(cast):
+    _confirmed("SV-C7")
+    client = token_client(token_for(cast["carol"], "pricing:read", "pricing:write"))
+    url = "/api/v1/pricing/settlements/SV-C7"
+    payment, _ = do_record_payment("SV-C7", key="p1", amount="50.00", method="card")
+    do_issue_credit_note("SV-C7", reason="fix 1", lines=[{"position": 1, "amount": "1"}])
+    do_refund_payment("SV-C7", payment.id, key="r1", amount="1.06", reason="fix 1")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(2, 5):
+        do_issue_credit_note("SV-C7", reason=f"fix {n}", lines=[{"position": 1, "amount": "1"}])
+        do_refund_payment("SV-C7", payment.id, key=f"r{n}", amount="1.06", reason="fix")
+    do_record_payment("SV-C7", key="p2", amount="10.00", method="cash")
+    with CaptureQueriesContext(connection) as four:
+        body = client.get(url).json()
+    assert len(body["credit_notes"]) == 4 and len(body["payments"]) == 2
+    assert body["refunded"] == "4.24" and body["credited"] == "-4.24"
+    assert len(four) == len(one)
