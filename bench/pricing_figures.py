@@ -89,7 +89,8 @@ def _catalog():
 
 
 def quote_figures() -> dict:
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
 
     from bpmn.services import call
     from pricing.actions import do_reserve_part
@@ -108,8 +109,13 @@ def quote_figures() -> dict:
         totals.add(result["total"])
     assert len(totals) == 1, f"the same quote gave different totals: {totals}"
     lines = Settlement.objects.filter(ticket_id="BENCH-Q-000001").get().lines.count()
+    ticket = "BENCH-Q-COUNTED"
+    do_reserve_part(ticket_id=ticket, sku="P-R32", warehouse="WH-BJ", quantity=3)
+    with CaptureQueriesContext(connection) as counted, transaction.atomic():
+        call("pricing.settle", {}, {**QUOTE, "ticket_number": ticket})
     return {
         "quote_ms": round(statistics.median(samples), 3),
+        "queries_per_quote": len(counted),
         "quotes": QUOTES,
         "quote_total": totals.pop(),
         "quote_lines": lines,

@@ -109,3 +109,31 @@ def test_a_payment_step_run_again_counts_once_and_confirming_twice_changes_nothi
     assert rest["paid_in_full"] and Settlement.objects.get().payments.count() == 2
     with pytest.raises(ValueError, match="runs as a step"):
         call("pricing.record_payment", pay, data)
+
+
+@pytest.mark.django_db
+def test_a_quote_costs_the_same_statements_for_one_line_or_many():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from bpmn.services import call
+    from pricing.actions import do_reserve_part
+
+    catalog()
+
+    def quote(ticket, services, parts):
+        for quantity in parts:
+            do_reserve_part(ticket_id=ticket, sku="P-1", warehouse="WH-BJ", quantity=quantity)
+        data = {"ticket_number": ticket, "services": services, "payment_method": "card"}
+        with CaptureQueriesContext(connection) as counted, transaction.atomic():
+            call("pricing.settle", {}, {**data, "region": "bj", "customer_tier": "gold"})
+        return len(counted)
+
+    quote("SV-Q0", [{"code": "SV-DIAG", "quantity": 1}], [])  # the published table looked up
+    one = quote("SV-Q1", [{"code": "SV-DIAG", "quantity": 1}], [1])
+    many = quote(
+        "SV-Q2",
+        [{"code": "SV-DIAG", "quantity": 2}, {"code": "SV-INST", "quantity": 12}],
+        [1, 2, 3],
+    )
+    assert one == many <= 13, (one, many)  # 10 and the savepoints of the two blocks
