@@ -159,3 +159,18 @@ def test_a_diagnosis_naming_an_unknown_part_is_refused_by_the_form(cast, worksho
         actions.do_complete_task(task.assignee or cast["tom"], task.id, wrong)
     assert "Unknown part: NOPE-1" in str(refused.value.errors)
     assert not Reservation.objects.exists()
+
+
+def test_the_forms_of_the_example_render_for_the_people_who_fill_them(cast, workshop):
+    new = session_client(cast["alice"]).get("/tickets/new/auto_repair/").content.decode()
+    assert "车牌号 Plate number" in new and "微信支付 WeChat Pay" in new
+    ticket = actions.do_start_ticket(cast["alice"], "auto_repair", dict(CHECK_IN))
+    task = HumanTask.objects.get(ticket=ticket, bpmn_id="diagnose")
+    page = session_client(task.assignee or cast["tom"]).get(f"/tasks/{task.id}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "维修项目 Services" in html and "备件 Part (SKU)" in html
+    ticket = _step(ticket, "diagnose", DIAGNOSIS, cast["tom"])
+    approval = HumanTask.objects.get(ticket=ticket, bpmn_id="customer_approval")
+    page = session_client(approval.assignee or cast["alice"]).get(f"/tickets/{ticket.number}/")
+    html = page.content.decode()
+    assert "¥1,965.21" in html and "Decimal(" not in html and "{'" not in html
