@@ -33,6 +33,10 @@ def settlement_for(ticket_ref: str) -> dict | None:
     }
 
 
+def has_settlement(ticket_ref: str) -> bool:
+    return Settlement.objects.filter(ticket_id=str(ticket_ref)).exists()
+
+
 def _version_label(version: str) -> str:
     if version.startswith("file:"):
         return gettext("as shipped")

@@ -174,3 +174,22 @@ def test_the_forms_of_the_example_render_for_the_people_who_fill_them(cast, work
     page = session_client(approval.assignee or cast["alice"]).get(f"/tickets/{ticket.number}/")
     html = page.content.decode()
     assert "¥1,965.21" in html and "Decimal(" not in html and "{'" not in html
+
+
+def test_the_customer_opens_the_statement_from_the_portal(cast, workshop):
+    from django.test import Client
+
+    ticket = actions.do_start_ticket(cast["alice"], "auto_repair", dict(CHECK_IN))
+    customer = Client()
+    track = f"/t/{ticket.tracking_token}/"
+    assert "/statement/" not in customer.get(track).content.decode()  # nothing priced yet
+    assert customer.get(f"{track}statement/").status_code == 404
+    ticket = _step(ticket, "diagnose", DIAGNOSIS, cast["tom"])
+    page = customer.get(track, headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert f'href="{track}statement/"' in page and "结算单与付款记录（可打印）" in page
+    statement = customer.get(f"{track}statement/")
+    html = statement.content.decode()
+    assert statement.status_code == 200 and "¥1,965.21" in html and "@media print" in html
+    assert "onclick" not in html and "'unsafe-inline'" not in statement["Content-Security-Policy"]
+    assert statement["X-Robots-Tag"] == "noindex"
+    assert customer.get("/t/not-a-token/statement/").status_code == 404
