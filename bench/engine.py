@@ -10,9 +10,11 @@ Platform = do_start_ticket + six do_complete_task calls on the database, includi
 locks, worklist sync, timeline, serialization and the sandbox; `queries_per_ticket`
 counts the SQL statements of one such ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
-(bench/timer_sweep.py): see those modules. The engine section always runs;
-BENCH_SECTIONS (default "api,reads,timers,analytics") picks the others ("none": the engine
-only, for quick iterations); sizes are BENCH_* variables.
+(bench/timer_sweep.py), pricing (bench/pricing_figures.py): see those modules.
+BENCH_SECTIONS (default "api,reads,timers,analytics,pricing") picks the sections besides the
+engine ("none": the engine only, for quick iterations); the engine section runs unless the
+list names only sections that stand alone ("pricing": its figures only); sizes are BENCH_*
+variables.
 
 Prints a JSON report and writes bench/report.json.
 """
@@ -34,7 +36,8 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics,pricing").split(",")
+STANDALONE = {"pricing"}  # sections that need nothing of the engine section
 FIXTURES = ROOT / "bench" / "fixtures"
 START = {
     "customer_name": "Wang Fang",
@@ -265,6 +268,24 @@ def _analytics_figures(agent, quick) -> dict:
     return module.measure(template, template.tasks.get(), Reader.staff(agent))
 
 
+def _engine_sections() -> dict:
+    from django.db import connection
+
+    from bench.notify_fanout import fanout_figures
+
+    report = {"engine": engine_figures(), "dmn": dmn_figures(), "notify": fanout_figures()}
+    if connection.vendor == "postgresql":
+        report.update(scale_figures())
+    else:
+        report["skipped"] = (
+            "api, worklist, search, timers and the pricing simulation run on PostgreSQL only "
+            "(bulk SQL, one gunicorn worker against the bench database): set "
+            "DATABASE_URL=postgres://…"
+        )
+        print(f"bench: {report['skipped']}", file=sys.stderr)
+    return report
+
+
 def main():
     from django.conf import settings
     from django.db import connection
@@ -281,19 +302,12 @@ def main():
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     report = {}
     try:
-        report["engine"] = engine_figures()
-        report["dmn"] = dmn_figures()
-        from bench.notify_fanout import fanout_figures
+        if not set(SECTIONS) <= STANDALONE:
+            report.update(_engine_sections())
+        if "pricing" in SECTIONS:
+            from bench.pricing_figures import measure
 
-        report["notify"] = fanout_figures()
-        if connection.vendor == "postgresql":
-            report.update(scale_figures())
-        else:
-            report["skipped"] = (
-                "api, worklist, search and timers run on PostgreSQL only (bulk SQL, one "
-                "gunicorn worker against the bench database): set DATABASE_URL=postgres://…"
-            )
-            print(f"bench: {report['skipped']}", file=sys.stderr)
+            report["pricing"] = measure()
     finally:
         connection.close()
         if not os.environ.get("BENCH_KEEP_DB"):  # kept: to EXPLAIN queries by hand

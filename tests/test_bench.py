@@ -24,6 +24,8 @@ TOY_SIZES = {
     "BENCH_ANALYTICS_TICKETS": "500",
     "BENCH_ANALYTICS_DAYS": "5",
     "BENCH_ANALYTICS_REPEATS": "1",
+    "BENCH_QUOTES": "5",
+    "BENCH_SIMULATE_CASES": "40",
     "BENCH_DB": f"flowdesk_bench_smoke_{os.getpid()}",
 }
 
@@ -50,6 +52,9 @@ def test_bench_prints_the_report(tmp_path):
     assert report["dmn"]["table_20_rules_ms"] < 0.1
     fanout = report["notify"]  # notify.fanout_ms: 6 outbox rows per completed task
     assert fanout["tasks"] == 20 and fanout["outbox_rows"] == 120 and fanout["fanout_ms"] > 0
+    pricing = report["pricing"]  # pricing.quote_ms: a 23-dimension quote through pricing.settle
+    assert pricing["quotes"] == 5 and pricing["quote_ms"] > 0 and pricing["dimensions"] == 23
+    assert pricing["quote_total"] == "2844.86" and pricing["quote_lines"] > 10
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert "PostgreSQL only" in report["skipped"] and "api" not in report
         return
@@ -64,3 +69,21 @@ def test_bench_prints_the_report(tmp_path):
     analytics = report["analytics"]
     assert analytics["tickets"] == 500 and analytics["rollup_days"] == 7
     assert analytics["rollup_rows"] > 0 and analytics["dashboard_ms"] > 0
+    # the impact of a changed urgent surcharge on 40 copied settlements, half of them urgent
+    assert pricing["simulated"] == 40 and pricing["changed"] == 20 and pricing["simulate_s"] > 0
+
+
+def test_bench_sections_pricing_runs_the_pricing_figures_only(tmp_path):
+    written = tmp_path / "report.json"
+    sizes = {**TOY_SIZES, "BENCH_DB": f"flowdesk_bench_pricing_{os.getpid()}"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "engine.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **sizes, "BENCH_SECTIONS": "pricing", "BENCH_REPORT": str(written)},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert list(report) == ["pricing"] and report["pricing"]["quote_ms"] > 0

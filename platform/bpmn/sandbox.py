@@ -38,6 +38,7 @@ from bpmn.limits import (
     checked_mul,
     checked_pow,
 )
+from bpmn.services import running_task
 
 MAX_DATA_BYTES = 1_000_000
 MAX_SLEEP_SECONDS = 1.0
@@ -418,7 +419,8 @@ class SafeScriptEngine(PythonScriptEngine):
         from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
         try:
-            return self.environment.call_service(task.data, **kwargs)
+            with running_task(str(task.id)):
+                return self.environment.call_service(task.data, **kwargs)
         except Exception as err:
             raise WorkflowTaskException(
                 f"service {kwargs.get('operation_name')!r} failed: {type(err).__name__}: {err}",

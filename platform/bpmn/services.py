@@ -38,6 +38,9 @@ _REGISTRY: dict[str, Operator] = {}
 _CURRENT_INSTANCE: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "flowdesk_service_instance", default=None
 )
+_CURRENT_TASK: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "flowdesk_service_task", default=None
+)
 
 
 def register(name: str, description: str = "", params: tuple[str, ...] = ()):
@@ -72,6 +75,20 @@ def running_for(instance_id: int | None) -> Iterator[None]:
         _CURRENT_INSTANCE.reset(token)
 
 
+@contextmanager
+def running_task(task_id: str) -> Iterator[None]:
+    """The engine task a service call runs for: the same id when an incident is retried, a
+    new one on each pass of a loop (operators derive idempotency keys from it)."""
+    token = _CURRENT_TASK.set(task_id)
+    try:
+        yield
+    finally:
+        _CURRENT_TASK.reset(token)
+
+
 def call(name: str, params: dict[str, Any], data: dict[str, Any]) -> Any:
     operator = get(name)
-    return operator.fn(params, ServiceCall(data=data, instance_id=_CURRENT_INSTANCE.get()))
+    return operator.fn(
+        params,
+        ServiceCall(data=data, instance_id=_CURRENT_INSTANCE.get(), task_id=_CURRENT_TASK.get()),
+    )

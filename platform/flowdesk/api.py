@@ -23,6 +23,7 @@ def _mount_routers() -> None:
     from knowledge.api import router as knowledge
     from notify.api import router as webhooks
     from pricing.api import router as pricing
+    from pricing.settlement_api import router as settlements
     from tickets.api import router as tickets
     from tickets.operations_api import router as operations
 
@@ -33,6 +34,7 @@ def _mount_routers() -> None:
     api.add_router("", webhooks)
     api.add_router("", intake)
     api.add_router("", pricing)
+    api.add_router("", settlements)
     api.add_router("", knowledge)
 
 

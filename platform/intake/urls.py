@@ -11,6 +11,7 @@ urlpatterns = [
     path("t/<str:token>/", views.tracking, name="track"),
     path("t/<str:token>/reply/", views.portal_reply, name="reply"),
     path("t/<str:token>/rate/", views.portal_rate, name="rate"),
+    path("t/<str:token>/statement/", views.portal_statement, name="statement"),
     path("t/<str:token>/reopen/", views.portal_reopen, name="reopen"),
     path("t/<str:token>/files/<int:attachment_id>/", views.portal_attachment, name="file"),
     path("portal/link/", views.portal_link, name="portal_link"),

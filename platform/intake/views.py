@@ -42,6 +42,7 @@ from intake.queries import (
     waiting_for_customer,
 )
 from integrations import ratelimit
+from pricing.queries import has_settlement, settlement_for
 from tickets import actions as ticket_actions
 from tickets import conversation
 from tickets.fields import start_form
@@ -218,6 +219,7 @@ def tracking(request, token: str, *, error: str = "", status: int = 200):
         "may_reopen": may_reopen(ticket),
         "reopen_days": reopen_days(),
         "reopened_as": (ticket.data or {}).get("reopened_as"),
+        "has_statement": has_settlement(ticket.number),
         "max_mb": max(1, conversation.max_bytes() // (1024 * 1024)),
         "error": error,
         "lang": translation.get_language(),
@@ -254,6 +256,18 @@ def portal_attachment(request, token: str, attachment_id: int):
     if found is None:
         raise Http404("no such file")
     return _private(conversation.file_response(found))
+
+
+def portal_statement(request, token: str):
+    """The ticket's settlement statement (the quote while a draft), printable, to the holder
+    of its link."""
+    lang = _language(request)
+    ticket = _ticket_or_404(token)
+    block = settlement_for(ticket.number)
+    if block is None:
+        raise Http404("no statement for this ticket yet")
+    context = {"s": block["settlement"], "block": block}
+    return _private(render(request, "pricing/statement.html", context), lang)
 
 
 @require_POST

@@ -1,12 +1,13 @@
 """The writers of pricing: catalog imports and stock reservations (one transaction each)."""
 
-from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from pricing import catalogs
+from pricing import catalogs, settle
+from pricing.balance import balance_of
 from pricing.csvio import ImportReport, RowError
 from pricing.models import (
     Part,
@@ -63,6 +64,25 @@ def do_import_catalog(kind_name: str, data: bytes, *, by=None) -> ImportReport:
     return report
 
 
+CATALOG_FILES = ("regions", "tiers", "services", "parts", "stock")  # parts before their stock
+
+
+def do_import_catalog_folder(folder: Path, *, by=None) -> dict[str, ImportReport]:
+    """Import every ``<kind>.csv`` of a folder (e.g. processes/catalog/): all files or none.
+    Returns the report of each file read; the first one with problems stops the import."""
+    reports = {}
+    with transaction.atomic():
+        for kind in CATALOG_FILES:
+            path = Path(folder) / f"{kind}.csv"
+            if not path.is_file():
+                continue
+            reports[kind] = do_import_catalog(kind, path.read_bytes(), by=by)
+            if not reports[kind].ok:
+                transaction.set_rollback(True)
+                break
+    return reports
+
+
 def _stock_row(sku: str, warehouse: str) -> StockLevel:
     try:
         return StockLevel.objects.get(part__sku=sku, warehouse__code=warehouse)
@@ -92,12 +112,16 @@ def do_reserve_part(*, ticket_id: str, sku: str, warehouse: str, quantity: int) 
     return Reservation.objects.create(ticket_id=str(ticket_id), stock=stock, quantity=quantity)
 
 
-def _close(ticket_id: str, state: str, ids=None) -> list[Reservation]:
-    held = Reservation.objects.select_for_update().filter(
-        ticket_id=str(ticket_id), state=Reservation.State.RESERVED
+def _close(ticket_id: str, state: str, ids=None, since=None) -> list[Reservation]:
+    held = (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("stock__part", "stock__warehouse")
+        .filter(ticket_id=str(ticket_id), state=Reservation.State.RESERVED)
     )
     if ids is not None:
         held = held.filter(id__in=ids)
+    if since is not None:
+        held = held.filter(created_at__gte=since)
     closed = list(held.order_by("stock_id", "id"))
     now = timezone.now()
     for reservation in closed:
@@ -111,9 +135,10 @@ def _close(ticket_id: str, state: str, ids=None) -> list[Reservation]:
 
 
 @transaction.atomic
-def do_release_reservations(ticket_id: str, ids=None) -> list[Reservation]:
-    """Give a ticket's held parts back (cancel, send back)."""
-    return _close(ticket_id, Reservation.State.RELEASED, ids)
+def do_release_reservations(ticket_id: str, ids=None, since=None) -> list[Reservation]:
+    """Give a ticket's held parts back (cancel, send back): all of them, the listed ``ids``,
+    or those reserved at or after ``since`` (the work a send back undoes)."""
+    return _close(ticket_id, Reservation.State.RELEASED, ids, since)
 
 
 @transaction.atomic
@@ -131,8 +156,6 @@ def do_settle(ticket_id: str, data: dict) -> Settlement:
     """Compute (or recompute) the draft settlement of a ticket from ``data``: services and
     quantities, labour, region, customer tier, payment method and plan, and the pricing
     dimensions. Raises PricingInputError (bad data) or SettlementLocked (already confirmed)."""
-    from pricing import settle
-
     ticket_id = str(ticket_id)
     method = str((data or {}).get("payment_method") or "")
     if method not in Settlement.PaymentMethod.values:
@@ -199,11 +222,6 @@ class PaymentConflict(ValueError):
     """The idempotency key was used for a different payment."""
 
 
-def paid_amount(settlement: Settlement) -> Decimal:
-    """Summed in Python: SQLite sums decimals as floats."""
-    return sum(settlement.payments.values_list("amount", flat=True), Decimal("0.00"))
-
-
 @transaction.atomic
 def do_record_payment(
     ticket_id: str, *, key: str, amount, method: str, reference: str = ""
@@ -213,12 +231,7 @@ def do_record_payment(
     key = str(key or "").strip()
     if not key or len(key) > 100:
         raise PricingInputError("an idempotency key of 1 to 100 characters is required")
-    try:
-        amount = Decimal(str(amount))
-    except InvalidOperation:
-        raise PricingInputError(f"amount must be a number, not {amount!r}") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise PricingInputError("amount must be above 0 with at most 2 decimal places")
+    amount = settle.money_amount(amount, "amount")
     if method not in Settlement.PaymentMethod.values:
         raise PricingInputError(
             f"method must be one of {', '.join(Settlement.PaymentMethod.values)}"
@@ -231,9 +244,11 @@ def do_record_payment(
         return earlier, False
     if settlement.status != Settlement.Status.CONFIRMED:
         raise SettlementLocked("payments are recorded against a confirmed settlement")
-    outstanding = settlement.total - paid_amount(settlement)
+    outstanding = balance_of(settlement).outstanding
     if amount > outstanding:
-        raise PricingInputError(f"amount {amount} is more than the {outstanding} outstanding")
+        raise PricingInputError(
+            f"amount {amount} is more than the {max(outstanding, 0):.2f} outstanding"
+        )
     payment = Payment.objects.create(
         settlement=settlement, key=key, amount=amount, method=method, reference=str(reference)[:100]
     )
@@ -243,7 +258,6 @@ def do_record_payment(
 __all__ = [
     "PaymentConflict",
     "do_record_payment",
-    "paid_amount",
     "PricingInputError",
     "SettlementLocked",
     "do_confirm_settlement",
@@ -252,6 +266,7 @@ __all__ = [
     "UnknownStock",
     "do_consume_reservations",
     "do_import_catalog",
+    "do_import_catalog_folder",
     "do_release_reservations",
     "do_reserve_part",
     "may_edit_catalog",

@@ -1,8 +1,11 @@
 from django.contrib import admin
 
 from pricing.models import (
+    CreditNote,
+    CreditNoteLine,
     CustomerTier,
     Part,
+    Refund,
     Region,
     Reservation,
     ServiceItem,
@@ -52,3 +55,32 @@ class RegionAdmin(admin.ModelAdmin):
 @admin.register(CustomerTier)
 class CustomerTierAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "discount_rate")
+
+
+class CreditNoteLineInline(admin.TabularInline):
+    model = CreditNoteLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("line", "description", "amount", "tax")
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(admin.ModelAdmin):
+    """Read-only: credit notes are issued through the API or pricing.corrections."""
+
+    list_display = ("number", "settlement", "total", "reason", "created_at")
+    search_fields = ("number", "settlement__ticket_id")
+    readonly_fields = ("settlement", "sequence", "number", "reason", "subtotal", "tax", "total")
+    inlines = [CreditNoteLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = ("payment", "amount", "reason", "refunded_at")
+    readonly_fields = ("payment", "key", "amount", "reason", "reference", "refunded_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,4 +1,5 @@
-"""Catalog and stock endpoints under /api/v1/pricing (scopes pricing:read / pricing:write)."""
+"""Catalog, stock and simulation endpoints under /api/v1/pricing (scopes pricing:read /
+pricing:write); settlements, payments and corrections are in pricing.settlement_api."""
 
 from decimal import Decimal
 
@@ -11,19 +12,12 @@ from integrations.errors import ApiError
 from pricing import catalogs, csvio, simulate
 from pricing.actions import (
     InsufficientStock,
-    PaymentConflict,
-    PricingInputError,
-    SettlementLocked,
     UnknownStock,
-    do_confirm_settlement,
     do_consume_reservations,
     do_import_catalog,
-    do_record_payment,
     do_release_reservations,
     do_reserve_part,
-    do_settle,
     may_edit_catalog,
-    paid_amount,
 )
 from pricing.models import (
     CustomerTier,
@@ -31,10 +25,8 @@ from pricing.models import (
     Region,
     Reservation,
     ServiceItem,
-    Settlement,
     StockLevel,
 )
-from pricing.rules import DIMENSIONS
 
 router = Router(tags=["pricing"])
 
@@ -280,148 +272,6 @@ def consume(request: HttpRequest, ticket_id: str, body: CloseIn):
     return _close(request, ticket_id, body, do_consume_reservations)
 
 
-class LineOut(Schema):
-    kind: str
-    code: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    amount: Decimal
-    tax_rate: Decimal
-    tax: Decimal
-
-
-class DueOut(Schema):
-    sequence: int
-    label: str
-    percent: Decimal | None
-    due_date: str
-    amount: Decimal
-
-
-class SettlementOut(Schema):
-    ticket_id: str
-    status: str
-    currency: str
-    region: str
-    region_coefficient: Decimal
-    customer_tier: str
-    tier_discount_rate: Decimal
-    decision_id: str
-    decision_version: str
-    dimensions: dict
-    subtotal: Decimal
-    tax: Decimal
-    total: Decimal
-    payment_method: str
-    plan: str
-    paid: Decimal
-    outstanding: Decimal
-    lines: list[LineOut]
-    schedule: list[DueOut]
-
-
-class ServiceLineIn(Schema):
-    code: str
-    quantity: int | float | str = 1
-
-
-class MilestoneIn(Schema):
-    label: str = ""
-    percent: Decimal
-    due_date: str | None = None
-
-
-class SettleIn(Schema):
-    services: list[ServiceLineIn]
-    payment_method: str  # cash, card, transfer, wechat_pay, alipay, monthly_account, warranty_free
-    region: str = ""
-    customer_tier: str = ""
-    labour_hours: Decimal | None = None  # labour billed on top of the service items
-    labour_rate: Decimal | None = None
-    instalments: int | None = None
-    milestones: list[MilestoneIn] | None = None
-    first_due: str | None = None  # YYYY-MM-DD, default today
-    # the pricing decision's inputs: urgency, after_hours, distance_km, warranty_status, ...
-    dimensions: dict = {}
-
-
-COMPUTED = ("lines", "schedule", "paid", "outstanding")
-
-
-def settlement_out(s: Settlement) -> dict:
-    return {
-        **{f: getattr(s, f) for f in SettlementOut.model_fields if f not in COMPUTED},
-        "paid": (paid := paid_amount(s)),
-        "outstanding": s.total - paid,
-        "lines": list(s.lines.all()),
-        "schedule": [
-            {
-                "sequence": d.sequence,
-                "label": d.label,
-                "percent": d.percent,
-                "due_date": d.due_date.isoformat(),
-                "amount": d.amount,
-            }
-            for d in s.schedule.all()
-        ],
-    }
-
-
-@router.get(
-    "/pricing/settlements/{ticket_ref}",
-    response={200: SettlementOut, 403: ErrorOut, 404: ErrorOut},
-)
-@require_scope("pricing:read")
-def get_settlement(request: HttpRequest, ticket_ref: str):
-    """A ticket's settlement statement (finance and process owners)."""
-    _writer(request)
-    settlement = Settlement.objects.filter(ticket_id=ticket_ref).first()
-    if settlement is None:
-        return 404, {"detail": f"{ticket_ref} has no settlement"}
-    return 200, settlement_out(settlement)
-
-
-@router.put(
-    "/pricing/settlements/{ticket_ref}",
-    response={200: SettlementOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
-)
-@require_scope("pricing:write")
-def put_settlement(request: HttpRequest, ticket_ref: str, body: SettleIn):
-    """Compute the ticket's draft settlement (again); 409 once it is confirmed."""
-    _writer(request)
-    try:
-        data = body.model_dump(exclude={"dimensions"}, exclude_none=True)
-        if not isinstance(body.dimensions, dict):
-            raise PricingInputError("dimensions must be an object")
-        unknown = sorted(set(body.dimensions) - set(DIMENSIONS))
-        if unknown:
-            raise PricingInputError(f"unknown pricing dimension(s): {', '.join(unknown)}")
-        settlement = do_settle(ticket_ref, {**body.dimensions, **data})
-    except SettlementLocked as exc:
-        return 409, {"detail": str(exc)}
-    except PricingInputError as exc:
-        return 400, {"detail": str(exc)}
-    return 200, settlement_out(settlement)
-
-
-@router.post(
-    "/pricing/settlements/{ticket_ref}/confirm",
-    response={200: SettlementOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-)
-@require_scope("pricing:write")
-def confirm_settlement(request: HttpRequest, ticket_ref: str):
-    """Freeze the statement; its reserved parts are booked as used."""
-    _writer(request)
-    try:
-        settlement = do_confirm_settlement(ticket_ref)
-    except Settlement.DoesNotExist:
-        return 404, {"detail": f"{ticket_ref} has no settlement"}
-    except SettlementLocked as exc:
-        return 409, {"detail": str(exc)}
-    return 200, settlement_out(settlement)
-
-
 class SimulationCaseOut(Schema):
     ticket_id: str
     old_version: str
@@ -457,62 +307,3 @@ def simulate_version(request: HttpRequest, version: int, limit: int = 1000):
     if found is None:
         return 404, {"detail": f"{simulate.rules.DECISION_ID} has no version {version}"}
     return 200, simulate.simulate(found, limit)
-
-
-class PaymentIn(Schema):
-    amount: Decimal
-    method: str  # cash, card, transfer, wechat_pay, alipay, monthly_account, warranty_free
-    reference: str = ""
-
-
-class PaymentOut(Schema):
-    id: int
-    key: str
-    amount: Decimal
-    method: str
-    reference: str
-    paid: Decimal
-    outstanding: Decimal
-
-
-@router.post(
-    "/pricing/settlements/{ticket_ref}/payments",
-    response={
-        200: PaymentOut,
-        201: PaymentOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-    },
-)
-@require_scope("pricing:write")
-def record_payment(request: HttpRequest, ticket_ref: str, body: PaymentIn):
-    """Record money received (header ``Idempotency-Key`` required): the same key again answers
-    200 with the first payment and counts once; 201 for a new one."""
-    _writer(request)
-    try:
-        payment, created = do_record_payment(
-            ticket_ref,
-            key=request.headers.get("Idempotency-Key", ""),
-            amount=body.amount,
-            method=body.method,
-            reference=body.reference,
-        )
-    except Settlement.DoesNotExist:
-        return 404, {"detail": f"{ticket_ref} has no settlement"}
-    except (PaymentConflict, SettlementLocked) as exc:
-        return 409, {"detail": str(exc)}
-    except PricingInputError as exc:
-        return 400, {"detail": str(exc)}
-    paid = paid_amount(payment.settlement)
-    out = {
-        "id": payment.id,
-        "key": payment.key,
-        "amount": payment.amount,
-        "method": payment.method,
-        "reference": payment.reference,
-        "paid": paid,
-        "outstanding": payment.settlement.total - paid,
-    }
-    return (201 if created else 200), out

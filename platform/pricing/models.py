@@ -6,8 +6,10 @@ through pricing.actions: a reservation raises ``StockLevel.reserved`` with a con
 constraints below hold the same invariant in the database.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 AMOUNT = {"max_digits": 16, "decimal_places": 2}  # settlement amounts: prices x quantities
@@ -161,22 +163,22 @@ class Settlement(models.Model):
     the unit prices used, so catalog changes later never change it."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        CONFIRMED = "confirmed", "Confirmed"
+        DRAFT = "draft", _("Draft")
+        CONFIRMED = "confirmed", _("Confirmed")
 
     class PaymentMethod(models.TextChoices):
-        CASH = "cash", "Cash"
-        CARD = "card", "Bank card"
-        TRANSFER = "transfer", "Bank transfer"
-        WECHAT_PAY = "wechat_pay", "WeChat Pay"
-        ALIPAY = "alipay", "Alipay"
-        MONTHLY_ACCOUNT = "monthly_account", "Monthly account"
-        WARRANTY_FREE = "warranty_free", "Contract / warranty (free)"
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Bank card")
+        TRANSFER = "transfer", _("Bank transfer")
+        WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+        ALIPAY = "alipay", _("Alipay")
+        MONTHLY_ACCOUNT = "monthly_account", _("Monthly account")
+        WARRANTY_FREE = "warranty_free", _("Contract / warranty (free)")
 
     class Plan(models.TextChoices):
-        SINGLE = "single", "Single payment"
-        INSTALMENTS = "instalments", "Instalments"
-        MILESTONES = "milestones", "Milestones"
+        SINGLE = "single", _("Single payment")
+        INSTALMENTS = "instalments", _("Instalments")
+        MILESTONES = "milestones", _("Milestones")
 
     ticket_id = models.CharField(max_length=40, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -274,3 +276,70 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} ({self.method})"
+
+
+class CreditNote(models.Model):
+    """A correction of a confirmed statement, which itself never changes: negative amounts,
+    its own number (``<ticket>-CN<n>``), linked to the statement it corrects."""
+
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=60, unique=True)
+    reason = models.CharField(max_length=500)
+    subtotal = models.DecimalField(**AMOUNT)
+    tax = models.DecimalField(**AMOUNT)
+    total = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["settlement", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "sequence"], name="credit_note_sequence"),
+            models.CheckConstraint(condition=Q(total__lt=0), name="credit_note_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.total}"
+
+
+class CreditNoteLine(models.Model):
+    """The part of one statement line a credit note takes back (negative for a charge)."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(SettlementLine, on_delete=models.PROTECT, related_name="credits")
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(**AMOUNT)
+    tax = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["credit_note", "line__position"]
+
+    def __str__(self):
+        return f"{self.description} {self.amount}"
+
+
+class Refund(models.Model):
+    """Money given back against one payment; ``key`` (the caller's idempotency key) is unique
+    per payment, and the refunds of a payment never exceed its amount."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    key = models.CharField(max_length=100)
+    amount = models.DecimalField(**AMOUNT)
+    reason = models.CharField(max_length=500)
+    reference = models.CharField(max_length=100, blank=True)
+    refunded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["payment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "key"], name="refund_key_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"refund {self.amount} of payment {self.payment_id}"

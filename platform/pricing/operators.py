@@ -115,3 +115,58 @@ def release(params: dict, call: ServiceCall) -> dict:
 
     released = do_release_reservations(_ticket_ref(call, "pricing.release"))
     return {"released": sum(r.quantity for r in released)}
+
+
+@register(
+    "pricing.confirm",
+    "Confirm the ticket's settlement: the statement is frozen and the parts held for the "
+    "ticket are booked as used. Confirming a confirmed statement again changes nothing.",
+    params=(),
+)
+def confirm(params: dict, call: ServiceCall) -> dict:
+    from pricing.actions import do_confirm_settlement
+    from pricing.models import Reservation, Settlement
+
+    ticket_ref = _ticket_ref(call, "pricing.confirm")
+    settlement = Settlement.objects.filter(ticket_id=ticket_ref).first()
+    if settlement is None:
+        raise ValueError(f"pricing.confirm: {ticket_ref} has no settlement to confirm")
+    if settlement.status == Settlement.Status.DRAFT:
+        settlement = do_confirm_settlement(ticket_ref)
+    used = Reservation.objects.filter(ticket_id=ticket_ref, state=Reservation.State.CONSUMED)
+    return {
+        "status": settlement.status,
+        "total": str(settlement.total),
+        "currency": settlement.currency,
+        "parts_used": sum(used.values_list("quantity", flat=True)),
+    }
+
+
+@register(
+    "pricing.record_payment",
+    "Record money received against the ticket's confirmed settlement (amount, method, "
+    "reference); run again for the same step it counts once.",
+    params=("amount", "method", "reference"),
+)
+def record_payment(params: dict, call: ServiceCall) -> dict:
+    from pricing.actions import do_record_payment
+    from pricing.balance import balance_of
+
+    ticket_ref = _ticket_ref(call, "pricing.record_payment")
+    if not call.task_id:
+        raise ValueError("pricing.record_payment runs as a step of a ticket's process")
+    payment, _ = do_record_payment(
+        ticket_ref,
+        key=f"step:{call.task_id}",
+        amount=params.get("amount"),
+        method=str(params.get("method") or ""),
+        reference=str(params.get("reference") or ""),
+    )
+    balance = balance_of(payment.settlement)
+    return {
+        "payment_id": payment.id,
+        "amount": str(payment.amount),
+        "paid": str(balance.net_paid),
+        "outstanding": str(balance.outstanding),
+        "paid_in_full": balance.outstanding <= 0,
+    }

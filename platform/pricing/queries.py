@@ -1,38 +1,48 @@
-"""Read paths: the settlement block the ticket page renders."""
+"""Read paths: the settlement block the ticket page includes and the printable statement."""
 
-from decimal import Decimal
+from django.utils.translation import gettext
 
-from pricing.models import Settlement
+from pricing.balance import PAYMENT_STATUSES, balance_of, payment_status, refunded_of
+from pricing.models import Part, Settlement
 
 
 def settlement_for(ticket_ref: str) -> dict | None:
-    """Context for ``pricing/_settlement.html`` (the ticket page includes it), or None."""
+    """Context for ``pricing/_settlement.html`` and ``pricing/statement.html``, or None: the
+    statement, its credit notes, payments with their refunds, and what is left to pay."""
     settlement = Settlement.objects.filter(ticket_id=str(ticket_ref)).first()
     if settlement is None:
         return None
-    payments = list(settlement.payments.all())
-    paid = sum((p.amount for p in payments), Decimal("0.00"))
-    if settlement.status == Settlement.Status.DRAFT:
-        payment_status = "Not yet confirmed"
-    elif paid >= settlement.total:
-        payment_status = "Paid"
-    elif paid:
-        payment_status = "Partially paid"
-    else:
-        payment_status = "Unpaid"
+    payments = list(settlement.payments.prefetch_related("refunds"))
+    credit_notes = list(settlement.credit_notes.prefetch_related("lines__line"))
+    balance = balance_of(settlement, payments, credit_notes)
+    for payment in payments:
+        payment.refunded = refunded_of(payment)
+        payment.status_label = PAYMENT_STATUSES[payment_status(payment)]
     return {
         "settlement": settlement,
+        "balance": balance,
         "payments": payments,
-        "paid": paid,
-        "outstanding": settlement.total - paid,
-        "payment_status": payment_status,
+        "paid": balance.net_paid,
+        "outstanding": balance.outstanding,
+        "refund_due": -balance.outstanding if balance.outstanding < 0 else 0,
+        "payment_status": balance.standing_label,
         "lines": list(settlement.lines.all()),
         "schedule": list(settlement.schedule.all()),
+        "credit_notes": credit_notes,
         "version": _version_label(settlement.decision_version),
     }
 
 
+def has_settlement(ticket_ref: str) -> bool:
+    return Settlement.objects.filter(ticket_id=str(ticket_ref)).exists()
+
+
 def _version_label(version: str) -> str:
     if version.startswith("file:"):
-        return "as shipped"
+        return gettext("as shipped")
     return version
+
+
+def part_exists(sku: str) -> bool:
+    """For the forms' part picker."""
+    return Part.objects.filter(sku=str(sku)).exists()

@@ -52,6 +52,24 @@ def decimal(value, name: str, default: Decimal) -> Decimal:
     return number
 
 
+MAX_AMOUNT = Decimal("99999999999999.99")  # what an AMOUNT column holds
+
+
+def money_amount(value, name: str) -> Decimal:
+    """An amount of money received, refunded or credited: above 0, at most 2 decimals."""
+    if isinstance(value, bool):
+        raise PricingInputError(f"{name} must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise PricingInputError(f"{name} must be a number, not {value!r}") from None
+    if not number.is_finite() or number <= 0 or number != number.quantize(Decimal("0.01")):
+        raise PricingInputError(f"{name} must be above 0 with at most 2 decimal places")
+    if number > MAX_AMOUNT:
+        raise PricingInputError(f"{name} is beyond the largest amount, {MAX_AMOUNT}")
+    return number
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1

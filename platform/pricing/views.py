@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pricing import catalogs, csvio, simulate
@@ -11,11 +13,11 @@ from pricing.models import CustomerTier, Region, ServiceItem, StockLevel
 from pricing.queries import settlement_for
 
 KIND_LABELS = {
-    "services": "Service items",
-    "parts": "Parts",
-    "stock": "Stock per warehouse",
-    "regions": "Regions",
-    "tiers": "Customer tiers",
+    "services": gettext_lazy("Service items"),
+    "parts": gettext_lazy("Parts"),
+    "stock": gettext_lazy("Stock per warehouse"),
+    "regions": gettext_lazy("Regions"),
+    "tiers": gettext_lazy("Customer tiers"),
 }
 
 
@@ -30,33 +32,26 @@ def catalog(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind", "")
         upload = request.FILES.get("file")
         if kind not in catalogs.KINDS:
-            file_error, status = "Choose which catalog the file holds.", 400
+            file_error, status = _("Choose which catalog the file holds."), 400
         elif upload is None:
-            file_error, status = "Choose a CSV file to import.", 400
+            file_error, status = _("Choose a CSV file to import."), 400
         else:
             try:
                 report = do_import_catalog(kind, upload.read(csvio.MAX_BYTES + 1), by=request.user)
                 status = 200 if report.ok else 400
             except csvio.CsvFileError as exc:
-                file_error, status = f"The file could not be read: {exc}.", 400
+                file_error = _("The file could not be read: %(reason)s.") % {"reason": exc}
+                status = 400
     context = _context(editable)
     context.update(report=report, file_error=file_error)
     return render(request, "pricing/catalog.html", context, status=status)
 
 
 def _context(editable: bool) -> dict:
-    services = [
-        {
-            "item": s,
-            "breaks": ", ".join(f"≥{b['min_qty']}: {b['unit_price']}" for b in s.tier_breaks),
-            "tax_percent": s.tax_rate * 100,
-        }
-        for s in ServiceItem.objects.filter(active=True)
-    ]
     return {
         "editable": editable,
         "kinds": KIND_LABELS,
-        "services": services,
+        "services": ServiceItem.objects.filter(active=True),
         "stock": StockLevel.objects.select_related("part", "warehouse"),
         "regions": Region.objects.all(),
         "tiers": CustomerTier.objects.all(),
@@ -78,7 +73,8 @@ def simulation(request: HttpRequest) -> HttpResponse:
             number, limit = None, None
         chosen = next((v for v in versions if v.version == number), None)
         if chosen is None or limit is None or not 1 <= limit <= simulate.MAX_CASES:
-            context["error"], status = "Choose a stored version and a limit from 1 to 10000.", 400
+            context["error"] = _("Choose a stored version and a limit from 1 to 10000.")
+            status = 400
         else:
             report = simulate.simulate(chosen, limit)
             report["shown"] = report["results"][:200]

@@ -14,6 +14,7 @@ from tickets import incidents, taskstate
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
+    flush_events,
     load_workflow,
     locked_ticket,
     locked_ticket_of_task,
@@ -28,6 +29,7 @@ from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, 
 from tickets.fields import validate_start_data, validate_task_data
 from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
+from tickets.parts import release_parts
 from tickets.script_context import running_for_ticket
 from tickets.titles import title_for
 
@@ -329,7 +331,9 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
                 "updated_at",
             ]
         )
-        record_event(ticket, "cancelled", actor=user, reason=reason)
+        queue_event(ticket, "cancelled", actor=user, reason=reason)
+        release_parts(ticket, actor=user, reason="cancelled")
+        flush_events(ticket)
     ticket.open_task_rows = []
     return ticket
 

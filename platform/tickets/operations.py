@@ -29,6 +29,7 @@ from tickets.engine import (
 )
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import HumanTask, Ticket, TicketMessage
+from tickets.parts import opened_at, release_parts
 from tickets.taskstate import (  # noqa: F401 - the operations' names, for views and API
     Transition,
     allowed_operations,
@@ -137,6 +138,8 @@ def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticke
             to=to_bpmn_id,
             reason=reason,
         )
+        since = opened_at(ticket, to_bpmn_id)
+        release_parts(ticket, actor=user, since=since, reason="sent_back")
         return engine_call(ticket, operation, actor=user)
 
 

@@ -360,6 +360,18 @@ def _priority_changed(event, detail, ctx) -> Line:
     return Line(event, text, quote=str(detail.get("reason") or ""))
 
 
+def _parts_released(event, detail, ctx) -> Line:
+    parts = ", ".join(
+        f"{part.get('name') or part.get('sku')} × {part.get('quantity')}"
+        for part in detail.get("parts") or ()
+    )
+    if detail.get("reason") == "sent_back":
+        text = _("Parts went back to stock because the work was sent back: %(parts)s")
+    else:
+        text = _("Parts went back to stock because the ticket was cancelled: %(parts)s")
+    return Line(event, text % {"parts": parts})
+
+
 def _commented(event, detail, ctx) -> Line:
     text = _("%(who)s commented") % {"who": ctx.actor(event)}
     return Line(event, text, quote=str(detail.get("body") or ""))
@@ -399,5 +411,6 @@ SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "rated": _rated,
     "commented": _commented,
     "priority_changed": _priority_changed,
+    "parts_released": _parts_released,
 }
 TONES = {"completed": "done", "rejected": "warning"}

@@ -23,8 +23,9 @@ def run(*paths):
 def test_the_spiffarena_examples_and_our_processes_pass():
     code, out = run(CORPUS / "spiff-examples", PROCESSES)
     assert code == 0, out
-    assert out.strip().splitlines()[-1] == "9 passed, 0 failed"
+    assert out.strip().splitlines()[-1] == "11 passed, 0 failed"
     assert "PASS" in out and "test_decision_example.json" in out and "test_repair.json" in out
+    assert "test_auto_repair.json::quote_declined_parts_released" in out
 
 
 def test_a_wrong_expectation_fails_with_the_difference(tmp_path):

@@ -162,7 +162,7 @@ def test_the_catalog_page_shows_the_error_report_and_imports_good_files(cast):
     do_import_catalog("services", SERVICES.encode())
     page = client.get("/pricing/")
     html = page.content.decode()
-    assert page.status_code == 200 and "安装 Installation" in html and "≥10: 100.00" in html
+    assert page.status_code == 200 and "安装 Installation" in html and "≥10: ¥100.00" in html
     assert "13%" in html and "True" not in html
     bad = SimpleUploadedFile("t.csv", b"code,name,discount_rate\nvip,VIP,1.5\n")
     page = client.post("/pricing/", {"kind": "tiers", "file": bad})
@@ -176,3 +176,22 @@ def test_the_catalog_page_shows_the_error_report_and_imports_good_files(cast):
     agent = session_client(cast["alice"])
     assert "Import a CSV" not in agent.get("/pricing/").content.decode()
     assert agent.post("/pricing/", {"kind": "tiers", "file": good}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_catalog_folder_imports_every_file_or_none(tmp_path):
+    import shutil
+
+    from pricing.actions import do_import_catalog_folder
+    from pricing.models import Part, ServiceItem, StockLevel
+    from tests.conftest import PROCESSES
+
+    for csv_file in (PROCESSES / "catalog").glob("*.csv"):
+        shutil.copy(csv_file, tmp_path / csv_file.name)
+    (tmp_path / "stock.csv").write_text("sku,warehouse,on_hand\nBP-FRONT,WH-SH,-1\nNOPE,WH-SH,2\n")
+    reports = do_import_catalog_folder(tmp_path)
+    assert not reports["stock"].ok and [e.line for e in reports["stock"].errors] == [2, 3]
+    assert not ServiceItem.objects.exists() and not Part.objects.exists()
+    shutil.copy(PROCESSES / "catalog" / "stock.csv", tmp_path / "stock.csv")
+    assert all(r.ok for r in do_import_catalog_folder(tmp_path).values())
+    assert StockLevel.objects.get(part__sku="BP-FRONT").on_hand == 6

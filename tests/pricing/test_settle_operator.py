@@ -86,3 +86,54 @@ def test_a_short_part_reserves_nothing_and_leaves_an_incident(cast):
     ticket = actions.do_complete_task(cast["tom"], _open(ticket, "diagnose").id, data)
     assert "only 6 of P-1 available" in ticket.incident["error"]
     assert StockLevel.objects.get().reserved == 0 and not Settlement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_payment_step_run_again_counts_once_and_confirming_twice_changes_nothing():
+    from bpmn.services import call, running_task
+    from pricing.actions import do_settle
+
+    catalog()
+    do_settle("SV-9", {"services": [{"code": "SV-DIAG", "quantity": 1}], "payment_method": "cash"})
+    data = {"ticket_number": "SV-9"}
+    first = call("pricing.confirm", {}, data)
+    assert first == call("pricing.confirm", {}, data)
+    assert first["status"] == "confirmed" and first["total"] == "84.80"
+    pay = {"amount": "50.00", "method": "cash", "reference": ""}
+    with running_task("engine-task-1"):
+        once = call("pricing.record_payment", pay, data)
+        again = call("pricing.record_payment", pay, data)  # an incident retried
+    assert once == again and once["outstanding"] == "34.80" and not once["paid_in_full"]
+    with running_task("engine-task-2"):  # the step's next pass
+        rest = call("pricing.record_payment", {**pay, "amount": "34.80"}, data)
+    assert rest["paid_in_full"] and Settlement.objects.get().payments.count() == 2
+    with pytest.raises(ValueError, match="runs as a step"):
+        call("pricing.record_payment", pay, data)
+
+
+@pytest.mark.django_db
+def test_a_quote_costs_the_same_statements_for_one_line_or_many():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from bpmn.services import call
+    from pricing.actions import do_reserve_part
+
+    catalog()
+
+    def quote(ticket, services, parts):
+        for quantity in parts:
+            do_reserve_part(ticket_id=ticket, sku="P-1", warehouse="WH-BJ", quantity=quantity)
+        data = {"ticket_number": ticket, "services": services, "payment_method": "card"}
+        with CaptureQueriesContext(connection) as counted, transaction.atomic():
+            call("pricing.settle", {}, {**data, "region": "bj", "customer_tier": "gold"})
+        return len(counted)
+
+    quote("SV-Q0", [{"code": "SV-DIAG", "quantity": 1}], [])  # the published table looked up
+    one = quote("SV-Q1", [{"code": "SV-DIAG", "quantity": 1}], [1])
+    many = quote(
+        "SV-Q2",
+        [{"code": "SV-DIAG", "quantity": 2}, {"code": "SV-INST", "quantity": 12}],
+        [1, 2, 3],
+    )
+    assert one == many <= 13, (one, many)  # 10 and the savepoints of the two blocks

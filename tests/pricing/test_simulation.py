@@ -94,7 +94,7 @@ def test_simulation_api_and_page(cast):
     page = session_client(cast["dave"]).get(f"/pricing/simulate/?version={draft.version}")
     html = page.content.decode()
     assert page.status_code == 200 and "2 of 3 settlements would change" in html
-    assert "¥-12.30" in html and "+¥16.96" in html and "table as shipped" in html
+    assert "-¥12.30" in html and "+¥16.96" in html and "table as shipped" in html
     assert "file:" not in html and "True" not in html
     bad = session_client(cast["dave"]).get("/pricing/simulate/?version=x")
     assert bad.status_code == 400

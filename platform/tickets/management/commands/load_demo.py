@@ -36,10 +36,22 @@ class Command(BaseCommand):
                 user.user_permissions.add(deploy)
         self._org(User.objects.get(username="dave"), User.objects.get(username="bob"))
         self._notifications()
+        self._pricing_catalog(User.objects.get(username="dave"))
         call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
         # The demo's public forms (/intake/<key>/); other templates stay staff-only.
         call_command("publish_intake", "repair", "inquiry", stdout=self.stdout)
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
+
+    def _pricing_catalog(self, admin):
+        """Service items, parts and stock of the auto-repair example (processes/catalog/)."""
+        from pricing.actions import do_import_catalog_folder
+
+        reports = do_import_catalog_folder(settings.PROCESSES_DIR / "catalog", by=admin)
+        for kind, report in reports.items():
+            problems = "; ".join(f"line {e.line}: {e.message}" for e in report.errors)
+            self.stdout.write(
+                f"pricing {kind}: {report.rows} rows" + (f" ({problems})" if problems else "")
+            )
 
     def _notifications(self):
         """The default notification rules (seeded by notify's migration; a deleted one comes
