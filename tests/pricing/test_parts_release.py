@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.db import connection
+from django.test import Client
 
 from pricing.actions import do_reserve_part
 from pricing.models import Reservation, StockLevel
