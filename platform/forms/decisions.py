@@ -34,6 +34,10 @@ class Decision:
     field: str  # the data path of the decision field, drawn as the buttons
     buttons: tuple[DecisionButton, ...]
 
+    def operation_for(self, posted: str | None) -> str | None:
+        """The operation ("approve"/"reject") of the button that posted ``posted``."""
+        return next((b.operation for b in self.buttons if b.value == posted), None)
+
 
 def decision_for(
     form: FormDefinition,

@@ -143,9 +143,12 @@ def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticke
         return engine_call(ticket, operation, actor=user)
 
 
-def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
+def do_decide(
+    user, task_id: int, approve: bool, comment: str = "", form_data: dict | None = None
+) -> Ticket:
     """Approve or reject: completes the task with `approved` (or the task's
-    `approvalVariable`) set, through the same checks as any completion."""
+    `approvalVariable`) set, through the same checks as any completion. ``form_data`` is
+    the rest of the step's form when the decision was taken by its buttons."""
     from tickets.actions import do_complete_task
 
     operation = "approve" if approve else "reject"
@@ -154,7 +157,7 @@ def do_decide(user, task_id: int, approve: bool, comment: str = "") -> Ticket:
     with transaction.atomic():
         ticket, task = _task_for_update(user, task_id, operation)
         variable = taskstate.step_properties(task).get("approvalVariable", "approved")
-        data = {variable: approve}
+        data = {**(form_data or {}), variable: approve}
         if comment:
             data["comment"] = comment
         # The decision and its reason are the timeline's, whatever the form keeps of them.

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from customers.queries import pending_proposals
 from definitions.models import ProcessVersion
+from forms.decisions import decision_for
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
 from pricing.queries import settlement_for
-from tickets import access, actions, conversation, operations
+from tickets import access, actions, conversation, operations, taskstate
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import roles_of, start_form, task_access, task_form
 from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
@@ -91,11 +92,21 @@ def _task_for(user, task_id: int) -> HumanTask:
 def task_page(request, task_id: int):
     task = _task_for(request.user, task_id)
     form = task_form(task)
+    allowed = operations.allowed_operations(request.user, task)
+    decision = form and decision_for(form, allowed, taskstate.step_properties(task))
     data, errors, status = task.ticket.data, {}, 200
     if request.method == "POST":
         submitted = parse_post(form, request.POST, files=request.FILES) if form else {}
         try:
-            ticket = actions.do_complete_task(request.user, task.id, submitted)
+            chosen = decision and decision.operation_for(request.POST.get(decision.field))
+            if chosen:
+                rest = {k: v for k, v in submitted.items() if k != decision.field}
+                comment = str(submitted.get("comment") or "")
+                ticket = operations.do_decide(
+                    request.user, task.id, chosen == "approve", comment, form_data=rest
+                )
+            else:
+                ticket = actions.do_complete_task(request.user, task.id, submitted)
         except actions.InvalidSubmission as exc:
             data, errors, status = exc.redisplay, exc.errors, 422
         except actions.ActionError as exc:
@@ -116,8 +127,10 @@ def task_page(request, task_id: int):
             errors,
             csrf_token=get_token(request),
             submit_label=_("Complete") if can_act else "",
+            decision=decision if can_act else None,
         )
-    allowed = operations.allowed_operations(request.user, task)
+    if decision and can_act:  # the form's buttons decide: no second Approve/Reject
+        allowed = [op for op in allowed if op not in ("approve", "reject")]
     targets, groups = operation_choices(task, allowed, Steps(task.ticket))
     context = {
         "task": task,

@@ -193,3 +193,32 @@ def test_operations_from_the_task_page(cast, repair):
         client_for(cast["carol"]).post(f"/tasks/{task.id}/op/comment/", {"body": "hi"}).status_code
         == 404
     )
+
+
+def test_the_approval_page_offers_one_way_to_decide(cast, repair):
+    ticket = at_diagnose(cast)
+    data = {"diagnosis": "fan", "needs_parts": True, "labor_hours": 1, "parts_cost": "50"}
+    ticket = actions.do_complete_task(cast["tom"], open_task(ticket).id, data)
+    approval = open_task(ticket)
+    carol = client_for(cast["carol"])
+    page = carol.get(f"/tasks/{approval.id}/").content.decode()
+    # The form's decision field is the Approve and Reject buttons; no second pair of
+    # operation dialogs and no "Decision" radios beside them.
+    assert 'name="approved" value="true"' in page and 'name="approved" value="false"' in page
+    assert 'type="radio" name="approved"' not in page
+    assert f"op{approval.id}-approve" not in page and f"op{approval.id}-reject" not in page
+
+    refused = carol.post(f"/tasks/{approval.id}/", {"approved": "false"}, follow=True)
+    assert "say why it is rejected" in refused.content.decode()
+    assert open_task(ticket).bpmn_id == "approve_quote"
+
+    carol.post(f"/tasks/{approval.id}/", {"approved": "false", "comment": "too expensive"})
+    assert open_task(ticket).bpmn_id == "diagnose"
+    assert ticket.events.filter(kind="rejected", detail__reason="too expensive").exists()
+    ticket = actions.do_complete_task(
+        cast["tom"], open_task(ticket).id, {**data, "parts_cost": "30"}
+    )
+    again = open_task(ticket)
+    carol.post(f"/tasks/{again.id}/", {"approved": "true", "comment": "fine"})
+    assert open_task(ticket).bpmn_id == "repair_work"
+    assert ticket.events.filter(kind="approved", task=again).exists()
