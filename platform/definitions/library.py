@@ -26,6 +26,7 @@ class Template:
     description: dict[str, str]
     decisions: tuple[str, ...]
     tags: tuple[str, ...]
+    demo_tickets: tuple[dict, ...] = ()  # {"title", "data", "correlation_key"?} for load_demo
 
     @property
     def bpmn_path(self) -> Path:
@@ -58,6 +59,7 @@ def read_catalog(path: Path) -> Catalog:
             description=dict(t["description"]),
             decisions=tuple(t.get("decisions", ())),
             tags=tuple(t.get("tags", ())),
+            demo_tickets=tuple(t.get("demo_tickets", ())),
         )
         for t in raw["templates"]
     )

@@ -1,0 +1,30 @@
+"""make run's load_demo deploys the whole library and raises its demo tickets, once."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from definitions.library import catalog
+from definitions.models import ProcessVersion
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_deploys_every_template_with_demo_tickets_and_is_idempotent():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    keys = {t.key for t in catalog().templates}
+    assert keys <= set(ProcessVersion.objects.values_list("key", flat=True))
+    expected = sum(len(t.demo_tickets) for t in catalog().templates)
+    assert Ticket.objects.count() == expected
+    per_template = set(Ticket.objects.values_list("process_version__key", flat=True))
+    assert per_template == keys
+    assert f"library demo tickets: {expected} raised" in out.getvalue()
+
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert Ticket.objects.count() == expected
+    assert "library demo tickets: 0 raised" in again.getvalue()
+    assert ProcessVersion.objects.filter(key="food_safety").count() == 1
