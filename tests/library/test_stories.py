@@ -39,6 +39,9 @@ def test_food_safety_late_response_escalates_and_finance_approves_the_compensati
     )
     holder, task = desk.holder(number, "approve_compensation")
     assert holder == "carol" and task["candidate_groups"] == ["finance"]
+    # The field rules of the template: finance sees the customer's phone masked.
+    assert desk.ticket(number, "carol")["data"]["customer_phone"] == "138****1234"
+    assert desk.ticket(number, "alice")["data"]["customer_phone"] == "13812341234"
     desk.post("carol", f"/api/v1/tasks/{task['id']}/approve", {"comment": "within policy"})
     desk.complete(number, "notify", {"notified_by": "phone"})
     done = desk.complete(number, "csat", {"rating": 4, "feedback": "they called quickly"})
@@ -171,6 +174,8 @@ def test_returns_vip_refund_received_and_settled(desk, deployed):
     }
     number = desk.start("alice", "returns", start)["number"]
     assert desk.ticket(number)["data"]["resolution"] == "refund"
+    seen_by_warehouse = desk.ticket(number, "wei")["data"]
+    assert "price" not in seen_by_warehouse and seen_by_warehouse["item"] == "Headphones"
     desk.complete(number, "receive_goods", {"goods_as_described": True}, by="wei")
     settled = desk.complete(
         number, "settle_refund", {"payment_method": "original", "transaction_no": "R1"}, by="carol"
