@@ -37,6 +37,14 @@ def test_a_copy_checks_clean_passes_its_scenarios_and_publishes_with_its_own_dec
     assert "food_safety_triage" not in published
 
 
+@pytest.mark.parametrize("template", catalog().templates, ids=lambda t: t.key)
+def test_every_template_copies_clean_with_its_scenarios_passing(cast, template):
+    draft = do_copy_template(cast["dave"], template, f"copy_of_{template.key}")
+    assert draft.problems == []
+    results = drafts.run_scenarios(draft.bpmn_filename, draft.bpmn_xml, draft.files)
+    assert results and all(r.passed for r in results), [r.message for r in results]
+
+
 def test_a_used_key_is_refused(cast):
     do_copy_template(cast["dave"], catalog().get("returns"), "returns_copy")
     drafts.do_publish_draft(cast["dave"], drafts.ProcessDraft.objects.get().id)
