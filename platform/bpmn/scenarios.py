@@ -1,7 +1,8 @@
 """SpiffArena-format scenario files (`test_<bpmn stem>.json`) run through our engine.
 
 Format (see shared/corpus/README.md): per case, `tasks` gives the data each user or
-service task submits on each visit (key `taskId` or `ProcessId:taskId`), `mocks` replaces
+service task submits on each visit (and the top-level start event's form, as the ticket is
+raised with it) (key `taskId` or `ProcessId:taskId`), `mocks` replaces
 functions that scripts call, and `expected_output_json` must equal the final data. The
 models run through the same parser, sandbox, DMN engine and operators as the platform;
 service tasks take their result from the scenario instead of calling the operator.
@@ -13,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
@@ -189,7 +191,10 @@ def _drive(workflow: BpmnWorkflow, task_data: dict) -> None:
         if task is None:
             return
         spec = task.task_spec
-        if spec.manual or isinstance(spec, ServiceTask):
+        if isinstance(spec, StartEvent):
+            start = _entries_for(task, task_data)  # the start form, as a ticket is raised
+            task.data = DeepMerge.merge(task.data, start[0]) if start else task.data
+        elif spec.manual or isinstance(spec, ServiceTask):
             entries = _entries_for(task, task_data)
             if entries is None and (
                 isinstance(spec, ServiceTask) or type(spec).__name__ == "UserTask"

@@ -12,7 +12,13 @@ CAST = [
     ("bob", "Bob Supervisor", ["supervisors", "agents"], False),
     ("carol", "Carol Finance", ["finance"], False),
     ("dave", "Dave Admin", [], True),
+    # The template library's roles (processes/catalog.json)
+    ("lin", "Lin Storemanager", ["store_managers"], False),
+    ("wei", "Wei Warehouse", ["warehouse", "warehouse_east"], False),
+    ("zhou", "Zhou Teacher", ["teachers"], False),
+    ("qian", "Qian Director", ["directors"], False),
 ]
+LIBRARY_GROUPS = ("store_managers", "warehouse", "warehouse_east", "teachers", "directors")
 DEMO_PASSWORD = "flowdesk"
 
 
@@ -40,6 +46,7 @@ class Command(BaseCommand):
         call_command("deploy", str(settings.PROCESSES_DIR), stdout=self.stdout)
         # The demo's public forms (/intake/<key>/); other templates stay staff-only.
         call_command("publish_intake", "repair", "inquiry", stdout=self.stdout)
+        self._library_tickets(User.objects.get(username="alice"))
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
 
     def _pricing_catalog(self, admin):
@@ -71,6 +78,25 @@ class Command(BaseCommand):
         office = do_save_calendar(
             admin, "default", hours={d: day for d in ("mon", "tue", "wed", "thu", "fri")}
         )
-        for name in ("agents", "dispatchers", "technicians", "finance"):
+        for name in ("agents", "dispatchers", "technicians", "finance", *LIBRARY_GROUPS):
             group = Group.objects.get_or_create(name=name)[0]
             do_save_group_profile(admin, group, supervisor=supervisor, calendar=office)
+
+    def _library_tickets(self, agent):
+        """The demo tickets of every library template, raised once (each has its own
+        correlation key, so a second load_demo finds them and raises nothing)."""
+        from definitions.library import catalog
+        from tickets.actions import do_start_ticket
+        from tickets.models import Ticket
+
+        raised = 0
+        for template in catalog().templates:
+            for n, demo in enumerate(template.demo_tickets, 1):
+                key = demo.get("correlation_key") or f"demo-{template.key}-{n}"
+                if Ticket.objects.filter(correlation_key=key).exists():
+                    continue
+                do_start_ticket(
+                    agent, template.key, demo["data"], title=demo["title"], correlation_key=key
+                )
+                raised += 1
+        self.stdout.write(f"library demo tickets: {raised} raised")
