@@ -9,9 +9,9 @@ customer…) and the template variables.
 writes one FanoutJob row (only when a rule or a webhook wants one of the event kinds), so a
 rolled-back action notifies nobody and a committed one is never forgotten. The request
 never runs the fan-out (about a dozen statements per step): once the action commits, the
-job goes to the worker: a Celery task `notify.run_fanout_job` when Celery is configured,
-else the embedded worker, woken at once (`set_waker`), sweeps pending jobs
-(`run_pending_fanout`). A job whose run never happened (a process that died, a broker
+job goes to the worker: with Celery, a `notify.run_pending_fanout` task drains pending
+jobs (one queued at a time, see notify.drain); without, the embedded worker, woken at once
+(`set_waker`), does the same sweep (`run_pending_fanout`). A job whose run never happened (a process that died, a broker
 that was down) is swept later (`run_stale_fanout` from beat). Each outbox row's
 idempotency key (rule, event, language) makes a second run a no-op.
 FLOWDESK_FANOUT_INLINE runs the job right after the commit instead (the test suite).
@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from notify import conf
+from notify import conf, drain
 from notify.actions import do_notify
 from notify.models import (
     DEFAULT_LANGUAGE,
@@ -170,18 +170,19 @@ def _hand_over(job_id: int) -> None:
     if conf.fanout_inline():
         run_fanout_job(job_id)
     elif conf.celery_enabled():
-        _enqueue(job_id)
+        _enqueue_drain()
     elif _waker:
         _waker[0]()
 
 
-def _enqueue(job_id: int) -> None:
-    from notify.tasks import run_fanout_job_task
+def _enqueue_drain() -> None:
+    from notify.tasks import run_pending_fanout_task
 
     try:
-        run_fanout_job_task.delay(job_id)
+        if drain.claim():
+            run_pending_fanout_task.delay()
     except Exception:  # broker down: beat's stale sweep picks the job up
-        log.warning("fan-out: could not enqueue job %s", job_id, exc_info=True)
+        log.warning("fan-out: could not enqueue a drain", exc_info=True)
 
 
 def _as_dict(event: EventFacts) -> dict:

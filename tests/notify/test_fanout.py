@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from customers.actions import do_link_customer
-from notify import fanout
+from notify import drain, fanout
 from notify.actions import do_set_preferences, do_subscribe_webhook
 from notify.delivery import deliver_pending
 from notify.fanout import run_pending_fanout
@@ -214,6 +214,7 @@ def test_with_celery_the_commit_enqueues_the_job(
 
     settings.FLOWDESK_NOTIFY_CELERY = True
     rows()
+    drain.release()  # no drain is queued (another test or a bench may have left the flag)
     app.conf.task_always_eager = True  # the task runs where it is enqueued
     try:
         with django_capture_on_commit_callbacks(execute=True):

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from customers.actions import do_link_customer
+from notify import drain
 from notify.default_rules import seed_rules
 from notify.fanout import forget_cached_kinds
 from notify.models import FanoutJob, InAppMessage, NotificationRule, OutboxMessage, RuleTemplate
@@ -117,10 +118,12 @@ def test_celery_over_redis_fans_out_a_committed_action(cast, repair, rules, sett
 
     settings.FLOWDESK_NOTIFY_CELERY = True
     app.control.purge()  # see test_celery_over_redis_runs_the_timer_sweep
-    ticket = start_for_wang_fang(cast)
-    assert FanoutJob.objects.exists() and not confirmed_by_mail(ticket)  # queued in Redis
+    drain.release()  # and the flag of a drain that was queued there
+    first, second = start_for_wang_fang(cast), start_for_wang_fang(cast)
+    assert FanoutJob.objects.count() == 2 and not confirmed_by_mail(first)
+    assert app.connection().default_channel.client.llen("celery") == 1  # one drain for both
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-        assert wait_for(lambda: confirmed_by_mail(ticket), seconds=20), "the task never ran"
+        assert wait_for(lambda: confirmed_by_mail(second), seconds=20), "the task never ran"
         alice = cast["alice"]
-        assert wait_for(lambda: InAppMessage.objects.filter(user=alice, ticket_id=ticket.id))
-    assert not FanoutJob.objects.exists()
+        assert wait_for(lambda: InAppMessage.objects.filter(user=alice, ticket_id=first.id))
+    assert confirmed_by_mail(first) and not FanoutJob.objects.exists()
