@@ -19,7 +19,7 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
-from tickets import notifying, routing, taskstate
+from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 from tickets.prepared import PreparedSelect, save_fields
@@ -86,6 +86,12 @@ def flush_events(ticket) -> None:
 def mark_changed(ticket: Ticket, *fields: str) -> None:
     """Ticket columns the action changed, saved with the rest in the one final UPDATE."""
     ticket.__dict__.setdefault("_changed_fields", set()).update(fields)
+
+
+def save_with_ticket(ticket: Ticket, row, fields: list[str]) -> None:
+    """Columns of another row (the completed task) the action changed: updated in the
+    statement that saves the ticket (its row lock covers them meanwhile)."""
+    ticket.__dict__.setdefault("_changed_rows", []).append((row, fields))
 
 
 def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
@@ -315,11 +321,16 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         ticket.closed_at = timezone.now()
         fields |= {"status", "closed_at"}
         queue_event(ticket, "completed", actor=actor)
-    state = save_state(ticket, runtime.dump(workflow), later=True)
+    dumped = runtime.dump(workflow)
+    live.keep_after_commit(ticket.id, dumped, compiled_for(ticket.process_version), workflow)
+    state = save_state(ticket, dumped, later=True)
+    rows = ticket.__dict__.pop("_changed_rows", [])
     if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
         ticket.save(force_insert=True)
-    else:  # engine state and ticket row: one statement on PostgreSQL
-        save_fields(*([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
+        if rows:
+            save_fields(*rows)
+    else:  # changed rows, engine state and ticket row: one statement on PostgreSQL
+        save_fields(*rows, *([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
     flush_events(ticket)
 
 
@@ -386,7 +397,10 @@ def locked_ticket_of_task(task_id: int) -> Ticket:
 
 
 def load_workflow(ticket: Ticket):
-    return runtime.load(compiled_for(ticket.process_version), ticket.instance.state)
+    compiled = compiled_for(ticket.process_version)
+    state = ticket.instance.state
+    workflow = live.take(ticket.id, state, compiled)
+    return workflow if workflow is not None else runtime.load(compiled, state)
 
 
 def engine_call(ticket: int | Ticket, operation: Callable, actor=None, need_active=True) -> Ticket:
