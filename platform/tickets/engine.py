@@ -22,7 +22,7 @@ from definitions.deploy import compiled_for
 from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
-from tickets.prepared import PreparedSelect, save_fields
+from tickets.prepared import PreparedSelect, insert_with_links, save_fields
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -190,28 +190,22 @@ def _create_human_tasks(
         taskstate.initial(row, plan.assignee)
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        HumanTask.objects.bulk_create(rows)
-    _add_candidates(planned)
+    insert_with_links(rows, "engine_task_id", _candidate_links(planned))
     for info, row, plan in planned:
         _task_events(ticket, info, row, plan)
     return rows
 
 
-def _add_candidates(planned) -> None:
-    groups_through = HumanTask.candidate_groups.through
-    users_through = HumanTask.candidate_users.through
-    group_links, user_links = [], []
+def _candidate_links(planned) -> list[tuple]:
+    groups, users = [], []
     for _info, row, plan in planned:
         row.candidate_group_names = sorted(g.name for g in plan.groups)
-        group_links += [groups_through(humantask_id=row.id, group_id=g.id) for g in plan.groups]
-        user_links += [users_through(humantask_id=row.id, user_id=u.id) for u in plan.users]
-    if group_links:
-        groups_through.objects.bulk_create(group_links, ignore_conflicts=True)
-    if user_links:
-        users_through.objects.bulk_create(user_links, ignore_conflicts=True)
+        groups += [(row, g.id) for g in plan.groups]
+        users += [(row, u.id) for u in plan.users]
+    links = [(HumanTask.candidate_groups.through, "humantask", "group", groups)]
+    if users:
+        links.append((HumanTask.candidate_users.through, "humantask", "user", users))
+    return links
 
 
 def _task_events(ticket, info, row: HumanTask, plan: routing.TaskPlan) -> None:

@@ -122,3 +122,48 @@ def _execute(connection, sql: str, params: list, objects: list) -> None:
         if cursor.rowcount != 1:
             names = ", ".join(f"{type(obj)._meta.label} {obj.pk}" for obj in objects)
             raise DatabaseError(f"{names}: the update found no row")
+
+
+def insert_with_links(rows: list, key: str, links=(), using: str = "default") -> None:
+    """INSERT new rows of one model and their many-to-many links; sets each row's id.
+
+    `key` names a column unique among `rows` (it maps the returned ids back); each link is
+    `(through model, its column of the row, its other column, [(row, other id), ...])`.
+    On PostgreSQL one statement does all (the links join the inserted rows on `key`);
+    elsewhere the ORM's inserts."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        type(rows[0]).objects.using(using).bulk_create(rows)
+        for through, mine, other, pairs in links:
+            made = [through(**{mine: row.pk, other: target}) for row, target in pairs]
+            through.objects.using(using).bulk_create(made, ignore_conflicts=True)
+        return
+    meta = type(rows[0])._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values, params = [], []
+    for row in rows:
+        values.append(f"({', '.join(['%s'] * len(fields))})")
+        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    key_column, pk_column = quote(meta.get_field(key).column), quote(meta.pk.column)
+    heads = [
+        f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join(values)} RETURNING {pk_column}, {key_column})"
+    ]
+    for index, (through, mine, other, pairs) in enumerate(links):
+        table = quote(through._meta.db_table)
+        mine_column = quote(through._meta.get_field(mine).column)
+        other_column = quote(through._meta.get_field(other).column)
+        heads.append(
+            f"l{index} AS (INSERT INTO {table} ({mine_column}, {other_column}) "
+            f"SELECT t.{pk_column}, l.v FROM t JOIN unnest(%s::text[], %s::bigint[]) AS l(k, v) "
+            f"ON t.{key_column}::text = l.k ON CONFLICT DO NOTHING)"
+        )
+        params += [[str(getattr(row, key)) for row, _ in pairs], [int(v) for _, v in pairs]]
+    sql = f"WITH {', '.join(heads)} SELECT {pk_column}, {key_column} FROM t"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = {str(row_key): pk for pk, row_key in cursor.fetchall()}
+    for row in rows:
+        row.pk = ids[str(getattr(row, key))]
+        row._state.adding, row._state.db = False, using
