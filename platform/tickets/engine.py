@@ -22,7 +22,7 @@ from definitions.deploy import compiled_for
 from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
-from tickets.prepared import PreparedSelect, insert_with_links, save_fields
+from tickets.prepared import PreparedSelect, insert_rows, insert_with_links, save_fields
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -79,7 +79,7 @@ def queue_event(
 def flush_events(ticket) -> None:
     events = ticket.__dict__.pop("_pending_events", [])
     if events:
-        TicketEvent.objects.bulk_create(events)
+        insert_rows(events)
         notifying.events_written(events)  # notification rules, in the same transaction
 
 

@@ -6,6 +6,11 @@ running them (each selects ~50 columns through joins). A `PreparedSelect` compil
 queryset once, with a sentinel standing for the one value that varies, then runs the SQL
 with the real value and builds the objects exactly as Django's ModelIterable does (field
 converters, select_related objects, annotations).
+
+Writes of every step are built here too, once per model and shape rather than compiled
+by the ORM each time: UPDATEs of known rows (`save_fields`), the action's events
+(`insert_rows`), a new task row with its candidate links (`insert_with_links`); on
+PostgreSQL each of these is one statement.
 """
 
 from collections.abc import Callable
@@ -124,6 +129,43 @@ def _execute(connection, sql: str, params: list, objects: list) -> None:
             raise DatabaseError(f"{names}: the update found no row")
 
 
+def _values(rows: list, connection) -> tuple[list, str, list]:
+    """The columns, VALUES list and parameters of new rows of one model, prepared as
+    Model.save prepares them (`pre_save` stamps auto_now_add columns)."""
+    for row in rows:  # a related row saved after it was assigned: take its id now
+        row._prepare_related_fields_for_save(operation_name="insert_rows")
+    fields = [f for f in type(rows[0])._meta.concrete_fields if not f.primary_key]
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
+    return fields, ", ".join([row_sql] * len(rows)), params
+
+
+def _inserted(rows: list, ids: list, using: str) -> None:
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding, row._state.db = False, using
+
+
+def insert_rows(rows: list, using: str = "default") -> None:
+    """`bulk_create(rows)` without compiling an INSERT through the ORM each time (the
+    events of every action). On PostgreSQL the ids come back in the rows' order, as
+    bulk_create relies on; elsewhere bulk_create itself."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        type(rows[0]).objects.using(using).bulk_create(rows)
+        return
+    meta = type(rows[0])._meta
+    quote = connection.ops.quote_name
+    fields, values, params = _values(rows, connection)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {values} RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        _inserted(rows, [pk for (pk,) in cursor.fetchall()], using)
+
+
 def insert_with_links(rows: list, key: str, links=(), using: str = "default") -> None:
     """INSERT new rows of one model and their many-to-many links; sets each row's id.
 
@@ -140,15 +182,11 @@ def insert_with_links(rows: list, key: str, links=(), using: str = "default") ->
         return
     meta = type(rows[0])._meta
     quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values, params = [], []
-    for row in rows:
-        values.append(f"({', '.join(['%s'] * len(fields))})")
-        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    fields, values, params = _values(rows, connection)
     key_column, pk_column = quote(meta.get_field(key).column), quote(meta.pk.column)
     heads = [
         f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join(values)} RETURNING {pk_column}, {key_column})"
+        f"VALUES {values} RETURNING {pk_column}, {key_column})"
     ]
     for index, (through, mine, other, pairs) in enumerate(links):
         table = quote(through._meta.db_table)
@@ -164,6 +202,4 @@ def insert_with_links(rows: list, key: str, links=(), using: str = "default") ->
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = {str(row_key): pk for pk, row_key in cursor.fetchall()}
-    for row in rows:
-        row.pk = ids[str(getattr(row, key))]
-        row._state.adding, row._state.db = False, using
+    _inserted(rows, [ids[str(getattr(row, key))] for row in rows], using)
