@@ -22,7 +22,13 @@ from definitions.deploy import compiled_for
 from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
-from tickets.prepared import PreparedSelect, insert_rows, insert_with_links, save_fields
+from tickets.prepared import (
+    PreparedSelect,
+    insert_rows,
+    insert_together,
+    insert_with_links,
+    save_fields,
+)
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -319,8 +325,8 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
     live.keep_after_commit(ticket.id, dumped, compiled_for(ticket.process_version), workflow)
     state = save_state(ticket, dumped, later=True)
     rows = ticket.__dict__.pop("_changed_rows", [])
-    if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
-        ticket.save(force_insert=True)
+    if ticket._state.adding:  # a new ticket whose id was allocated ahead, with its state
+        insert_together(ticket, ticket.instance)
         if rows:
             save_fields(*rows)
     else:  # changed rows, engine state and ticket row: one statement on PostgreSQL
@@ -330,13 +336,14 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
 
 def save_state(ticket: Ticket, state: str, later: bool = False):
     """The engine state goes to the ProcessInstance row (created with a new ticket). With
-    `later`, an existing row's update is returned for the caller's save_fields."""
+    `later`, an existing row's update is returned for the caller's save_fields, and a new
+    ticket's row is left for the caller to insert with the ticket."""
     from bpmn.serializer import FORMAT_VERSION
 
     if ticket.__dict__.pop("_new", False):
-        ticket.instance = ProcessInstance.objects.create(
-            ticket=ticket, state=state, state_format=FORMAT_VERSION
-        )
+        ticket.instance = ProcessInstance(ticket=ticket, state=state, state_format=FORMAT_VERSION)
+        if not (later and ticket._state.adding):
+            ticket.instance.save(force_insert=True)
         return None
     instance = ticket.instance
     instance.state, instance.state_format = state, FORMAT_VERSION

@@ -177,7 +177,8 @@ def insert_with_links(rows: list, key: str, links=(), using: str = "default") ->
     if connection.vendor != "postgresql":
         type(rows[0]).objects.using(using).bulk_create(rows)
         for through, mine, other, pairs in links:
-            made = [through(**{mine: row.pk, other: target}) for row, target in pairs]
+            mine_id, other_id = (through._meta.get_field(f).attname for f in (mine, other))
+            made = [through(**{mine_id: row.pk, other_id: target}) for row, target in pairs]
             through.objects.using(using).bulk_create(made, ignore_conflicts=True)
         return
     meta = type(rows[0])._meta
@@ -203,3 +204,31 @@ def insert_with_links(rows: list, key: str, links=(), using: str = "default") ->
         cursor.execute(sql, params)
         ids = {str(row_key): pk for pk, row_key in cursor.fetchall()}
     _inserted(rows, [ids[str(getattr(row, key))] for row in rows], using)
+
+
+def insert_together(*rows, using: str = "default") -> None:
+    """New rows of different models whose ids are known ahead (a ticket and its process
+    instance): one statement on PostgreSQL, where foreign keys are checked at commit;
+    elsewhere one INSERT each."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        for row in rows:
+            row.save(force_insert=True, using=using)
+        return
+    quote = connection.ops.quote_name
+    inserts, params = [], []
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="insert_together")
+        meta = type(row)._meta
+        fields = meta.concrete_fields
+        inserts.append(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    heads = [f"i{n} AS ({sql})" for n, sql in enumerate(inserts[:-1])]
+    sql = f"WITH {', '.join(heads)} {inserts[-1]}" if heads else inserts[-1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for row in rows:
+        row._state.adding, row._state.db = False, using
