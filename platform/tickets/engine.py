@@ -100,6 +100,11 @@ def save_with_ticket(ticket: Ticket, row, fields: list[str]) -> None:
     ticket.__dict__.setdefault("_changed_rows", []).append((row, fields))
 
 
+def rows_saved_with_ticket(ticket: Ticket) -> list:
+    """Rows changed by the running action and not written yet (what scripts must see)."""
+    return [row for row, _fields in ticket.__dict__.get("_changed_rows", ())]
+
+
 def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
     """Make HumanTask rows match the READY human tasks of the workflow; returns the open
     rows afterwards (for the response, without reading them again)."""
