@@ -4,11 +4,12 @@ tasks.
 Each completed task writes the events a completion writes (task_completed, then the next
 step's task_created and assigned) through tickets.engine's queue_event/flush_events, in one
 transaction per task like an action, once with every rule off (`events_only_ms`) and once
-with the default rules on (`with_fanout_ms`: the fan-out job row in the transaction, then
-after the commit rules matched, recipients resolved, texts rendered per language and
-recipient, outbox rows inserted: the group queue to three dispatchers, "assigned to you"
-in-app and by e-mail, "technician scheduled" to the customer by e-mail). `fanout_ms` is
-the difference. Delivery is not part of it.
+with the default rules on (`with_jobs_ms`: the fan-out job row in the transaction and its
+hand-over to the worker after the commit, all a request pays). `fanout_ms` is the worker's
+side, the jobs drained as the worker's sweep does: rules matched, recipients resolved,
+texts rendered per language and recipient, outbox rows inserted (the group queue to three
+dispatchers, "assigned to you" in-app and by e-mail, "technician scheduled" to the
+customer by e-mail). Delivery is not part of it.
 """
 
 import os
@@ -48,8 +49,7 @@ def _setup():
 
 
 def _complete(people, tickets, tasks, count: int) -> float:
-    """`count` task completions' events, one transaction each; wall time in ms, the
-    after-commit fan-out included."""
+    """`count` task completions' events, one transaction each; wall time in ms."""
     from django.db import transaction
 
     from tickets.engine import flush_events, queue_event
@@ -85,12 +85,17 @@ def fanout_figures() -> dict:
     forget_cached_kinds()
     before = OutboxMessage.objects.count()
     with_ms = _complete(people, tickets, tasks, TASKS)
-    assert not FanoutJob.objects.exists()  # each ran right after its commit
+    assert FanoutJob.objects.count() == TASKS  # the requests left the fan-out to the worker
+    started = time.perf_counter()
+    run_pending_fanout(limit=10_000)
+    fanout_ms = (time.perf_counter() - started) * 1000
+    assert not FanoutJob.objects.exists()
     return {
         "tasks": TASKS,
         "outbox_rows": OutboxMessage.objects.count() - before,
         "events_only_ms": round(without_ms, 1),
-        "with_fanout_ms": round(with_ms, 1),
-        "fanout_ms": round(with_ms - without_ms, 1),
-        "fanout_ms_per_task": round((with_ms - without_ms) / max(TASKS, 1), 3),
+        "with_jobs_ms": round(with_ms, 1),
+        "job_ms_per_task": round((with_ms - without_ms) / max(TASKS, 1), 3),
+        "fanout_ms": round(fanout_ms, 1),
+        "fanout_ms_per_task": round(fanout_ms / max(TASKS, 1), 3),
     }

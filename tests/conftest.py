@@ -53,8 +53,10 @@ def repair(db):
 def _fresh_spec_cache():
     from definitions import refdata
     from definitions.deploy import SPEC_CACHE
+    from tickets import live
 
     SPEC_CACHE.clear()
+    live.clear()
     refdata.clear()  # each test's database starts from the same token: forget the last's data
     yield
 

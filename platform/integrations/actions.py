@@ -69,8 +69,11 @@ def do_revoke_token(user, token_id: int) -> ApiToken:
 
 def mark_token_used(token: ApiToken, now: dt.datetime | None = None) -> bool:
     """Record use at most once a minute: a conditional UPDATE, so a busy token does not
-    write its row on every request. Returns whether the row was written."""
+    write its row on every request (nor run a statement while the time it was just read
+    with is recent). Returns whether the row was written."""
     now = now or timezone.now()
+    if token.last_used_at is not None and token.last_used_at >= now - LAST_USED_RESOLUTION:
+        return False
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     written = ApiToken.objects.filter(stale, id=token.id).update(last_used_at=now)
     if written:

@@ -15,6 +15,10 @@ Outbox and delivery
     FLOWDESK_NOTIFY_CELERY            force Celery enqueue on (True) or off (False);
                                        default: on when REDIS_URL is set
     REDIS_URL                         see above
+    FLOWDESK_FANOUT_INLINE            fan out a ticket action's events right after its
+                                       commit, in the process that made it (tests); default
+                                       False: a Celery task with Celery, else the embedded
+                                       worker (notify.fanout)
 Channels
     FLOWDESK_NOTIFY_HTTP_TIMEOUT_S    timeout of SMS / WeCom / webhook POSTs (default 10)
     FLOWDESK_EMAIL_FROM               sender address (default DEFAULT_FROM_EMAIL)
@@ -70,6 +74,10 @@ def celery_enabled() -> bool:
     if forced is not None:
         return bool(forced)
     return bool(get("REDIS_URL", ""))
+
+
+def fanout_inline() -> bool:
+    return bool(get("FLOWDESK_FANOUT_INLINE", False))
 
 
 def ticket_link(ticket_id: int | None) -> str:

@@ -7,11 +7,14 @@ customer…) and the template variables.
 
 `fan_out_later` is called where tickets writes its events, in the action's transaction: it
 writes one FanoutJob row (only when a rule or a webhook wants one of the event kinds), so a
-rolled-back action notifies nobody and a committed one is never forgotten. The job is
-fanned out right after the commit (`transaction.on_commit`) and, if the process died in
-between, by the worker's sweep (`run_pending_fanout`). Each outbox row's idempotency key
-(rule, event, language) makes a second run a no-op. Keeping the resolving out of the
-action keeps ticket actions within their query budget.
+rolled-back action notifies nobody and a committed one is never forgotten. The request
+never runs the fan-out (about a dozen statements per step): once the action commits, the
+job goes to the worker: with Celery, a `notify.run_pending_fanout` task drains pending
+jobs (one queued at a time, see notify.drain); without, the embedded worker, woken at once
+(`set_waker`), does the same sweep (`run_pending_fanout`). A job whose run never happened (a process that died, a broker
+that was down) is swept later (`run_stale_fanout` from beat). Each outbox row's
+idempotency key (rule, event, language) makes a second run a no-op.
+FLOWDESK_FANOUT_INLINE runs the job right after the commit instead (the test suite).
 
 Each enabled `NotificationRule` for the event's kind queues one message per recipient
 language, with that language's `RuleTemplate` (zh-hans when the recipient has no
@@ -33,6 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from notify import conf, drain
 from notify.actions import do_notify
 from notify.models import (
     DEFAULT_LANGUAGE,
@@ -151,8 +155,35 @@ def fan_out_later(events: Iterable[EventFacts]) -> FanoutJob | None:
     if not wanted:
         return None
     job = FanoutJob.objects.create(events=[_as_dict(e) for e in wanted])
-    transaction.on_commit(lambda: run_fanout_job(job.pk), robust=True)
+    transaction.on_commit(lambda: _hand_over(job.pk), robust=True)
     return job
+
+
+# Wakes the embedded worker when a job is committed (registered by the worker thread).
+_waker: list[Callable[[], None]] = []
+
+
+def set_waker(wake: Callable[[], None] | None) -> None:
+    _waker[:] = [wake] if wake is not None else []
+
+
+def _hand_over(job_id: int) -> None:
+    if conf.fanout_inline():
+        run_fanout_job(job_id)
+    elif conf.celery_enabled():
+        _enqueue_drain()
+    elif _waker:
+        _waker[0]()
+
+
+def _enqueue_drain() -> None:
+    from notify.tasks import run_pending_fanout_task
+
+    try:
+        if drain.claim():
+            run_pending_fanout_task.delay()
+    except Exception:  # broker down: beat's stale sweep picks the job up
+        log.warning("fan-out: could not enqueue a drain", exc_info=True)
 
 
 def _as_dict(event: EventFacts) -> dict:
@@ -179,16 +210,23 @@ def run_fanout_job(job_id: int) -> int:
 
 
 def run_pending_fanout(limit: int = 200, older_than_s: float = 0.0) -> int:
-    """The worker's sweep: jobs whose after-commit run never happened (a crash, a test)."""
+    """The embedded worker's sweep (and the tests' way to drain): pending jobs, oldest
+    first; one that fails is logged and left for the next sweep, the others still run."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
     ids = list(
         FanoutJob.objects.filter(created_at__lte=cutoff).values_list("id", flat=True)[:limit]
     )
-    return sum(run_fanout_job(job_id) for job_id in ids)
+    written = 0
+    for job_id in ids:
+        try:
+            written += run_fanout_job(job_id)
+        except Exception:
+            log.exception("fan-out: job %s failed; it stays queued", job_id)
+    return written
 
 
 def run_stale_fanout() -> int:
-    """The embedded worker's and beat's sweep: jobs left over for 10 s or more."""
+    """Beat's sweep beside Celery: jobs whose task never ran for 10 s or more."""
     return run_pending_fanout(older_than_s=10.0)
 
 

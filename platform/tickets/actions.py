@@ -24,6 +24,7 @@ from tickets.engine import (
     record_event,
     save_engine_result,
     save_state,
+    save_with_ticket,
 )
 from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, NotFound
 from tickets.fields import validate_start_data, validate_task_data
@@ -237,7 +238,10 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
             except ValueError as exc:
                 raise ActionError(str(exc)) from exc
 
-        taskstate.apply(task, taskstate.Transition.COMPLETE, actor=user, checked=True)
+        done = taskstate.apply(
+            task, taskstate.Transition.COMPLETE, actor=user, checked=True, save=False
+        )
+        save_with_ticket(ticket, task, done)
         queue_event(
             ticket, "task_completed", actor=user, task=task, bpmn_id=task.bpmn_id, data=data
         )

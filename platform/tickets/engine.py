@@ -19,10 +19,16 @@ from django.utils import timezone
 from bpmn import runtime
 from definitions import refdata
 from definitions.deploy import compiled_for
-from tickets import notifying, routing, taskstate
+from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
-from tickets.prepared import PreparedSelect, save_fields
+from tickets.prepared import (
+    PreparedSelect,
+    insert_rows,
+    insert_together,
+    insert_with_links,
+    save_fields,
+)
 from tickets.script_context import running_for_ticket
 
 OPEN_STATES = taskstate.OPEN_STATES
@@ -79,13 +85,24 @@ def queue_event(
 def flush_events(ticket) -> None:
     events = ticket.__dict__.pop("_pending_events", [])
     if events:
-        TicketEvent.objects.bulk_create(events)
+        insert_rows(events)
         notifying.events_written(events)  # notification rules, in the same transaction
 
 
 def mark_changed(ticket: Ticket, *fields: str) -> None:
     """Ticket columns the action changed, saved with the rest in the one final UPDATE."""
     ticket.__dict__.setdefault("_changed_fields", set()).update(fields)
+
+
+def save_with_ticket(ticket: Ticket, row, fields: list[str]) -> None:
+    """Columns of another row (the completed task) the action changed: updated in the
+    statement that saves the ticket (its row lock covers them meanwhile)."""
+    ticket.__dict__.setdefault("_changed_rows", []).append((row, fields))
+
+
+def rows_saved_with_ticket(ticket: Ticket) -> list:
+    """Rows changed by the running action and not written yet (what scripts must see)."""
+    return [row for row, _fields in ticket.__dict__.get("_changed_rows", ())]
 
 
 def sync_worklist(ticket: Ticket, workflow) -> list[HumanTask]:
@@ -184,28 +201,22 @@ def _create_human_tasks(
         taskstate.initial(row, plan.assignee)
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        HumanTask.objects.bulk_create(rows)
-    _add_candidates(planned)
+    insert_with_links(rows, "engine_task_id", _candidate_links(planned))
     for info, row, plan in planned:
         _task_events(ticket, info, row, plan)
     return rows
 
 
-def _add_candidates(planned) -> None:
-    groups_through = HumanTask.candidate_groups.through
-    users_through = HumanTask.candidate_users.through
-    group_links, user_links = [], []
+def _candidate_links(planned) -> list[tuple]:
+    groups, users = [], []
     for _info, row, plan in planned:
         row.candidate_group_names = sorted(g.name for g in plan.groups)
-        group_links += [groups_through(humantask_id=row.id, group_id=g.id) for g in plan.groups]
-        user_links += [users_through(humantask_id=row.id, user_id=u.id) for u in plan.users]
-    if group_links:
-        groups_through.objects.bulk_create(group_links, ignore_conflicts=True)
-    if user_links:
-        users_through.objects.bulk_create(user_links, ignore_conflicts=True)
+        groups += [(row, g.id) for g in plan.groups]
+        users += [(row, u.id) for u in plan.users]
+    links = [(HumanTask.candidate_groups.through, "humantask", "group", groups)]
+    if users:
+        links.append((HumanTask.candidate_users.through, "humantask", "user", users))
+    return links
 
 
 def _task_events(ticket, info, row: HumanTask, plan: routing.TaskPlan) -> None:
@@ -315,23 +326,29 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         ticket.closed_at = timezone.now()
         fields |= {"status", "closed_at"}
         queue_event(ticket, "completed", actor=actor)
-    state = save_state(ticket, runtime.dump(workflow), later=True)
-    if ticket._state.adding:  # a new ticket whose id was allocated ahead: one INSERT
-        ticket.save(force_insert=True)
-    else:  # engine state and ticket row: one statement on PostgreSQL
-        save_fields(*([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
+    dumped = runtime.dump(workflow)
+    live.keep_after_commit(ticket.id, dumped, compiled_for(ticket.process_version), workflow)
+    state = save_state(ticket, dumped, later=True)
+    rows = ticket.__dict__.pop("_changed_rows", [])
+    if ticket._state.adding:  # a new ticket whose id was allocated ahead, with its state
+        insert_together(ticket, ticket.instance)
+        if rows:
+            save_fields(*rows)
+    else:  # changed rows, engine state and ticket row: one statement on PostgreSQL
+        save_fields(*rows, *([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
     flush_events(ticket)
 
 
 def save_state(ticket: Ticket, state: str, later: bool = False):
     """The engine state goes to the ProcessInstance row (created with a new ticket). With
-    `later`, an existing row's update is returned for the caller's save_fields."""
+    `later`, an existing row's update is returned for the caller's save_fields, and a new
+    ticket's row is left for the caller to insert with the ticket."""
     from bpmn.serializer import FORMAT_VERSION
 
     if ticket.__dict__.pop("_new", False):
-        ticket.instance = ProcessInstance.objects.create(
-            ticket=ticket, state=state, state_format=FORMAT_VERSION
-        )
+        ticket.instance = ProcessInstance(ticket=ticket, state=state, state_format=FORMAT_VERSION)
+        if not (later and ticket._state.adding):
+            ticket.instance.save(force_insert=True)
         return None
     instance = ticket.instance
     instance.state, instance.state_format = state, FORMAT_VERSION
@@ -386,7 +403,10 @@ def locked_ticket_of_task(task_id: int) -> Ticket:
 
 
 def load_workflow(ticket: Ticket):
-    return runtime.load(compiled_for(ticket.process_version), ticket.instance.state)
+    compiled = compiled_for(ticket.process_version)
+    state = ticket.instance.state
+    workflow = live.take(ticket.id, state, compiled)
+    return workflow if workflow is not None else runtime.load(compiled, state)
 
 
 def engine_call(ticket: int | Ticket, operation: Callable, actor=None, need_active=True) -> Ticket:

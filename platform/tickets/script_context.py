@@ -36,7 +36,13 @@ def _completed_by(ticket) -> dict[str, dict]:
         .select_related("completed_by")
         .order_by("completed_at", "id")
     )
-    return {task.bpmn_id: user_info(task.completed_by) for task in done}
+    completed = {task.bpmn_id: user_info(task.completed_by) for task in done}
+    from tickets.engine import rows_saved_with_ticket  # engine imports this module
+
+    for row in rows_saved_with_ticket(ticket):  # completed by the running action
+        if isinstance(row, HumanTask) and row.state == HumanTask.State.DONE and row.completed_by:
+            completed[row.bpmn_id] = user_info(row.completed_by)
+    return completed
 
 
 def _group_members() -> dict[str, list[str]]:

@@ -1,4 +1,8 @@
-"""The embedded worker: without Redis, one background thread runs the periodic sweeps."""
+"""The embedded worker: without Redis, one background thread runs the periodic sweeps.
+
+Every `interval` seconds it runs each sweep once. In between, a committed ticket action
+that left notification work wakes it (notify.fanout.set_waker): it then fans the events
+out and delivers, so `make run` notifies within moments while requests never do it."""
 
 import logging
 import threading
@@ -8,18 +12,29 @@ from django.db import close_old_connections
 
 log = logging.getLogger("flowdesk.worker")
 
+_woken = threading.Event()
+_STOP_CHECK_S = 0.5
+
 
 def _sweeps() -> list:
     from tickets.actions import do_fire_due_timers
     from tickets.escalation import do_sweep_sla
 
-    sweeps = [do_fire_due_timers, do_sweep_sla]
-    try:
-        from notify.delivery import deliver_digests, deliver_pending
-        from notify.fanout import run_stale_fanout
-    except ImportError:  # notifications not installed
-        return sweeps + EXTRA_SWEEPS
-    return [*sweeps, run_stale_fanout, deliver_pending, deliver_digests, *EXTRA_SWEEPS]
+    return [do_fire_due_timers, do_sweep_sla, *_notify_sweeps(), *EXTRA_SWEEPS]
+
+
+def _notify_sweeps() -> list:
+    from notify.delivery import deliver_digests
+
+    return [*_notify_now_sweeps(), deliver_digests]
+
+
+def _notify_now_sweeps() -> list:
+    """What a wake-up asks for: the committed events' fan-out, then their delivery."""
+    from notify.delivery import deliver_pending
+    from notify.fanout import run_pending_fanout
+
+    return [run_pending_fanout, deliver_pending]
 
 
 # Sweeps of apps above tickets (intake's IMAP poller, analytics' rollups), registered from
@@ -44,11 +59,11 @@ class Every:
         return self.sweep()
 
 
-def _sweep_once() -> dict[str, bool]:
-    """Run every sweep once. Each runs on its own: one that fails (logged with its
+def _run(sweeps) -> dict[str, bool]:
+    """Run each sweep once. Each runs on its own: one that fails (logged with its
     traceback) never keeps the others from running in the same pass."""
     outcome = {}
-    for sweep in _sweeps():
+    for sweep in sweeps:
         try:
             sweep()
             outcome[sweep.__name__] = True
@@ -60,13 +75,29 @@ def _sweep_once() -> dict[str, bool]:
     return outcome
 
 
+def _sweep_once() -> dict[str, bool]:
+    return _run(_sweeps())
+
+
+def wake() -> None:
+    _woken.set()
+
+
 def run_forever(stop: threading.Event, interval: float = 2.0) -> None:
+    from notify import fanout
+
+    fanout.set_waker(wake)
+    next_pass = 0.0
     while not stop.is_set():
         try:
-            _sweep_once()
+            if time.monotonic() >= next_pass:
+                next_pass = time.monotonic() + interval
+                _sweep_once()
+            elif _woken.wait(min(_STOP_CHECK_S, next_pass - time.monotonic())):
+                _woken.clear()  # wakes after this see the next run; their jobs are committed
+                _run(_notify_now_sweeps())
         except Exception:  # keep the worker alive; the failure is logged with its traceback
             log.exception("embedded worker sweep failed")
-        stop.wait(interval)
 
 
 def start_embedded_worker(interval: float = 2.0) -> threading.Event:

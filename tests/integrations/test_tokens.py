@@ -6,7 +6,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from integrations.models import ApiToken, hash_token
@@ -143,8 +145,12 @@ def test_last_used_is_written_at_most_once_a_minute(cast):
     client.get("/api/v1/tasks")
     first = ApiToken.objects.get(id=row.id).last_used_at
     assert first is not None
-    client.get("/api/v1/tasks")
-    assert ApiToken.objects.get(id=row.id).last_used_at == first  # not rewritten
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/tasks")
+    assert ApiToken.objects.get(id=row.id).last_used_at == first  # not rewritten...
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith("UPDATE")
+    ]  # ...nor tried
     ApiToken.objects.filter(id=row.id).update(last_used_at=first - dt.timedelta(minutes=2))
     client.get("/api/v1/tasks")
     assert ApiToken.objects.get(id=row.id).last_used_at > first

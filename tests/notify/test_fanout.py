@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from customers.actions import do_link_customer
+from notify import drain, fanout
 from notify.actions import do_set_preferences, do_subscribe_webhook
 from notify.delivery import deliver_pending
 from notify.fanout import run_pending_fanout
@@ -184,15 +185,65 @@ def test_a_rolled_back_action_notifies_nobody(ticket, crew):
     assert len(rows()) == before and not FanoutJob.objects.exists()
 
 
-def test_the_job_runs_when_the_action_commits(ticket, crew, django_capture_on_commit_callbacks):
+def completed_mails():
+    return OutboxMessage.objects.filter(event_type="completed", channel="email")
+
+
+def test_the_request_leaves_the_job_to_the_worker(
+    ticket, crew, settings, django_capture_on_commit_callbacks
+):
+    settings.FLOWDESK_NOTIFY_CELERY = False  # the embedded worker's setup (make run)
+    rows()
+    woken = []
+    fanout.set_waker(lambda: woken.append(True))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            record_event(ticket, "completed", actor=crew["alice"])
+    finally:
+        fanout.set_waker(None)
+    assert woken == [True]  # the worker is told at once...
+    assert FanoutJob.objects.count() == 1 and not completed_mails()  # ...the request did nothing
+    rows()  # the worker's sweep
+    assert not FanoutJob.objects.exists() and completed_mails().count() == 1
+
+
+def test_with_celery_the_commit_enqueues_the_job(
+    ticket, crew, settings, django_capture_on_commit_callbacks
+):
+    from flowdesk.celery import app
+
+    settings.FLOWDESK_NOTIFY_CELERY = True
+    rows()
+    drain.release()  # no drain is queued (another test or a bench may have left the flag)
+    app.conf.task_always_eager = True  # the task runs where it is enqueued
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            record_event(ticket, "completed", actor=crew["alice"])
+            assert FanoutJob.objects.count() == 1 and not completed_mails()
+    finally:
+        app.conf.task_always_eager = False
+    assert not FanoutJob.objects.exists() and completed_mails().count() == 1
+
+
+def test_fanout_inline_runs_the_job_right_after_the_commit(
+    ticket, crew, settings, django_capture_on_commit_callbacks
+):
+    settings.FLOWDESK_FANOUT_INLINE = True
     rows()
     with django_capture_on_commit_callbacks(execute=True):
         record_event(ticket, "completed", actor=crew["alice"])
-        assert FanoutJob.objects.count() == 1 and not OutboxMessage.objects.filter(
-            event_type="completed"
-        )
-    assert not FanoutJob.objects.exists()
-    assert OutboxMessage.objects.filter(event_type="completed", channel="email").count() == 1
+        assert FanoutJob.objects.count() == 1 and not completed_mails()
+    assert not FanoutJob.objects.exists() and completed_mails().count() == 1
+
+
+def test_a_failing_job_stays_queued_and_the_others_still_run(ticket, crew, caplog):
+    rows()
+    FanoutJob.objects.create(events=[{"id": 1, "kind": "completed", "ticket_id": ticket.id,
+                                      "no_such_field": 1}])  # fmt: skip
+    record_event(ticket, "completed", actor=crew["alice"])
+    rows()
+    assert completed_mails().count() == 1
+    assert FanoutJob.objects.count() == 1 and "fan-out: job" in caplog.text
 
 
 def test_lifecycle_webhooks_carry_masked_data(crew, repair, settings):
