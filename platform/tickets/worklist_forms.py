@@ -214,7 +214,7 @@ class BulkForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
 
     def __init__(self, data=None, *, people=(), groups=(), **kwargs):
-        super().__init__(data, **kwargs)
+        super().__init__(data, auto_id="bulk_%s", **kwargs)  # apart from the filters' ids
         self.people = {p.id: p for p in people}
         self.groups = {g.name: g for g in groups}
         self.fields["task"].choices = [(v, v) for v in (data.getlist("task") if data else [])]

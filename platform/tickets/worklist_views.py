@@ -110,6 +110,9 @@ def _rows(request, people) -> dict:
         "form": form,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
+        "filters_open": any(
+            request.GET.get(name) for name in form.fields if name not in ("q", "sort")
+        ),
         "rows": rows,
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
@@ -268,6 +271,7 @@ def ticket_list(request):
             for t in page.items
         ],
         "filtered": any(request.GET.get(name) for name in form.fields),
+        "filters_open": any(request.GET.get(name) for name in form.fields if name != "q"),
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",
