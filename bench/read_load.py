@@ -161,6 +161,10 @@ def _rows_ok(response):
     assert response.status_code == 200 and b"<html" not in response.content
 
 
+def _list_ok(response):
+    assert response.status_code == 200 and b"fd-ticket-table" in response.content
+
+
 # The worklist as agents narrow it: filters, each sort, text search (title, form value).
 FILTERED = {
     "filtered_sorted_due": "tab=groups&priority=3&channel=phone&sort=due",
@@ -219,7 +223,7 @@ def _search(api, html, dataset: dict) -> dict:
     }
     search = {name: _p95(api, url, _items_ok) for name, url in searches.items()}
     search["html_list_q_field"] = _p95(
-        html, f"/tickets/?{urlencode({'q': dataset['serial']})}", _rows_ok
+        html, f"/tickets/?{urlencode({'q': dataset['serial']})}", _list_ok
     )
     found = {name: len(api.get(url).json()["items"]) for name, url in searches.items()}
     return {
