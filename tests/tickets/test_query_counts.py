@@ -297,7 +297,9 @@ def test_prepared_updates_write_every_row_or_none(cast, smallest):
     assert ProcessInstance.objects.get(pk=ticket.instance.pk).state_format == "checked"
 
 
-@pytest.mark.parametrize("url", ["/tasks/?tab=groups&sort=due", "/tasks/rows/?tab=groups&q=smallest"])
+@pytest.mark.parametrize(
+    "url", ["/tasks/?tab=groups&sort=due", "/tasks/rows/?tab=groups&q=smallest"]
+)
 def test_the_worklist_page_of_ten_and_of_a_hundred_rows_costs_the_same(
     cast, smallest, monkeypatch, url
 ):
