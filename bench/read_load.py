@@ -76,6 +76,9 @@ def build(template_ticket, quick_task) -> dict:
             "title": f"(ARRAY{list(WORDS)!r})[1 + {_hash('title', 's.g')} % {len(WORDS)}] || ' #' || s.g",
             "priority": f"{_hash('priority', 's.g')} % 5",
             "created_at": "now() - s.g * interval '1 second'",
+            # touched since: up to a day after creation, in no order of their own
+            "updated_at": "now() - s.g * interval '1 second' "
+            f"+ ({_hash('updated', 's.g')} % 86400) * interval '1 second'",
             "customer_id": f"{first_customer} + {_hash('customer', 's.g')} % {CUSTOMERS}",
             "status": "'active'",
             "channel": f"(ARRAY{channels!r})[1 + {_hash('channel', 's.g')} % {len(channels)}]",

@@ -229,11 +229,11 @@ def people(request):
 @login_required
 @require_POST
 def claim(request, task_id: int):
-    try:
-        actions.do_claim_task(request.user, task_id)
+    outcome = bulk.do_bulk(request.user, bulk.BulkRequest("claim", [task_id]))[0]
+    if outcome.ok:
         messages.success(request, _("Task claimed."))
-    except actions.ActionError as exc:
-        messages.error(request, str(exc))
+    else:
+        messages.error(request, _outcome_text(outcome, bulk.BulkRequest("claim", [task_id])))
     return redirect("tickets:task", task_id=task_id)
 
 

@@ -106,8 +106,16 @@ SORTS = {
         (int, dt.datetime, int),
     ),
     "due": Sort((("due_at", False, True), ("id", False, False)), (dt.datetime, int)),
-    "created": Sort((("ticket__created_at", True, False), ("id", True, False)), (dt.datetime, int)),
-    "updated": Sort((("ticket__updated_at", True, False), ("id", True, False)), (dt.datetime, int)),
+    # The ticket's id before the task's: the ticket indexes (time desc, id desc) give the
+    # order, the few open tasks of one ticket are sorted among themselves.
+    "created": Sort(
+        (("ticket__created_at", True, False), ("ticket_id", True, False), ("id", True, False)),
+        (dt.datetime, int, int),
+    ),
+    "updated": Sort(
+        (("ticket__updated_at", True, False), ("ticket_id", True, False), ("id", True, False)),
+        (dt.datetime, int, int),
+    ),
 }
 
 

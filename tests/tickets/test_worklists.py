@@ -231,7 +231,7 @@ def _sort_key(sort):
             return (-values[0], values[1] or far, values[2])
         if sort == "due":
             return (values[0] or far, values[1])
-        return (-values[0].timestamp(), -values[1])
+        return (-values[0].timestamp(), -values[1], -values[2])
 
     return key
 
