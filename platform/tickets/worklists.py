@@ -24,7 +24,7 @@ TABS = ("mine", "groups", "all", "overdue", "due_soon")
 SLA_STATES = ("overdue", "due_soon", "on_time", "none")
 TASK_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 MAX_PAGE = 200
-COUNT_CAP = 999  # a tab shows "999+" rather than count a long queue to its end
+COUNT_CAP = 99  # a tab shows "99+" rather than count a long queue to its end
 
 ROW_FIELDS = (
     "id",
@@ -216,7 +216,7 @@ def worklist_page(
 
 
 def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
-    """Open tasks per tab, each counted up to COUNT_CAP + 1 (more shows as "999+"), in
+    """Open tasks per tab, each counted up to COUNT_CAP + 1 (more shows as "99+"), in
     one statement whatever the queues' lengths."""
     now = now or timezone.now()
     tabs = tabs_for(user)

@@ -357,3 +357,14 @@ def test_the_search_api_finds_tickets_by_customer_and_form_values(cast, desk):
     assert found("q=wang+fang") == ["A", "C"]
     assert found("q=compressor&channel=webform") == ["D"]
     assert found("q=symptom") == []
+
+
+def test_a_long_queue_counts_as_ninety_nine_plus(cast, desk, monkeypatch):
+    from tickets import worklists
+
+    monkeypatch.setattr(worklists, "COUNT_CAP", 2)
+    assert tab_counts(cast["bob"], desk["now"])["all"] == 3  # the cap + 1: "2+" on the tab
+    client = Client()
+    client.force_login(cast["bob"])
+    page = client.get("/tasks/?tab=all").content.decode()
+    assert 'All <span class="fd-count">2+</span>' in page
