@@ -69,6 +69,20 @@ def _tab(request) -> str:
     return tab if tab in worklists.tabs_for(request.user) else "mine"
 
 
+def _row(task, reader, now) -> dict:
+    sla = worklists.sla_state(task.due_at, now)
+    return {
+        "task": task,
+        "ticket": task.ticket,
+        "title": reader.view(task.ticket).text(task.ticket.title),
+        "sla": sla,
+        "sla_label": SLA_STATES[sla],
+        "state_label": TASK_STATES.get(task.state, task.state),
+        "channel_label": CHANNELS.get(task.ticket.channel, task.ticket.channel),
+        "assignee_name": display_name(task.assignee) if task.assignee_id else "",
+    }
+
+
 def _rows(request, people) -> dict:
     """The page of rows the filters ask for, as people read them."""
     form = WorklistFilterForm(request.GET or None, people=people)
@@ -93,27 +107,14 @@ def _rows(request, people) -> dict:
         page.items = [task for task in page.items if task.ticket_id in shown]
     else:
         reader.prime(tickets)
-    rows = [
-        {
-            "task": task,
-            "ticket": task.ticket,
-            "title": reader.view(task.ticket).text(task.ticket.title),
-            "sla": worklists.sla_state(task.due_at, now),
-            "sla_label": SLA_STATES[worklists.sla_state(task.due_at, now)],
-            "state_label": TASK_STATES.get(task.state, task.state),
-            "channel_label": CHANNELS.get(task.ticket.channel, task.ticket.channel),
-            "assignee_name": display_name(task.assignee) if task.assignee_id else "",
-        }
-        for task in page.items
-    ]
     return {
+        "rows": [_row(task, reader, now) for task in page.items],
         "form": form,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
         "filters_open": any(
             request.GET.get(name) for name in form.fields if name not in ("q", "sort")
         ),
-        "rows": rows,
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",
