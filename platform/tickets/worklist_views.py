@@ -74,6 +74,9 @@ def _row(task, reader, now) -> dict:
     return {
         "task": task,
         "ticket": task.ticket,
+        "ticket_url": reverse("tickets:ticket", args=[task.ticket.number]),
+        "task_url": reverse("tickets:task", args=[task.id]),
+        "priority_label": PRIORITIES.get(task.priority, task.priority),
         "title": reader.view(task.ticket).text(task.ticket.title),
         "sla": sla,
         "sla_label": SLA_STATES[sla],
