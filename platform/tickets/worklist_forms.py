@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from definitions.models import ProcessVersion
 from tickets import bulk
@@ -24,14 +25,14 @@ PRIORITIES = {
     Ticket.Priority.VIP: _("VIP"),
 }
 CHANNELS = {
-    "pc": _("Workbench"),
-    "mobile": _("Mobile app"),
-    "h5": _("Mobile web"),
-    "webform": _("Web form"),
-    "miniprogram": _("Mini program"),
-    "email": _("E-mail"),
-    "phone": _("Phone"),
-    "api": _("API"),
+    "pc": pgettext_lazy("channel", "Workbench"),
+    "mobile": pgettext_lazy("channel", "Mobile app"),
+    "h5": pgettext_lazy("channel", "Mobile web"),
+    "webform": pgettext_lazy("channel", "Web form"),
+    "miniprogram": pgettext_lazy("channel", "Mini program"),
+    "email": pgettext_lazy("channel", "E-mail"),
+    "phone": pgettext_lazy("channel", "Phone"),
+    "api": pgettext_lazy("channel", "API"),
 }
 TICKET_STATUSES = {
     "active": _("Open"),
