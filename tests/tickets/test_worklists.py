@@ -130,6 +130,14 @@ def test_search_finds_number_title_customer_and_form_values_never_keys(cast, des
     assert names(desk, bob, q="nothing like it") == []
 
 
+def test_a_word_found_in_many_tickets_finds_the_same_tasks(cast, desk, monkeypatch):
+    from tickets import worklists
+
+    monkeypatch.setattr(worklists, "MAX_TEXT_TICKETS", 1)  # a subquery, not a list of ids
+    assert names(desk, cast["bob"], q="compressor") == ["A", "D"]
+    assert names(desk, cast["bob"], q="wang fang", sort="due") == ["A", "C"]
+
+
 def test_filters_combine_with_search_and_each_other(cast, desk):
     bob = cast["bob"]
     assert names(desk, bob, q="compressor", priority=4) == ["A"]
