@@ -25,10 +25,12 @@ def _mount_routers() -> None:
     from pricing.api import router as pricing
     from pricing.settlement_api import router as settlements
     from tickets.api import router as tickets
+    from tickets.bulk_api import router as bulk_tasks
     from tickets.operations_api import router as operations
 
     api.add_router("", processes)
     api.add_router("", tickets)
+    api.add_router("", bulk_tasks)
     api.add_router("", operations)
     api.add_router("", integrations)
     api.add_router("", webhooks)

@@ -18,7 +18,7 @@ from tickets import actions, conversation, operations
 from tickets.access import access_ticket, may_see_ticket, worklist_page
 from tickets.models import MessageAttachment, Ticket
 from tickets.queries import BadEventCursor, timeline_page
-from tickets.search import BadCursor, TicketFilters, search_tickets
+from tickets.search import BadCursor, TicketFilters, search_tickets, shown_matches
 from tickets.visibility import reader_for, redact_for
 
 router = Router(tags=["tickets"])
@@ -567,14 +567,10 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
     except BadCursor as exc:
         return 400, {"detail": str(exc)}
     reader = reader_for(request)
-    reader.prime(page.items)
-    if query.q:  # a title matching only by a value the reader may not see is no match
-        needle = query.q.lower()
-        page.items = [
-            t
-            for t in page.items
-            if needle in t.number.lower() or needle in reader.view(t).text(t.title).lower()
-        ]
+    if query.q:  # a ticket found only by a value the reader may not see is no match
+        page.items = shown_matches(reader, page.items, query.q)
+    else:
+        reader.prime(page.items)
     return page
 
 

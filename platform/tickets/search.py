@@ -3,15 +3,17 @@
 Pages follow ``ORDER BY created_at DESC, id DESC`` (the ``ticket_created_idx`` index), so
 rows created while a client pages through never shift the pages it has yet to read. Rows
 carry only the columns a summary shows: never workflow data, engine state or BPMN text.
-Text (``q``) matches the title, the number or the customer's name; on PostgreSQL the
-trigram indexes of migration 0100 serve these ``icontains`` lookups.
+Text (``q``) matches the title, the number, the customer's name or a value of the
+ticket's form data (its custom fields); on PostgreSQL the trigram indexes of migrations
+0005 and 0009 serve these ``icontains`` lookups (the data through the one expression
+``DataText`` both the index and the query spell). SQLite walks the rows.
 """
 
 import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Func, OuterRef, Q, TextField
 
 from customers.identity import normalize_phone
 from customers.models import Customer
@@ -59,17 +61,80 @@ class TicketFilters:
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
     assignee: str | None = None  # username holding one of the ticket's open tasks
-    q: str | None = None  # text in the title, the number or the customer's name
+    q: str | None = None  # text in the title, number, customer's name or form data
 
 
-def _matching(text: str):
-    """Ids of the tickets whose title, number or customer's name contains `text`: a
-    subquery of its own, so that PostgreSQL can start from the trigram indexes when few
-    tickets match (and from the newest-first index when many do)."""
-    named = Customer.objects.filter(name__icontains=text).values("id")
-    return Ticket.objects.filter(
-        Q(title__icontains=text) | Q(number__icontains=text) | Q(customer_id__in=named)
-    ).values("id")
+# The string and number values of a ticket's data at any depth, as one JSON array text.
+DATA_VALUES_PATH = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
+
+
+class DataText(Func):
+    """The values of the ticket's form data as text (never its keys, so that "name" does
+    not match every ticket with a `customer_name`). Spelled exactly as the expression of
+    the trigram index `ticket_data_trgm_idx` (migration 0009), which `icontains` uses."""
+
+    output_field = TextField()
+    template = f"jsonb_path_query_array(%(expressions)s, '{DATA_VALUES_PATH}')::text"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(SELECT group_concat(value, ' ') FROM json_tree(%(expressions)s) "
+            "WHERE type IN ('text', 'integer', 'real'))",
+            **extra,
+        )
+
+
+def text_matches(text: str) -> Q:
+    """Tickets whose title, number, customer's name or a form value contains `text`. The
+    customers are looked up first, as a list: a subquery here would leave PostgreSQL
+    guessing that half the tickets match and walking them all when none does."""
+    named = list(
+        Customer.objects.filter(name__icontains=text).values_list("id", flat=True)[
+            :MAX_NAMED_CUSTOMERS
+        ]
+    )
+    return (
+        Q(title__icontains=text)
+        | Q(number__icontains=text)
+        | Q(customer_id__in=named)
+        | Q(data_text__icontains=text)
+    )
+
+
+def with_data_text(tickets):
+    return tickets.alias(data_text=DataText("data"))
+
+
+def shown_matches(reader, tickets: list, text: str) -> list:
+    """Those of `tickets` (found by `text`) in which `text` shows to `reader`: a ticket
+    found only through a value hidden or masked for them is no match for them. Their data
+    comes in one query and primes the reader's views of them."""
+    data = dict(Ticket.objects.filter(id__in=[t.id for t in tickets]).values_list("id", "data"))
+    for ticket in tickets:
+        ticket.data = data.get(ticket.id) or {}
+    return [t for t in tickets if _shows(reader.view(t), t, text)]
+
+
+def _shows(view, ticket, text: str) -> bool:
+    needle = text.casefold()
+    customer = getattr(ticket, "customer", None) if ticket.customer_id else None
+    shown = [ticket.number or "", view.text(ticket.title), customer.name if customer else ""]
+    if any(needle in value.casefold() for value in shown):
+        return True
+    return needle in str(list(_leaves(view.data(ticket.data)))).casefold()
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
 
 
 def _matches(f: TicketFilters):
@@ -93,16 +158,7 @@ def _matches(f: TicketFilters):
         )
         tickets = tickets.filter(Exists(held))
     if f.q:
-        # The customers first, as a list: a subquery here would leave PostgreSQL guessing
-        # that half the tickets match and walking them all when none does.
-        named = list(
-            Customer.objects.filter(name__icontains=f.q).values_list("id", flat=True)[
-                :MAX_NAMED_CUSTOMERS
-            ]
-        )
-        tickets = tickets.filter(
-            Q(title__icontains=f.q) | Q(number__icontains=f.q) | Q(customer_id__in=named)
-        )
+        tickets = with_data_text(tickets).filter(text_matches(f.q))
     return tickets
 
 

@@ -1,16 +1,19 @@
 from django.urls import path
 
-from tickets import ticket_parts, views
+from tickets import ticket_parts, views, worklist_views
 
 app_name = "tickets"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("tasks/", views.worklist_page, name="worklist"),
+    path("", worklist_views.home, name="home"),
+    path("tasks/", worklist_views.worklist_page, name="worklist"),
+    path("tasks/rows/", worklist_views.worklist_rows, name="worklist_rows"),
+    path("tasks/bulk/", worklist_views.bulk_action, name="bulk"),
+    path("tasks/people/", worklist_views.people, name="people"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),
-    path("tasks/<int:task_id>/claim/", views.claim, name="claim"),
+    path("tasks/<int:task_id>/claim/", worklist_views.claim, name="claim"),
     path("tasks/<int:task_id>/op/<str:operation>/", views.task_operation, name="operation"),
-    path("tickets/", views.ticket_list, name="list"),
+    path("tickets/", worklist_views.ticket_list, name="list"),
     path("tickets/new/<str:process_key>/", views.new_ticket, name="new"),
     path("tickets/<str:ref>/", views.ticket_page, name="ticket"),
     path("tickets/<str:ref>/messages/", views.post_message, name="post_message"),

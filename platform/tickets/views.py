@@ -17,60 +17,12 @@ from forms.decisions import decision_for
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
 from pricing.queries import settlement_for
-from tickets import access, actions, conversation, operations, taskstate
+from tickets import actions, conversation, operations, taskstate
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import roles_of, start_form, task_access, task_form
 from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
-from tickets.pages import BadCursor
-from tickets.search import TicketFilters, search_tickets
 from tickets.ticket_page import Steps, operation_choices, page_context, zone_of
 from tickets.visibility import reader_for
-
-
-@login_required
-def home(request):
-    return redirect("tickets:worklist")
-
-
-WORKLIST_SECTIONS = {"mine": "mine", "queue": "group", "overdue": "overdue"}
-PAGE_ROWS = 50
-
-
-def _next_link(request, param: str, cursor: str | None) -> str | None:
-    """The URL of the page after this one: the current query with `param` = cursor."""
-    if not cursor:
-        return None
-    query = request.GET.copy()
-    query[param] = cursor
-    return f"?{query.urlencode()}"
-
-
-@login_required
-def worklist_page(request):
-    """Each section pages on its own: `?mine=<cursor>`, `?queue=…`, `?overdue=…`."""
-    context = {}
-    for section, scope in WORKLIST_SECTIONS.items():
-        try:
-            page = access.worklist_page(
-                request.user, scope, limit=PAGE_ROWS, cursor=request.GET.get(section) or None
-            )
-        except BadCursor:
-            raise Http404("invalid page") from None
-        context[section] = page.items
-        context[f"{section}_next"] = _next_link(request, section, page.next_cursor)
-        context[f"{section}_paged"] = bool(request.GET.get(section))
-    return render(request, "tickets/worklist.html", context)
-
-
-@login_required
-@require_POST
-def claim(request, task_id: int):
-    try:
-        actions.do_claim_task(request.user, task_id)
-        messages.success(request, "Task claimed.")
-    except actions.ActionError as exc:
-        messages.error(request, str(exc))
-    return redirect("tickets:task", task_id=task_id)
 
 
 def _task_for(user, task_id: int) -> HumanTask:
@@ -143,26 +95,6 @@ def task_page(request, task_id: int):
         "transfer_groups": groups,
     }
     return render(request, "tickets/task.html", context, status=status)
-
-
-@login_required
-def ticket_list(request):
-    """The tickets I may see, newest first, in keyset pages (`?after=<cursor>`)."""
-    try:
-        page = search_tickets(
-            request.user, TicketFilters(), limit=PAGE_ROWS, cursor=request.GET.get("after") or None
-        )
-    except BadCursor:
-        raise Http404("invalid page") from None
-    processes = {}
-    for pv in ProcessVersion.objects.only("key", "name", "version").order_by("key", "-version"):
-        processes.setdefault(pv.key, pv)
-    context = {
-        "tickets": page.items,
-        "next_page": _next_link(request, "after", page.next_cursor),
-        "processes": processes.values(),
-    }
-    return render(request, "tickets/list.html", context)
 
 
 @login_required

@@ -33,7 +33,7 @@ LINTED = [
     "registration",
     "notify",
     "forms",
-    # "tickets": after the worklist pages are translated
+    "tickets",
     "definitions",
     "pricing",
     "intake",

@@ -124,7 +124,7 @@ def test_a_failing_page_is_our_500_page_without_internals(cast, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals: DATABASE_URL=postgres://x")
 
-    monkeypatch.setattr("tickets.access.worklist_page", broken)
+    monkeypatch.setattr("tickets.worklists.worklist_page", broken)
     client = Client(raise_request_exception=False)
     client.force_login(cast["alice"])
     response = client.get("/tasks/")

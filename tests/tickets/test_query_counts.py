@@ -316,3 +316,39 @@ def test_the_ticket_page_costs_the_same_at_one_and_at_sixty_events(cast, smalles
     assert "Show later events" in response.content.decode()
     assert at_sixty == at_start, "\n".join(sql)
     print(f"{connection.vendor}: ticket page={at_start} statements (few and 60+ events)")
+
+
+@pytest.mark.parametrize(
+    "url", ["/tasks/?tab=groups&sort=due", "/tasks/rows/?tab=groups&q=smallest"]
+)
+def test_the_worklist_page_of_ten_and_of_a_hundred_rows_costs_the_same(
+    cast, smallest, monkeypatch, url
+):
+    """The HTML worklist (tabs with counts, filters, people, rows with names, priority and
+    SLA in words) and its live-refresh fragment: the same statements for 10 rows as for
+    100."""
+    from tickets import worklist_views
+    from tickets.models import HumanTask
+
+    monkeypatch.setattr(worklist_views, "PAGE_ROWS", 200)
+    alice, bob = client_for(cast["alice"]), client_for(cast["bob"])
+
+    def queue(n):
+        for _ in range(n):
+            start(bob)
+        HumanTask.objects.update(assignee=None, state=HumanTask.State.OPEN)
+        # Some held (names shown), the rest in the queue.
+        held = list(HumanTask.objects.order_by("id").values_list("id", flat=True))[::3]
+        HumanTask.objects.filter(id__in=held).update(
+            assignee=cast["bob"], state=HumanTask.State.CLAIMED
+        )
+
+    queue(10)
+    alice.get(url)
+    response, at_ten, _ = counted(lambda: alice.get(url))
+    assert response.status_code == 200 and response.content.count(b'name="task"') >= 6
+    queue(90)
+    response, at_hundred, sql = counted(lambda: alice.get(url))
+    assert response.content.count(b'name="task"') >= 60
+    assert at_hundred == at_ten, "\n".join(sql)
+    print(f"{connection.vendor}: worklist page {url}={at_ten} (10 and 100 rows)")

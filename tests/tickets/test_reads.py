@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import FIXTURES, deploy_file
 from tests.integrations.support import session_client, token_client, token_for
-from tickets import actions, search, views
+from tickets import actions, search, worklist_views
 from tickets.access import visible_among, visible_tickets, worklist
 from tickets.models import HumanTask
 
@@ -100,15 +100,15 @@ def test_worklist_query_count_does_not_grow_with_rows(cast, queue):
 
 
 def test_the_html_worklist_and_ticket_list_page_with_next_links(cast, queue, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_ROWS", 5)
+    monkeypatch.setattr(worklist_views, "PAGE_ROWS", 5)
     alice = session_client(cast["alice"])
-    first = alice.get("/tasks/")
+    first = alice.get("/tasks/?tab=groups")
     assert first.status_code == 200
     expected = _expected_order(queue)
-    links = re.findall(r'href="(\?queue=[^"]+)"', first.content.decode())
+    links = re.findall(r'href="(\?tab=groups&amp;after=[^"]+)"', first.content.decode())
     assert len(links) == 1
     second = alice.get("/tasks/" + links[0].replace("&amp;", "&"))
-    listed = [int(i) for i in re.findall(r'action="/tasks/(\d+)/claim/"', second.content.decode())]
+    listed = [int(i) for i in re.findall(r'name="task" value="(\d+)"', second.content.decode())]
     assert listed == expected[5:]
 
     dave = session_client(cast["dave"])  # the admin sees every ticket, newest first

@@ -11,6 +11,8 @@
     var item;
     try { item = JSON.parse(event.data); } catch (e) { return; }
     if (item.read) return;
+    // Pages that list work (the worklist's rows, via htmx) refresh on this event.
+    document.body.dispatchEvent(new CustomEvent("notify-message", { detail: item }));
     var unread = (parseInt(count.getAttribute("data-unread"), 10) || 0) + 1;
     count.setAttribute("data-unread", String(unread));
     count.textContent = String(unread);

@@ -1,0 +1,244 @@
+"""Worklists that filter, sort and search: the tabs of the workbench's task list and
+their counts, the filters and sorts an agent picks, keyset pages in each sort's order.
+
+Rows are open HumanTask rows (with their ticket's summary columns, never its data or
+engine state); the tabs start from `tickets.access.worklist`, which knows whose queue a
+task is in. Text search goes through `tickets.search.text_matches` (number, title,
+customer, form values), so both lists find the same tickets by the same words.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tickets import access
+from tickets.access import DUE_SOON, _OneOf, is_supervisor
+from tickets.models import HumanTask, Ticket
+from tickets.pages import Page, decode_cursor, keyset_page
+from tickets.search import text_matches, with_data_text
+
+TABS = ("mine", "groups", "all", "overdue", "due_soon")
+SLA_STATES = ("overdue", "due_soon", "on_time", "none")
+TASK_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
+MAX_PAGE = 200
+MAX_TEXT_TICKETS = 20_000
+COUNT_CAP = 99  # a tab shows "99+" rather than count a long queue to its end
+
+ROW_FIELDS = (
+    "id",
+    "ticket_id",
+    "bpmn_id",
+    "name",
+    "state",
+    "priority",
+    "due_at",
+    "assignee_id",
+    "ticket__id",
+    "ticket__number",
+    "ticket__title",
+    "ticket__status",
+    "ticket__channel",
+    "ticket__priority",
+    "ticket__created_at",
+    "ticket__updated_at",
+    "ticket__customer_id",
+    "ticket__process_version_id",
+    "ticket__process_version__id",
+    "ticket__process_version__key",
+    "ticket__process_version__name",
+    "ticket__customer__id",
+    "ticket__customer__name",
+    "ticket__customer__tier",
+    "assignee__id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order of worklist rows: (field, descending, nullable) columns, the last one
+    unique, nulls last; `kinds` are the cursor's value types."""
+
+    columns: tuple[tuple[str, bool, bool], ...]
+    kinds: tuple[type, ...]
+
+    def order(self) -> list:
+        return [
+            F(name).desc() if descending else F(name).asc(nulls_last=nullable or None)
+            for name, descending, nullable in self.columns
+        ]
+
+    def key(self, task: HumanTask) -> tuple:
+        values = []
+        for name, _descending, _nullable in self.columns:
+            value = task
+            for part in name.split("__"):
+                value = getattr(value, part)
+            values.append(value)
+        return tuple(values)
+
+    def after(self, key: tuple) -> Q:
+        """The rows after `key` in this order: for each column, the rows equal on the
+        columns before it and beyond it on this one. The first column's own bound is
+        repeated on its own, so that an index on it starts the scan there."""
+        beyond = Q(pk__in=[])
+        same = Q()
+        for (name, descending, nullable), value in zip(self.columns, key, strict=True):
+            if value is not None:
+                step = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+                if nullable:
+                    step |= Q(**{f"{name}__isnull": True})
+                beyond |= same & step
+            same &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+        first, descending, nullable = self.columns[0]
+        if key[0] is not None and not nullable:
+            beyond &= Q(**{f"{first}__{'lte' if descending else 'gte'}": key[0]})
+        return beyond
+
+
+SORTS = {
+    "priority": Sort(
+        (("priority", True, False), ("due_at", False, True), ("id", False, False)),
+        (int, dt.datetime, int),
+    ),
+    "due": Sort((("due_at", False, True), ("id", False, False)), (dt.datetime, int)),
+    # The ticket's id before the task's: the ticket indexes (time desc, id desc) give the
+    # order, the few open tasks of one ticket are sorted among themselves.
+    "created": Sort(
+        (("ticket__created_at", True, False), ("ticket_id", True, False), ("id", True, False)),
+        (dt.datetime, int, int),
+    ),
+    "updated": Sort(
+        (("ticket__updated_at", True, False), ("ticket_id", True, False), ("id", True, False)),
+        (dt.datetime, int, int),
+    ),
+}
+
+
+@dataclass
+class WorklistFilters:
+    q: str = ""
+    process: str = ""  # template key
+    state: str = ""  # "open" (unclaimed) or "claimed"
+    priority: int | None = None
+    sla: str = ""  # one of SLA_STATES
+    assignee: int | None = None  # a user id; 0 = nobody holds it
+    channel: str = ""
+    created_from: dt.date | None = None  # days in the reader's time zone, both included
+    created_to: dt.date | None = None
+    sort: str = "priority"
+
+
+def tabs_for(user) -> tuple[str, ...]:
+    """ "all" (every open task) is the supervisors' tab."""
+    return TABS if is_supervisor(user) else tuple(t for t in TABS if t != "all")
+
+
+def sla_state(due_at: dt.datetime | None, now: dt.datetime) -> str:
+    if due_at is None:
+        return "none"
+    if due_at < now:
+        return "overdue"
+    return "due_soon" if due_at < now + DUE_SOON else "on_time"
+
+
+def _tab(user, tab: str, now: dt.datetime):
+    if tab not in TABS:
+        raise ValueError(f"unknown worklist {tab!r} ({', '.join(TABS)})")
+    if tab in ("all", "overdue", "due_soon") and is_supervisor(user):
+        tasks = HumanTask.objects.filter(state__in=TASK_STATES, ticket__status=Ticket.Status.ACTIVE)
+        return _by_sla(tasks, {"all": "", "overdue": "overdue", "due_soon": "due_soon"}[tab], now)
+    return access.worklist(user, {"groups": "group"}.get(tab, tab), now=now)
+
+
+def _by_sla(tasks, state: str, now: dt.datetime):
+    if state == "overdue":
+        return tasks.filter(due_at__lt=now)
+    if state == "due_soon":
+        return tasks.filter(due_at__gte=now, due_at__lt=now + DUE_SOON)
+    if state == "on_time":
+        return tasks.filter(due_at__gte=now + DUE_SOON)
+    if state == "none":
+        return tasks.filter(due_at=None)
+    return tasks
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _found_by_text(text: str) -> Q:
+    """The tasks of tickets found by `text`. Up to MAX_TEXT_TICKETS of them as one array
+    of ids, which PostgreSQL knows the size of and reads the tasks of by their ticket (a
+    subquery instead leaves it guessing, and it walks the whole queue in order probing
+    each row); a word found in more tickets than that stays a subquery."""
+    found = with_data_text(Ticket.objects.order_by()).filter(text_matches(text)).values("id")
+    ids = list(found.values_list("id", flat=True)[: MAX_TEXT_TICKETS + 1])
+    if len(ids) > MAX_TEXT_TICKETS:
+        return Q(ticket_id__in=found)
+    return Q(_OneOf(F("ticket_id"), ids)) if ids else Q(pk__in=[])
+
+
+def worklist_tasks(user, tab: str, f: WorklistFilters, now: dt.datetime | None = None):
+    """The open tasks of `tab` matching the filters, in the filters' sort order."""
+    now = now or timezone.now()
+    tasks = _tab(user, tab, now)
+    if f.q:
+        tasks = tasks.filter(_found_by_text(f.q))
+    exact = {
+        "ticket__process_version__key": f.process or None,
+        "state": f.state or None,
+        "priority": f.priority,
+        "ticket__channel": f.channel or None,
+        "ticket__created_at__gte": _day_start(f.created_from) if f.created_from else None,
+        "ticket__created_at__lt": (
+            _day_start(f.created_to + dt.timedelta(days=1)) if f.created_to else None
+        ),
+    }
+    tasks = tasks.filter(**{k: v for k, v in exact.items() if v is not None})
+    if f.assignee is not None:
+        tasks = tasks.filter(assignee_id=f.assignee or None)
+    tasks = _by_sla(tasks, f.sla, now)
+    related = ("ticket__process_version", "ticket__customer", "assignee")
+    return tasks.select_related(*related).only(*ROW_FIELDS).order_by(*SORTS[f.sort].order())
+
+
+def worklist_page(
+    user,
+    tab: str,
+    filters: WorklistFilters,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Page:
+    """One keyset page of `worklist_tasks`; raises BadCursor (a cursor of another sort
+    is one too: its values do not fit)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    sort = SORTS[filters.sort]
+    tasks = worklist_tasks(user, tab, filters, now)
+    if cursor:
+        tasks = tasks.filter(sort.after(decode_cursor(cursor, *sort.kinds)))
+    return keyset_page(tasks[: limit + 1], limit, sort.key)
+
+
+def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
+    """Open tasks per tab, each counted up to COUNT_CAP + 1 (more shows as "99+"), in
+    one statement whatever the queues' lengths."""
+    now = now or timezone.now()
+    tabs = tabs_for(user)
+    parts, params = [], []
+    for i, tab in enumerate(tabs):
+        sql, tab_params = (
+            _tab(user, tab, now).order_by().values("id")[: COUNT_CAP + 1].query.sql_with_params()
+        )
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab_{i})")
+        params.extend(tab_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(tabs, cursor.fetchone(), strict=True))

@@ -1,0 +1,104 @@
+// Alice the agent works her group's queue: searches, filters, bulk-assigns two tickets
+// and reads the result per ticket, sees the rows refresh without a reload, opens a
+// ticket; the same in Chinese; the worklist at 375 px; axe-core on every page.
+// Usage: BASE_URL=… SHOTS=var/e2e node tests/e2e/worklists.mjs
+import { axeProblems, base, launch, loggedIn, overflowsSideways, shot } from "./lib.mjs";
+
+const rows = "#worklist-rows tr.fd-row";
+
+async function rowNumbers(page) {
+  return page.$$eval(`${rows} .fd-ticket-cell a`, (links) => links.map((a) => a.textContent.trim()));
+}
+
+// Search, narrow by priority, select every row, assign them to the person found by name.
+async function searchFilterAssign(page, { words, priority, person, tag }) {
+  await page.goto(`${base}/tasks/?tab=groups`);
+  const found = {};
+  await page.fill("#id_q", words);
+  await Promise.all([page.waitForNavigation(), page.click(".fd-search button[type=submit]")]);
+  found.searched = await rowNumbers(page);
+  if (!(await page.$eval(".fd-filter-panel", (panel) => panel.open))) {
+    await page.click(".fd-filter-panel summary");
+  }
+  await page.selectOption("#id_priority", priority);
+  await Promise.all([page.waitForNavigation(), page.click(".fd-filter-actions button")]);
+  found.filtered = await rowNumbers(page);
+  found.url = page.url();
+  await shot(page, `worklist-filtered${tag}`);
+  found.axeFiltered = await axeProblems(page);
+  await page.check(".fd-select-all");
+  await page.fill(".fd-people-search", person);
+  await page.waitForFunction(
+    () => document.querySelectorAll("#bulk_to_user option").length === 2
+      && document.querySelector("#bulk_to_user").value !== "",
+  );
+  found.picked = await page.$eval("#bulk_to_user", (s) => s.selectedOptions[0].textContent);
+  await Promise.all([page.waitForNavigation(), page.click("button[name=action][value=assign]")]);
+  found.results = await page.$$eval(".fd-messages li", (items) => items.map((li) => li.textContent.trim()));
+  found.afterUrl = page.url();
+  found.afterRows = await page.locator(rows).count();
+  await shot(page, `worklist-bulk-results${tag}`);
+  found.axeResults = await axeProblems(page);
+  return found;
+}
+
+const result = {};
+const browser = await launch();
+try {
+  const alice = await loggedIn(browser, "alice");
+  result.en = await searchFilterAssign(alice, {
+    words: "compressor", priority: "2", person: "Zhang", tag: "",
+  });
+
+  // Live refresh: bob claims a queued ticket; the rows follow without reloading the page.
+  await alice.goto(`${base}/tasks/?tab=groups&q=queue-check`);
+  await alice.evaluate(() => { window.notReloaded = true; });
+  result.queueBefore = await rowNumbers(alice);
+  const bob = await loggedIn(browser, "bob");
+  await bob.goto(`${base}/tasks/?tab=groups&q=queue-check`);
+  await bob.check(`${rows} input[name=task] >> nth=0`);
+  await Promise.all([bob.waitForNavigation(), bob.click("button[name=action][value=claim]")]);
+  result.bobClaimed = await bob.$$eval(".fd-messages li", (items) => items.map((li) => li.textContent.trim()));
+  await alice.evaluate(() => document.body.dispatchEvent(new CustomEvent("notify-message")));
+  await alice.waitForFunction(
+    (n) => document.querySelectorAll("#worklist-rows tr.fd-row").length === n - 1,
+    result.queueBefore.length,
+  );
+  result.queueAfter = await rowNumbers(alice);
+  result.notReloaded = await alice.evaluate(() => window.notReloaded === true);
+
+  await shot(alice, "worklist-refreshed");
+  await Promise.all([alice.waitForNavigation(), alice.click(`${rows} .fd-ticket-cell a >> nth=0`)]);
+  result.openedTitle = (await alice.textContent("h1")).trim();
+  result.openedUrl = alice.url();
+
+  const zh = await loggedIn(browser, "alice", { locale: "zh-CN" });
+  result.zh = await searchFilterAssign(zh, {
+    words: "压缩机", priority: "3", person: "Zhang", tag: "-zh",
+  });
+  result.zh.heading = (await zh.textContent("h1")).trim();
+  result.zh.tabs = await zh.$$eval(".fd-tabs a", (links) => links.map((a) => a.textContent.trim()));
+
+  for (const [name, locale] of [["mobile", "en"], ["mobile-zh", "zh-CN"]]) {
+    const phone = await loggedIn(browser, "alice", { locale, width: 375, height: 800 });
+    await phone.goto(`${base}/tasks/?tab=groups&q=queue-check`);
+    if (!(await phone.$eval(".fd-filter-panel", (panel) => panel.open))) {
+      await phone.click(".fd-filter-panel summary");
+    }
+    result[name] = {
+      rows: await phone.locator(rows).count(),
+      overflows: await overflowsSideways(phone),
+      axe: await axeProblems(phone),
+      labelled: await phone.$$eval(".fd-filters select, .fd-filters input:not([type=hidden])",
+        (fields) => fields.filter((f) => !f.labels || f.labels.length === 0).map((f) => f.name)),
+    };
+    await shot(phone, `worklist-${name}`);
+    await phone.goto(`${base}/tickets/?q=compressor`);
+    result[name].listOverflows = await overflowsSideways(phone);
+    result[name].listAxe = await axeProblems(phone);
+    await shot(phone, `ticket-list-${name}`);
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
