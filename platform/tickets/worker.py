@@ -10,9 +10,10 @@ log = logging.getLogger("flowdesk.worker")
 
 def _sweeps() -> list:
     from tickets.actions import do_fire_due_timers
+    from scheduling.reminders import send_due_reminders
     from tickets.escalation import do_sweep_sla
 
-    sweeps = [do_fire_due_timers, do_sweep_sla]
+    sweeps = [do_fire_due_timers, do_sweep_sla, send_due_reminders]
     try:
         from notify.delivery import deliver_digests, deliver_pending
         from notify.fanout import run_stale_fanout
