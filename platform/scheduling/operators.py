@@ -87,7 +87,7 @@ def _ticket(call: ServiceCall) -> dict:
 def book(params: dict, call: ServiceCall) -> dict:
     service = service_by_code(params.get("service") or call.data.get("appointment_service"))
     if params.get("slot"):
-        code, _, start = str(params["slot"]).partition("@")
+        code, _at, start = str(params["slot"]).partition("@")
     else:
         code, start = params.get("resource"), params.get("start")
     booking = actions.do_book(

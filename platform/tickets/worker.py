@@ -9,8 +9,8 @@ log = logging.getLogger("flowdesk.worker")
 
 
 def _sweeps() -> list:
-    from tickets.actions import do_fire_due_timers
     from scheduling.reminders import send_due_reminders
+    from tickets.actions import do_fire_due_timers
     from tickets.escalation import do_sweep_sla
 
     sweeps = [do_fire_due_timers, do_sweep_sla, send_due_reminders]
