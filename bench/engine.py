@@ -11,8 +11,9 @@ locks, worklist sync, timeline, serialization and the sandbox; `queries_per_tick
 counts the SQL statements of one such ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
 (bench/timer_sweep.py): see those modules. The engine section always runs;
-BENCH_SECTIONS (default "api,reads,timers,analytics") picks the others ("none": the engine
-only, for quick iterations); sizes are BENCH_* variables.
+BENCH_SECTIONS (default "api,reads,timers,analytics,appointments") picks the others
+("none": the engine only, for quick iterations); sizes are BENCH_* variables.
+appointments (bench/appointments.py): concurrent booking, `appointments.book_p95_ms`.
 
 Prints a JSON report and writes bench/report.json.
 """
@@ -34,7 +35,7 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics,appointments").split(",")
 FIXTURES = ROOT / "bench" / "fixtures"
 START = {
     "customer_name": "Wang Fang",
@@ -246,6 +247,10 @@ def scale_figures() -> dict:
         report["timers"] = timer_sweep.measure(bench_user, _deploy_fixture("due_timer.bpmn"))
     if "analytics" in SECTIONS:
         report["analytics"] = _analytics_figures(agent, quick)
+    if "appointments" in SECTIONS:
+        import appointments
+
+        report["appointments"] = appointments.measure()
     return report
 
 

@@ -24,6 +24,8 @@ TOY_SIZES = {
     "BENCH_ANALYTICS_TICKETS": "500",
     "BENCH_ANALYTICS_DAYS": "5",
     "BENCH_ANALYTICS_REPEATS": "1",
+    "BENCH_BOOKINGS": "20",
+    "BENCH_BOOKING_CLIENTS": "3",
     "BENCH_DB": f"flowdesk_bench_smoke_{os.getpid()}",
 }
 
@@ -64,3 +66,6 @@ def test_bench_prints_the_report(tmp_path):
     analytics = report["analytics"]
     assert analytics["tickets"] == 500 and analytics["rollup_days"] == 7
     assert analytics["rollup_rows"] > 0 and analytics["dashboard_ms"] > 0
+    booking = report["appointments"]  # every client races for the same 20 slots
+    assert booking["booked"] == 20 and booking["taken"] == 40 and booking["double_booked"] == 0
+    assert 0 < booking["book_p50_ms"] <= booking["book_p95_ms"]
