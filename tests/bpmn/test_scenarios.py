@@ -23,7 +23,8 @@ def run(*paths):
 def test_the_spiffarena_examples_and_our_processes_pass():
     code, out = run(CORPUS / "spiff-examples", PROCESSES)
     assert code == 0, out
-    assert out.strip().splitlines()[-1] == "9 passed, 0 failed"
+    assert out.strip().splitlines()[-1] == "16 passed, 0 failed"
+    assert "test_medical_clinic.json::high_fever_is_referred_to_emergency" in out  # a message
     assert "PASS" in out and "test_decision_example.json" in out and "test_repair.json" in out
 
 
