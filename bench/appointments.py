@@ -17,7 +17,9 @@ from timing import percentile
 CLIENTS = int(os.environ.get("BENCH_BOOKING_CLIENTS", "8"))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "400"))
 RESOURCES = int(os.environ.get("BENCH_RESOURCES", "10"))
-WEEKDAYS = {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+WEEKDAYS = {
+    d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")
+}
 
 
 def _setup():
