@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scheduling import actions as scheduling
-from scheduling.models import Resource, Service
+from scheduling.models import Resource
 from tests.conftest import PROCESSES, deploy_file
 from tickets import actions
 
