@@ -250,7 +250,7 @@ def _cancelled(event, detail, ctx) -> Line:
 
 
 def _message(event, detail, ctx) -> Line:
-    text = _("Message “%(name)s” arrived") % {"name": detail.get("name") or ""}
+    text = _("Message “%(name)s” arrived") % {"name": humanize(detail.get("name") or "")}
     return Line(event, text)
 
 

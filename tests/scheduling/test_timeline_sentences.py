@@ -30,3 +30,9 @@ def test_they_are_translated():
         out = line_of("checked_out", {**BOOKED, "at_time": "2026-12-07T02:30:00+00:00"})
     assert booked.sentence.startswith("客户 预约了") and "Lily (Room 2)" in booked.sentence
     assert "现场签退" in out.sentence and "10:30" in out.sentence
+
+
+def test_the_message_that_books_reads_as_words():
+    with translation.override("en"):
+        line = line_of("message", {"name": "appointment_booked"})
+    assert line.sentence == "Message “Appointment booked” arrived"
