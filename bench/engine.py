@@ -10,8 +10,9 @@ Platform = do_start_ticket + six do_complete_task calls on the database, includi
 locks, worklist sync, timeline, serialization and the sandbox; `queries_per_ticket`
 counts the SQL statements of one such ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
-(bench/timer_sweep.py), pricing (bench/pricing_figures.py): see those modules.
-BENCH_SECTIONS (default "api,reads,timers,analytics,pricing") picks the sections besides the
+(bench/timer_sweep.py), pricing (bench/pricing_figures.py), appointments
+(bench/appointments.py: concurrent booking, `appointments.book_p95_ms`): see those modules.
+BENCH_SECTIONS (default "api,reads,timers,analytics,pricing,appointments") picks the sections besides the
 engine ("none": the engine only, for quick iterations; "reads" is "worklist,search", each of
 which runs alone on the same 100,000 tickets); the engine section runs unless the list names
 only sections that stand alone ("pricing": its figures only); sizes are BENCH_* variables.
@@ -36,7 +37,9 @@ import django  # noqa: E402
 django.setup()
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "30"))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "api,reads,timers,analytics,pricing").split(",")
+SECTIONS = os.environ.get(
+    "BENCH_SECTIONS", "api,reads,timers,analytics,pricing,appointments"
+).split(",")
 STANDALONE = {"pricing"}  # sections that need nothing of the engine section
 FIXTURES = ROOT / "bench" / "fixtures"
 START = {
@@ -250,6 +253,10 @@ def scale_figures() -> dict:
         report["timers"] = timer_sweep.measure(bench_user, _deploy_fixture("due_timer.bpmn"))
     if "analytics" in SECTIONS:
         report["analytics"] = _analytics_figures(agent, quick)
+    if "appointments" in SECTIONS:
+        import appointments
+
+        report["appointments"] = appointments.measure()
     return report
 
 

@@ -26,6 +26,8 @@ TOY_SIZES = {
     "BENCH_ANALYTICS_REPEATS": "1",
     "BENCH_QUOTES": "5",
     "BENCH_SIMULATE_CASES": "40",
+    "BENCH_BOOKINGS": "20",
+    "BENCH_BOOKING_CLIENTS": "3",
     "BENCH_DB": f"flowdesk_bench_smoke_{os.getpid()}",
 }
 
@@ -71,6 +73,9 @@ def test_bench_prints_the_report(tmp_path):
     assert analytics["rollup_rows"] > 0 and analytics["dashboard_ms"] > 0
     # the impact of a changed urgent surcharge on 40 copied settlements, half of them urgent
     assert pricing["simulated"] == 40 and pricing["changed"] == 20 and pricing["simulate_s"] > 0
+    booking = report["appointments"]  # every client races for the same 20 slots
+    assert booking["booked"] == 20 and booking["taken"] == 40 and booking["double_booked"] == 0
+    assert 0 < booking["book_p50_ms"] <= booking["book_p95_ms"]
 
 
 def test_bench_sections_pricing_runs_the_pricing_figures_only(tmp_path):

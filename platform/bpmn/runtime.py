@@ -183,15 +183,22 @@ def correlate_message(
     instance_id=None,
 ) -> StepResult:
     """Deliver message `name` with `payload` to the waiting catch event or receive task."""
-    definition = _message_definition(workflow, name)
-    if definition is None:
-        raise NotWaiting(f"this process is not waiting for message {name!r}")
-    event = BpmnEvent(definition, payload or {}, correlations or {})
+    event = message_event(workflow, name, payload, correlations)
     try:
         workflow.send_event(event)
     except SpiffWorkflowException as exc:
         raise NotWaiting(str(exc)) from exc
     return run_steps(workflow, instance_id)
+
+
+def message_event(
+    workflow: BpmnWorkflow, name: str, payload: Any = None, correlations: dict | None = None
+) -> BpmnEvent:
+    """The event that delivers message `name` to this workflow (raises NotWaiting)."""
+    definition = _message_definition(workflow, name)
+    if definition is None:
+        raise NotWaiting(f"this process is not waiting for message {name!r}")
+    return BpmnEvent(definition, payload or {}, correlations or {})
 
 
 def _message_definition(workflow: BpmnWorkflow, name: str):

@@ -14,13 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from bpmn import datastores, http_service  # noqa: F401 - registers http/* so connector tasks validate
+from bpmn import datastores, http_service, runtime  # noqa: F401 - registers http/* so connector tasks validate
 from bpmn.parser import BPMN_NS, BundleError
 from bpmn.sandbox import Constant, SafeEnvironment, SafeScriptEngine
 from bpmn.specs import compile_bundle
@@ -189,6 +190,8 @@ def _drive(workflow: BpmnWorkflow, task_data: dict) -> None:
         workflow.refresh_timers()
         task = workflow.get_next_task(state=TaskState.READY)
         if task is None:
+            if _deliver_message(workflow, task_data, visits):
+                continue
             return
         spec = task.task_spec
         if isinstance(spec, StartEvent):
@@ -213,6 +216,23 @@ def _drive(workflow: BpmnWorkflow, task_data: dict) -> None:
                 continue
         task.run()
     raise AssertionError(f"more than {MAX_STEPS} steps: a loop that never ends?")
+
+
+def _deliver_message(workflow: BpmnWorkflow, task_data: dict, visits: dict) -> bool:
+    """A message catch event the scenario gives data for (keyed by its id, like a task's)
+    receives that data as the message's payload, as if an outside system had sent it."""
+    for waiting in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(waiting.task_spec, "event_definition", None)
+        entries = _entries_for(waiting, task_data)
+        if not isinstance(definition, MessageEventDefinition) or not entries:
+            continue
+        index = visits[waiting.task_spec.bpmn_id]
+        if index >= len(entries):
+            continue
+        visits[waiting.task_spec.bpmn_id] += 1
+        workflow.send_event(runtime.message_event(workflow, definition.name, entries[index]))
+        return True
+    return False
 
 
 def _entries_for(task, task_data: dict) -> list | None:

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "tickets",
     "forms.apps.FormsConfig",
     "pricing",
+    "scheduling",
     "notify",
     "customers",
     "integrations",
@@ -237,6 +238,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "tickets.tasks.fire_due_timers", "schedule": 5.0},
     "sweep-sla": {"task": "tickets.tasks.sweep_sla", "schedule": 30.0},
+    "appointment-reminders": {"task": "scheduling.send_due_reminders", "schedule": 60.0},
     "deliver-notifications": {"task": "notify.deliver_pending", "schedule": 10.0},
     "fan-out-stale-events": {"task": "notify.run_stale_fanout", "schedule": 15.0},
     "poll-imap": {"task": "intake.poll_imap", "schedule": 60.0},

@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/<slug:process_key>/", views.intake_form, name="form"),
     path("t/<str:token>/", views.tracking, name="track"),
     path("t/<str:token>/reply/", views.portal_reply, name="reply"),
+    path("t/<str:token>/appointment/", views.portal_book, name="book"),
     path("t/<str:token>/rate/", views.portal_rate, name="rate"),
     path("t/<str:token>/statement/", views.portal_statement, name="statement"),
     path("t/<str:token>/reopen/", views.portal_reopen, name="reopen"),

@@ -1,10 +1,13 @@
 """The public intake form and the private tracking page (no login on either)."""
 
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -44,7 +47,7 @@ from intake.queries import (
 from integrations import ratelimit
 from pricing.queries import has_settlement, settlement_for
 from tickets import actions as ticket_actions
-from tickets import conversation
+from tickets import appointments, conversation
 from tickets.fields import start_form
 from tickets.models import MessageAttachment, Ticket
 
@@ -201,9 +204,26 @@ def _portal_limited(request):
     return response
 
 
+def _customer_zone(request) -> ZoneInfo:
+    """The customer's time zone: `?tz=`, else what the page's script found in the browser
+    (cookie fd_tz), else the deployment's."""
+    for name in (request.GET.get("tz"), request.COOKIES.get("fd_tz")):
+        try:
+            return ZoneInfo(unquote(str(name)))
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            continue
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 def tracking(request, token: str, *, error: str = "", status: int = 200):
     lang = _language(request)
     ticket = _ticket_or_404(token)
+    zone = _customer_zone(request)
+    with timezone.override(zone):
+        return _private(_tracking_page(request, ticket, token, zone, error, status), lang)
+
+
+def _tracking_page(request, ticket, token, zone, error, status):
     rating = rating_of(ticket)
     context = {
         "ticket": ticket,
@@ -223,8 +243,10 @@ def tracking(request, token: str, *, error: str = "", status: int = 200):
         "max_mb": max(1, conversation.max_bytes() // (1024 * 1024)),
         "error": error,
         "lang": translation.get_language(),
+        "appointment": appointments.offer_for(ticket),
+        "zone": zone.key,
     }
-    return _private(render(request, "intake/track.html", context, status=status), lang)
+    return render(request, "intake/track.html", context, status=status)
 
 
 def _back(token: str, anchor: str = ""):
@@ -268,6 +290,20 @@ def portal_statement(request, token: str):
         raise Http404("no statement for this ticket yet")
     context = {"s": block["settlement"], "block": block}
     return _private(render(request, "pricing/statement.html", context), lang)
+
+
+@require_POST
+def portal_book(request, token: str):
+    _language(request)
+    ticket = _ticket_or_404(token)
+    limited = _portal_limited(request)
+    if limited is not None:
+        return limited
+    try:
+        appointments.do_book_appointment(ticket.id, request.POST.get("slot", ""), by_customer=True)
+    except ticket_actions.ActionError as exc:
+        return tracking(request, token, error=str(exc), status=exc.status)
+    return _back(token, "#appointment")
 
 
 @require_POST

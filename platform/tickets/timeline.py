@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tickets.decision_rules import rule_label, version_label
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
@@ -249,7 +250,7 @@ def _cancelled(event, detail, ctx) -> Line:
 
 
 def _message(event, detail, ctx) -> Line:
-    text = _("Message “%(name)s” arrived") % {"name": detail.get("name") or ""}
+    text = _("Message “%(name)s” arrived") % {"name": humanize(detail.get("name") or "")}
     return Line(event, text)
 
 
@@ -377,6 +378,22 @@ def _commented(event, detail, ctx) -> Line:
     return Line(event, text, quote=str(detail.get("body") or ""))
 
 
+def _appointment(sentence: str):
+    """Booked, moved, cancelled, checked in or out: who, when, with whom, for what."""
+
+    def write(event, detail, ctx) -> Line:
+        who = _("The customer") if detail.get("by_customer") else ctx.actor(event)
+        text = _(sentence) % {
+            "who": who,
+            "start": when(detail.get("start") or ""),
+            "at": when(detail.get("at_time") or ""),
+            "resource": detail.get("resource") or "",
+        }
+        return Line(event, text, note=str(detail.get("service") or ""))
+
+    return write
+
+
 SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "created": _created,
     "task_created": _task_created,
@@ -412,5 +429,16 @@ SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "commented": _commented,
     "priority_changed": _priority_changed,
     "parts_released": _parts_released,
+    "appointment_booked": _appointment(
+        gettext_noop("%(who)s booked an appointment for %(start)s with %(resource)s")
+    ),
+    "appointment_moved": _appointment(
+        gettext_noop("%(who)s moved the appointment to %(start)s with %(resource)s")
+    ),
+    "appointment_cancelled": _appointment(
+        gettext_noop("%(who)s cancelled the appointment of %(start)s with %(resource)s")
+    ),
+    "checked_in": _appointment(gettext_noop("%(who)s checked in on site at %(at)s")),
+    "checked_out": _appointment(gettext_noop("%(who)s checked out on site at %(at)s")),
 }
 TONES = {"completed": "done", "rejected": "warning"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import ticket_parts, views, worklist_views
+from tickets import appointment_views, ticket_parts, views, worklist_views
 
 app_name = "tickets"
 
@@ -18,6 +18,17 @@ urlpatterns = [
     path("tickets/<str:ref>/", views.ticket_page, name="ticket"),
     path("tickets/<str:ref>/messages/", views.post_message, name="post_message"),
     path("tickets/<str:ref>/timeline/", ticket_parts.timeline_more, name="timeline"),
+    path("tickets/<str:ref>/appointment/", appointment_views.book, name="appointment_book"),
+    path(
+        "tickets/<str:ref>/appointment/<int:booking_id>/cancel/",
+        appointment_views.cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "tickets/<str:ref>/appointment/<int:booking_id>/check-<str:step>/",
+        appointment_views.site_visit,
+        name="appointment_visit",
+    ),
     path("tickets/<str:ref>/diagram.bpmn", ticket_parts.diagram_bpmn, name="diagram"),
     path("tickets/<str:ref>/diagram/marks/", ticket_parts.diagram_marks, name="diagram_marks"),
     path("tasks/<int:task_id>/people/", ticket_parts.task_people, name="task_people"),

@@ -17,7 +17,7 @@ from forms.decisions import decision_for
 from forms.permissions import field_access
 from forms.render import parse_post, render_form
 from pricing.queries import settlement_for
-from tickets import actions, conversation, operations, taskstate
+from tickets import actions, appointments, conversation, operations, taskstate
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import roles_of, start_form, task_access, task_form
 from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
@@ -119,6 +119,7 @@ def ticket_page(request, ref: str):
             ],
             "incident": view.value(ticket.incident) if ticket.incident else None,
             "settlement": settlement_for(ticket.number),
+            "appointment": appointments.offer_for(ticket),
             "thread": [
                 {"message": m, "body": view.text(m.body), "author_name": view.text(m.author_name)}
                 for m in conversation.thread(ticket, public_only=False)

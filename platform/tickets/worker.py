@@ -17,10 +17,11 @@ _STOP_CHECK_S = 0.5
 
 
 def _sweeps() -> list:
+    from scheduling.reminders import send_due_reminders
     from tickets.actions import do_fire_due_timers
     from tickets.escalation import do_sweep_sla
 
-    return [do_fire_due_timers, do_sweep_sla, *_notify_sweeps(), *EXTRA_SWEEPS]
+    return [do_fire_due_timers, do_sweep_sla, send_due_reminders, *_notify_sweeps(), *EXTRA_SWEEPS]
 
 
 def _notify_sweeps() -> list:

@@ -25,6 +25,7 @@ def test_the_spiffarena_examples_and_our_processes_pass():
     assert code == 0, out
     ours = sum(len(json.loads(p.read_text())) for p in (PROCESSES / "tests").glob("test_*.json"))
     assert out.strip().splitlines()[-1] == f"{7 + ours} passed, 0 failed"
+    assert "test_medical_clinic.json::high_fever_is_referred_to_emergency" in out  # a message
     assert "PASS" in out and "test_decision_example.json" in out and "test_repair.json" in out
     assert "test_auto_repair.json::quote_declined_parts_released" in out
 

@@ -45,4 +45,7 @@ def test_each_demo_ticket_and_its_open_step_read_as_words():
         text = page.content.decode()
         assert ticket.title in text and "Traceback" not in text
         task = HumanTask.objects.filter(ticket=ticket, state__in=["open", "claimed"]).first()
+        if task is None:  # the appointment templates wait for the customer's booking
+            assert ticket.process_version.key in {"beauty_salon", "medical_clinic"}
+            continue
         assert client.get(f"/tasks/{task.id}/").status_code == 200, task.bpmn_id

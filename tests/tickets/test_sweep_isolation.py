@@ -221,6 +221,7 @@ def test_one_worker_pass_runs_every_sweep_past_a_poisoned_ticket(timers):
     assert worker._sweep_once() == {
         "do_fire_due_timers": True,
         "do_sweep_sla": True,
+        "send_due_reminders": True,
         "run_pending_fanout": True,
         "deliver_pending": True,
         "deliver_digests": True,

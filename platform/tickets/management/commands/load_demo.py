@@ -81,6 +81,9 @@ class Command(BaseCommand):
         for name in ("agents", "dispatchers", "technicians", "finance", *LIBRARY_GROUPS):
             group = Group.objects.get_or_create(name=name)[0]
             do_save_group_profile(admin, group, supervisor=supervisor, calendar=office)
+        from scheduling.demo import seed_demo_resources
+
+        seed_demo_resources(office)  # rooms and doctors the appointment templates book
 
     def _library_tickets(self, agent):
         """The demo tickets of every library template, raised once (each has its own

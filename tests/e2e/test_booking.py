@@ -1,0 +1,74 @@
+"""Booking an appointment in a real browser: the customer on a 375 px phone (Chinese, in
+their own time zone), a second customer beaten to the slot, the agent's ticket page."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.conftest import PROCESSES, ROOT, deploy_file
+from tests.scheduling.conftest import WEEKDAYS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_customer_books_a_slot_on_the_portal_and_the_agent_sees_it(cast, live_server):
+    from org.models import BusinessCalendar
+    from scheduling.models import Resource, Service
+    from tickets import actions
+
+    if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
+    cast["alice"].first_name = "Alice"
+    cast["alice"].save()
+    cast["alice"].groups.add(Group.objects.get_or_create(name="front_desk")[0])
+    calendar = BusinessCalendar.objects.create(name="salon", hours=WEEKDAYS)
+    Resource.objects.create(code="lily", name="Lily · Room 2", kind="room", calendar=calendar)
+    Service.objects.create(code="facial", name="Facial", minutes=90, resource_kind="room")
+    deploy_file(PROCESSES / "beauty_salon.bpmn")
+    start = {"appointment_service": "facial", "skin_type": "normal"}
+    mine = actions.do_start_ticket(
+        cast["alice"],
+        "beauty_salon",
+        {**start, "customer_name": "王芳", "customer_phone": "13812341234"},
+    )
+    theirs = actions.do_start_ticket(
+        cast["alice"],
+        "beauty_salon",
+        {**start, "customer_name": "Li Lei", "customer_phone": "13900001111"},
+    )
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "e2e" / "booking.mjs")],
+        env={
+            **os.environ,
+            "BASE_URL": live_server.url,
+            "TRACK_A": f"/t/{mine.tracking_token}/",
+            "TRACK_B": f"/t/{theirs.tracking_token}/",
+            "TICKET": mine.number,
+            "SHOTS": str(ROOT / "var" / "e2e"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["zoneNote"] == "时间按 Asia/Tokyo 时区显示。"
+    assert seen["askZh"] == "请选择适合您的时间。"
+    assert "星期" in seen["firstDayZh"]
+    # The salon opens at 09:00 Shanghai time: 10:00 in Tokyo.
+    assert seen["firstSlotZh"].startswith("10:00") and "Lily · Room 2" in seen["firstSlotZh"]
+    assert "10:00–11:30" in seen["bookedZh"] and "Lily · Room 2" in seen["bookedZh"]
+    assert seen["takenStatus"] == 409
+    assert (
+        seen["takenText"] == "This time was booked by someone else meanwhile. Please pick another."
+    )
+    assert "09:00" in seen["agentSees"] and "Lily · Room 2" in seen["agentSees"]
+    assert "The customer booked an appointment for" in seen["agentTimeline"]
+    assert seen["axeZh"] == [] and seen["axeEn"] == [] and seen["axeAgent"] == []
+    assert seen["overflowZh"] is False and seen["overflowEn"] is False

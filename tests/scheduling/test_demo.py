@@ -1,0 +1,27 @@
+"""`load_demo` leaves the appointment templates bookable: rooms, doctors, services."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from scheduling.models import Resource
+from tickets import actions, appointments
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_salon_offers_slots_right_after_load_demo():
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # again: nothing doubles
+    assert Resource.objects.count() == 5
+    assert Resource.objects.get(code="tom").user.username == "tom"
+    ticket = actions.do_start_ticket(
+        User.objects.get(username="alice"),
+        "beauty_salon",
+        {"customer_name": "王芳", "customer_phone": "13812341234", "appointment_service": "facial"},
+    )
+    offer = appointments.offer_for(ticket)
+    assert offer.wanted and offer.slots
+    assert {s.resource.code for s in offer.slots} == {"salon-room-1", "salon-room-2"}
