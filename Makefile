@@ -82,8 +82,9 @@ run-scaled: scaled-env install
 	  ../$(VENV)/bin/gunicorn flowdesk.wsgi:application --worker-class gthread \
 	    --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(HOST) --access-logfile -
 
+# Two processes on two cores (each with its own test database): the suite in half the time.
 test: install browser audit
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Known vulnerabilities in the Python and npm dependencies fail the build; an audit that
 # cannot reach its database (no network) only warns.

@@ -50,6 +50,27 @@ def repair(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_notification_rules(request):
+    """A migration seeds the default notification rules; a transactional test's flush
+    removes them. Every database test starts with them, whatever ran before it (tests run
+    in two processes, so the order differs from run to run)."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        for fixture in ("transactional_db", "db"):  # database access first
+            if fixture in request.fixturenames:
+                request.getfixturevalue(fixture)
+                break
+        from notify.default_rules import seed_rules
+        from notify.models import NotificationRule, RuleTemplate
+
+        if not NotificationRule.objects.exists():
+            seed_rules(NotificationRule, RuleTemplate)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_spec_cache():
     from definitions import refdata
     from definitions.deploy import SPEC_CACHE
