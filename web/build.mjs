@@ -31,7 +31,7 @@ await build({
   logLevel: "warning",
 });
 
-// Files served as they are: chart.js for the dashboards, Swagger UI for /api/v1/docs offline.
+// Files served as they are (the API docs use django-ninja's own Swagger UI copy).
 const copies = [
   ["chart.js/dist/chart.umd.min.js", "chart.umd.min.js"],
   ["htmx.org/dist/htmx.min.js", "htmx.min.js"],
@@ -40,7 +40,3 @@ const copies = [
 for (const [from, to] of copies) {
   cpSync(join(root, "node_modules", from), join(vendor, to));
 }
-cpSync(join(root, "node_modules", "swagger-ui-dist"), join(vendor, "swagger-ui"), {
-  recursive: true,
-  filter: (path) => !/\.map$|index\.html$|\.es-bundle|-es-bundle|\.md$/.test(path),
-});
