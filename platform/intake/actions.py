@@ -17,10 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bpmn import runtime, sandbox
 from customers.actions import do_link_customer, do_propose_link, match_customer
 from customers.models import Customer
-from definitions.deploy import compiled_for
 from intake.mail import InboundEmail, parse_email, ticket_number_in, ticket_number_in_address
 from intake.models import PublicForm
 from notify import mailing
@@ -30,6 +28,7 @@ from tickets.engine import locked_ticket, record_event
 from tickets.fields import start_form
 from tickets.models import Ticket, TicketMessage, TicketRating, TicketRequester
 from tickets.operations import do_comment
+from tickets.titles import title_for
 
 log = logging.getLogger("flowdesk.intake")
 INTAKE_USERNAME = "intake"
@@ -99,7 +98,7 @@ def _start_for_visitor(
     typed them, in its requester row; a known customer they name gets a proposed link,
     never the ticket (nor a change), and a different name than that customer's flags the
     requester for an agent to confirm or split."""
-    title = _title_for(process_key, data, title)
+    title = title_for(ticket_actions.latest_version(process_key), data, title)
     data = _fit(process_key, {k: v for k, v in data.items() if v not in ("", None)})
     with transaction.atomic():
         known, matched_by = match_customer(identity)
@@ -130,26 +129,6 @@ def _differs(known_name: str, given: str) -> bool:
         return " ".join((text or "").split()).casefold()
 
     return bool(norm(given)) and norm(known_name) != norm(given)
-
-
-def _title_for(process_key: str, data: dict, given: str) -> str:
-    """The subject the sender gave; else the template's `titleExpression` (a property of
-    its start event, evaluated by the sandbox over the start data); else the first words
-    of the description."""
-    if given and given.strip():
-        return given.strip()[:300]
-    version = ticket_actions.latest_version(process_key)
-    start = runtime.start_node(compiled_for(version))
-    expression = (start.properties or {}).get("titleExpression") if start else None
-    if expression:
-        try:
-            value = sandbox.evaluate_expression(expression, data)
-        except Exception as exc:  # a model's mistake must not lose the submission
-            log.warning("titleExpression of %s failed: %s", process_key, exc)
-            value = None
-        if isinstance(value, str | int | float) and str(value).strip():
-            return " ".join(str(value).split())[:300]
-    return _title_from(str(data.get("description") or ""))
 
 
 # ---------------------------------------------------------------- publication
@@ -293,11 +272,6 @@ def _fit(process_key: str, data: dict) -> dict:
         return data
     names = {f.name for f in form.fields}
     return {key: value for key, value in data.items() if key in names}
-
-
-def _title_from(text: str) -> str:
-    first = " ".join(text.split())[:80]
-    return first or "Request"
 
 
 # ---------------------------------------------------------------- customer portal
