@@ -33,7 +33,9 @@ def _permission_names_in_code() -> dict[str, list[str]]:
         if "migrations" in path.parts:
             continue
         text = path.read_text()
-        names = [a or b for a, b in PERM_CALL.findall(text)] + [f"{a}.{c}" for a, c in PERM_TEMPLATE.findall(text)]
+        names = [a or b for a, b in PERM_CALL.findall(text)] + [
+            f"{a}.{c}" for a, c in PERM_TEMPLATE.findall(text)
+        ]
         names += [f"*.{c}" for c in CODENAME_GET.findall(text)]
         for name in names:
             found.setdefault(name, []).append(str(path.relative_to(ROOT)))
