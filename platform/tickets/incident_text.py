@@ -8,7 +8,6 @@ Values come from the incident as the reader may see it: redact it first, then wo
 
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localtime
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 TIMER_KINDS = {
@@ -36,36 +35,36 @@ def _when(value) -> str:
     return f"{localtime(moment):%Y-%m-%d %H:%M}" if moment else str(value or "")
 
 
-def _sentence(code: str, p: dict) -> str | None:
-    if code == "expression_unknown_name":
-        return _("The expression %(expression)s uses %(name)s, which the ticket has no value for.")
-    if code == "expression_stopped":
-        return _("The expression %(expression)s was stopped: %(reason)s.")
-    if code == "expression_failed":
-        return _("The expression %(expression)s failed: %(reason)s.")
-    if code == "script_time_limit":
-        return _("The script ran longer than its time limit of %(seconds)s s and was stopped.")
-    if code == "script_memory_limit":
-        return _("The script needed more than its memory limit of %(megabytes)s MB.")
-    if code == "script_failed":
-        return _("The script failed: %(reason)s.")
-    if code == "unknown_operator":
-        return _("The service task calls %(operator)s, which this platform does not provide.")
-    if code == "service_failed":
-        return _("The service %(operator)s failed: %(reason)s.")
-    if code == "timer_value":
-        return _(
-            "The timer %(timer)s got %(value)s from its expression %(expression)s "
-            "(%(problem)s); it needs an ISO 8601 %(kind)s such as %(example)s."
-        )
-    if code == "decision_unpublished":
-        return _("The decision table %(decision)s has no published version.")
-    if code == "sweep_failed":
-        return _(
-            "%(sweep)s could not handle this ticket: %(reason)s. Tried %(attempts)s "
-            "time(s); next try at %(retry_at)s."
-        )
-    return None
+# One sentence per message code of bpmn.messages.CODES, with its parameters.
+SENTENCES = {
+    "expression_unknown_name": gettext_lazy(
+        "The expression %(expression)s uses %(name)s, which the ticket has no value for."
+    ),
+    "expression_stopped": gettext_lazy("The expression %(expression)s was stopped: %(reason)s."),
+    "expression_failed": gettext_lazy("The expression %(expression)s failed: %(reason)s."),
+    "script_time_limit": gettext_lazy(
+        "The script ran longer than its time limit of %(seconds)s s and was stopped."
+    ),
+    "script_memory_limit": gettext_lazy(
+        "The script needed more than its memory limit of %(megabytes)s MB."
+    ),
+    "script_failed": gettext_lazy("The script failed: %(reason)s."),
+    "unknown_operator": gettext_lazy(
+        "The service task calls %(operator)s, which this platform does not provide."
+    ),
+    "service_failed": gettext_lazy("The service %(operator)s failed: %(reason)s."),
+    "timer_value": gettext_lazy(
+        "The timer %(timer)s got %(value)s from its expression %(expression)s "
+        "(%(problem)s); it needs an ISO 8601 %(kind)s such as %(example)s."
+    ),
+    "decision_unpublished": gettext_lazy(
+        "The decision table %(decision)s has no published version."
+    ),
+    "sweep_failed": gettext_lazy(
+        "%(sweep)s could not handle this ticket: %(reason)s. Tried %(attempts)s "
+        "time(s); next try at %(retry_at)s."
+    ),
+}
 
 
 def incident_text(incident: dict | None) -> str:
@@ -73,7 +72,7 @@ def incident_text(incident: dict | None) -> str:
     if not incident:
         return ""
     params = dict(incident.get("params") or {})
-    sentence = _sentence(str(incident.get("code") or ""), params)
+    sentence = SENTENCES.get(str(incident.get("code") or ""))
     if sentence is None:
         return str(incident.get("error") or "")
     if "reason" in params:
@@ -90,7 +89,7 @@ def incident_text(incident: dict | None) -> str:
         if name in params:
             params[name] = f"“{params[name]}”"
     try:
-        return sentence % params
+        return str(sentence) % params
     except (KeyError, TypeError, ValueError):  # an incident stored with other values
         return str(incident.get("error") or "")
 
