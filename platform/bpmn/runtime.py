@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.task import TaskState
 
-from bpmn import serializer, services, spiff_adapter, timers
+from bpmn import messages, serializer, services, spiff_adapter, timers
 from bpmn.dmn import capture_decisions
 from bpmn.specs import CompiledProcess, form_files, new_script_engine
 from bpmn.timers import TimerCheckingEngine
@@ -52,8 +52,12 @@ class Incident:
     task_id: str
     bpmn_id: str
     task_name: str
-    error: str
+    error: str  # in English, for logs and the API
     at: dt.datetime
+    # The error as a message code and its values (bpmn.messages), for the host to word in
+    # its reader's language; "" when the engine has no code for it.
+    code: str = ""
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -130,12 +134,15 @@ def _incident(workflow: BpmnWorkflow, exc: Exception) -> Incident:
     notes = getattr(exc, "__notes__", None)
     if notes:
         message = f"{message} ({'; '.join(notes)})"
+    code, params = messages.code_of(exc)
     return Incident(
         task_id=str(task.id) if task is not None else "",
         bpmn_id=getattr(spec, "bpmn_id", "") or "",
         task_name=getattr(spec, "bpmn_name", "") or getattr(spec, "bpmn_id", "") or "",
         error=message[:2000],
         at=dt.datetime.now(dt.UTC),
+        code=code,
+        params=params,
     )
 
 

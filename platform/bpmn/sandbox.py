@@ -27,7 +27,7 @@ import simpleeval
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from bpmn import limits, safe_re, spiff_helpers
+from bpmn import limits, messages, safe_re, spiff_helpers
 from bpmn.limits import (
     LimitExceeded,
     bounded_attribute,
@@ -275,24 +275,41 @@ def evaluate_expression(source: str, context: Mapping[str, Any]) -> Any:
     except ExpressionError:
         raise
     except LimitExceeded as exc:
-        raise ExpressionError(f"expression {_shown(source)} was stopped: {exc}") from None
+        failure = _failed(f"{_shown(source)} was stopped", source, "expression_stopped", exc)
     except safe_re.RegexError as exc:
-        raise ExpressionError(f"expression {_shown(source)}: {exc}") from None
+        failure = _failed(_shown(source), source, "expression_failed", exc)
     except MemoryError:
-        raise ExpressionError(f"expression {_shown(source)} ran out of memory") from None
+        failure = _failed(_shown(source), source, "expression_stopped", "ran out of memory")
     except RecursionError:
-        raise ExpressionError(f"expression {_shown(source)} is nested too deeply") from None
+        failure = _failed(_shown(source), source, "expression_stopped", "is nested too deeply")
     except decimal.DecimalException as exc:  # its str() is a list of classes
         reason = type(exc).__name__.replace("Operation", " operation").lower()
-        raise ExpressionError(f"expression {_shown(source)}: decimal {reason}") from None
+        failure = _failed(_shown(source), source, "expression_failed", f"decimal {reason}")
     except simpleeval.NameNotDefined as exc:
-        raise ExpressionError(f"{source!r}: name {exc.name!r} is not defined") from exc
+        failure = ExpressionError(f"{source!r}: name {exc.name!r} is not defined")
+        code = "expression_unknown_name"
+        raise messages.coded(failure, code, expression=source, name=exc.name) from exc
     except simpleeval.InvalidExpression as exc:
-        raise ExpressionError(f"{source!r}: {exc}") from exc
+        failure = ExpressionError(f"{source!r}: {exc}")
+        raise messages.coded(
+            failure, "expression_failed", expression=source, reason=str(exc)
+        ) from exc
     except (ArithmeticError, TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ExpressionError(f"{source!r}: {type(exc).__name__}: {exc}") from exc
+        reason = f"{type(exc).__name__}: {exc}"
+        failure = ExpressionError(f"{source!r}: {reason}")
+        raise messages.coded(
+            failure, "expression_failed", expression=source, reason=reason
+        ) from exc
     finally:
         limits.activate(previous)
+    raise failure from None
+
+
+def _failed(shown: str, source: str, code: str, reason) -> ExpressionError:
+    """ExpressionError("expression <shown>[: ]<reason>") with its message code."""
+    glue = ": " if code == "expression_failed" or shown.endswith("stopped") else " "
+    failure = ExpressionError(f"expression {shown}{glue}{reason}")
+    return messages.coded(failure, code, expression=source, reason=str(reason))
 
 
 def compile_expression(source: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -397,10 +414,13 @@ class SafeScriptEngine(PythonScriptEngine):
         except ExpressionError as err:
             raise WorkflowTaskException(str(err), task=task, exception=err) from err
         except Exception as err:
+            reason = f"{type(err).__name__}: {err}"
             raise WorkflowTaskException(
-                f"Error evaluating expression '{expression}': {type(err).__name__}: {err}",
+                f"Error evaluating expression '{expression}': {reason}",
                 task=task,
-                exception=err,
+                exception=messages.coded(
+                    err, "expression_failed", expression=expression, reason=reason
+                ),
             ) from err
 
     def execute(self, task, script, external_context=None):
@@ -411,7 +431,7 @@ class SafeScriptEngine(PythonScriptEngine):
         try:
             return self.environment.execute(script, task.data, external_context or {})
         except ScriptError as err:
-            raise WorkflowTaskException(str(err), task=task, exception=err) from err
+            raise WorkflowTaskException(str(err), task=task, exception=_script_coded(err)) from err
         except Exception as err:
             raise self.create_task_exec_exception(task, script, err) from err
 
@@ -422,8 +442,23 @@ class SafeScriptEngine(PythonScriptEngine):
             with running_task(str(task.id)):
                 return self.environment.call_service(task.data, **kwargs)
         except Exception as err:
+            operator = str(kwargs.get("operation_name"))
+            reason = f"{type(err).__name__}: {err}"
+            if not messages.code_of(err)[0]:
+                messages.coded(err, "service_failed", operator=operator, reason=reason)
             raise WorkflowTaskException(
-                f"service {kwargs.get('operation_name')!r} failed: {type(err).__name__}: {err}",
-                task=task,
-                exception=err,
+                f"service {operator!r} failed: {reason}", task=task, exception=err
             ) from err
+
+
+def _script_coded(err: ScriptError) -> ScriptError:
+    if messages.code_of(err)[0]:
+        return err
+    if isinstance(err, ScriptTimeout):
+        seconds = limits.current().script_timeout_s
+        return messages.coded(err, "script_time_limit", seconds=f"{seconds:g}")
+    if isinstance(err, ScriptMemoryError):
+        return messages.coded(
+            err, "script_memory_limit", megabytes=limits.current().script_memory_mb
+        )
+    return messages.coded(err, "script_failed", reason=str(err))

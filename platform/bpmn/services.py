@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bpmn import messages
+
 
 class UnknownOperator(LookupError):
     pass
@@ -58,7 +60,8 @@ def get(name: str) -> Operator:
         return _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY)) or "none"
-        raise UnknownOperator(f"unknown service operator {name!r} (known: {known})") from None
+        failure = UnknownOperator(f"unknown service operator {name!r} (known: {known})")
+        raise messages.coded(failure, "unknown_operator", operator=name) from None
 
 
 def names() -> list[str]:

@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.task import TaskState
 
-from bpmn import spiff_adapter
+from bpmn import messages, spiff_adapter
 from bpmn.sandbox import SafeScriptEngine
 
 TIMER_KINDS = {
@@ -62,11 +62,13 @@ def checked_value(task, timer: TimerEventDefinition, value):
     shown = json.dumps(value, ensure_ascii=False, default=str)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     name = task.task_spec.bpmn_id or task.task_spec.name
-    raise WorkflowTaskException(
+    failure = WorkflowTaskException(
         f"timer {name!r} expression {timer.expression!r} gave {shown} ({problem}), "
         f"expected an ISO 8601 {kind} text such as {example}",
         task=task,
     )
+    params = {"timer": name, "expression": timer.expression, "value": shown, "problem": problem}
+    raise messages.coded(failure, "timer_value", **params, kind=kind, example=example)
 
 
 def _parse_text(timer: TimerEventDefinition, text: str) -> None:

@@ -47,9 +47,16 @@ class ErrorOut(Schema):
     detail: str
 
 
+# The Django permission that lets a user (or a token of theirs) deploy over the API.
+DEPLOY_PERMISSION = "definitions.add_processversion"
+
+
 def _deploy(request, bpmn_filename, bpmn, files):
-    if not request.user.has_perm("bpmn.add_processversion"):
-        return 403, {"detail": "you may not deploy processes"}
+    if not request.user.has_perm(DEPLOY_PERMISSION):
+        return 403, {
+            "detail": f"{request.user.username} may not deploy processes "
+            f"(needs the permission {DEPLOY_PERMISSION})"
+        }
     try:
         result = deploy_bundle_report(bpmn_filename, bpmn, files, request.user)
     except BundleError as exc:

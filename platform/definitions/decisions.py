@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from bpmn import messages
 from definitions import refdata
 from definitions.models import DecisionEvent, DecisionVersion
 
@@ -48,7 +49,8 @@ def resolve(bundle_decisions: dict, decision_id: str):
         return compiled_decision(version), f"v{version.version}"
     if decision_id in bundle_decisions:
         return bundle_decisions[decision_id], "bundle"
-    raise LookupError(f"decision {decision_id!r} has no published version")
+    failure = LookupError(f"decision {decision_id!r} has no published version")
+    raise messages.coded(failure, "decision_unpublished", decision=decision_id)
 
 
 def exists(bundle_decisions: dict, decision_id: str) -> bool:

@@ -18,6 +18,7 @@ install_error_handlers(api)
 
 def _mount_routers() -> None:
     from definitions.api import router as processes
+    from definitions.decision_api import router as decisions
     from intake.api import router as intake
     from integrations.api import router as integrations
     from knowledge.api import router as knowledge
@@ -29,6 +30,7 @@ def _mount_routers() -> None:
     from tickets.operations_api import router as operations
 
     api.add_router("", processes)
+    api.add_router("", decisions)
     api.add_router("", tickets)
     api.add_router("", bulk_tasks)
     api.add_router("", operations)

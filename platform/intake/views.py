@@ -253,19 +253,30 @@ def _back(token: str, anchor: str = ""):
     return redirect(reverse("intake:track", args=[token]) + anchor)
 
 
-@require_POST
-def portal_reply(request, token: str):
+def _portal_write(request, token: str, write, anchor: str = "", *, limited: bool = False):
+    """A customer's action from the tracking page: `write(ticket)`, then back to `anchor`;
+    a refusal is shown on the page with its status. `limited`: counts against the
+    portal's rate limit (actions that send something to staff)."""
     _language(request)
     ticket = _ticket_or_404(token)
-    limited = _portal_limited(request)
-    if limited is not None:
-        return limited
+    if limited:
+        refused = _portal_limited(request)
+        if refused is not None:
+            return refused
     try:
-        uploads = conversation.uploads_from(request.FILES.getlist("attachments"))
-        do_portal_reply(ticket, request.POST.get("body", ""), uploads)
+        write(ticket)
     except ticket_actions.ActionError as exc:
         return tracking(request, token, error=str(exc), status=exc.status)
-    return _back(token, "#conversation")
+    return _back(token, anchor)
+
+
+@require_POST
+def portal_reply(request, token: str):
+    def reply(ticket):
+        uploads = conversation.uploads_from(request.FILES.getlist("attachments"))
+        do_portal_reply(ticket, request.POST.get("body", ""), uploads)
+
+    return _portal_write(request, token, reply, "#conversation", limited=True)
 
 
 def portal_attachment(request, token: str, attachment_id: int):
@@ -294,42 +305,32 @@ def portal_statement(request, token: str):
 
 @require_POST
 def portal_book(request, token: str):
-    _language(request)
-    ticket = _ticket_or_404(token)
-    limited = _portal_limited(request)
-    if limited is not None:
-        return limited
-    try:
-        appointments.do_book_appointment(ticket.id, request.POST.get("slot", ""), by_customer=True)
-    except ticket_actions.ActionError as exc:
-        return tracking(request, token, error=str(exc), status=exc.status)
-    return _back(token, "#appointment")
+    slot = request.POST.get("slot", "")
+    return _portal_write(
+        request,
+        token,
+        lambda ticket: appointments.do_book_appointment(ticket.id, slot, by_customer=True),
+        "#appointment",
+        limited=True,
+    )
 
 
 @require_POST
 def portal_rate(request, token: str):
-    _language(request)
-    ticket = _ticket_or_404(token)
-    try:
-        score = int(request.POST.get("score", ""))
-    except ValueError:
-        return tracking(request, token, error=str(_("Choose from 1 to 5 stars.")), status=400)
-    try:
+    def rate(ticket):
+        try:
+            score = int(request.POST.get("score", ""))
+        except ValueError:
+            raise ticket_actions.ActionError(_("Choose from 1 to 5 stars.")) from None
         do_rate(ticket.id, score, request.POST.get("comment", "").strip())
-    except ticket_actions.ActionError as exc:
-        return tracking(request, token, error=str(exc), status=exc.status)
-    return _back(token, "#rating")
+
+    return _portal_write(request, token, rate, "#rating")
 
 
 @require_POST
 def portal_reopen(request, token: str):
-    _language(request)
-    ticket = _ticket_or_404(token)
-    try:
-        do_reopen(ticket.id, request.POST.get("reason", ""))
-    except ticket_actions.ActionError as exc:
-        return tracking(request, token, error=str(exc), status=exc.status)
-    return _back(token)
+    reason = request.POST.get("reason", "")
+    return _portal_write(request, token, lambda ticket: do_reopen(ticket.id, reason))
 
 
 def portal_link(request):

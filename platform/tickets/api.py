@@ -162,6 +162,11 @@ class AttachmentOut(Schema):
     url: str
 
     @staticmethod
+    def resolve_name(obj, context):
+        # A file name is free text: a hidden or masked value in it goes the way of the body's.
+        return reader_for(context["request"]).view(obj.message.ticket).text(obj.name)
+
+    @staticmethod
     def resolve_url(obj):
         ticket = obj.message.ticket
         return f"/api/v1/tickets/{ticket.number or ticket.id}/attachments/{obj.id}"

@@ -56,6 +56,13 @@ def record_sweep_failure(
             "task_name": task.name if task is not None else "",
             "error": f"{what}: {readable(exc)}. "
             f"Tried {attempts} time(s); next try at {retry_at:%Y-%m-%d %H:%M} UTC.",
+            "code": "sweep_failed",
+            "params": {
+                "sweep": source,
+                "reason": readable(exc),
+                "attempts": attempts,
+                "retry_at": retry_at,
+            },
             "at": now,
             "source": source,
             "attempts": attempts,

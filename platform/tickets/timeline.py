@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from tickets.decision_rules import rule_label, version_label
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
+from tickets.incident_text import incident_text
 from tickets.models import TicketEvent
 from tickets.words import channel_name, priority_name
 
@@ -231,7 +232,7 @@ def _timer_fired(event, detail, ctx) -> Line:
 
 def _incident(event, detail, ctx) -> Line:
     text = _("Something went wrong at %(step)s") % {"step": _step(event, ctx)}
-    return Line(event, text, quote=str(detail.get("error") or ""), tone="breached")
+    return Line(event, text, quote=incident_text(detail), tone="breached")
 
 
 def _retried(event, detail, ctx) -> Line:

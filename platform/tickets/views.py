@@ -20,6 +20,7 @@ from pricing.queries import settlement_for
 from tickets import actions, appointments, conversation, operations, taskstate
 from tickets.access import access_ticket, may_act_on_task
 from tickets.fields import roles_of, start_form, task_access, task_form
+from tickets.incident_text import with_text
 from tickets.models import HumanTask, MessageAttachment, Ticket, TicketRequester
 from tickets.ticket_page import Steps, operation_choices, page_context, zone_of
 from tickets.visibility import reader_for
@@ -117,7 +118,7 @@ def ticket_page(request, ref: str):
                 }
                 for p in pending_proposals(ticket.id)
             ],
-            "incident": view.value(ticket.incident) if ticket.incident else None,
+            "incident": with_text(view.value(ticket.incident)) if ticket.incident else None,
             "settlement": settlement_for(ticket.number),
             "appointment": appointments.offer_for(ticket),
             "thread": [

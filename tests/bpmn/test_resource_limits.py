@@ -61,6 +61,15 @@ def timed(fn, *args, **kwargs):
     return result, time.monotonic() - started
 
 
+def harmless_start_seconds(user) -> float:
+    """What starting the bombs' process costs with a harmless script, now: on a loaded
+    machine the steps around the script take seconds of wall time too. A bomb must stop
+    within its limit plus a second over this (an unstopped one runs for minutes)."""
+    return timed(
+        actions.do_start_ticket, user, "limits_script_bombs", {"kind": "none", "amount": 5}
+    )[1]
+
+
 def assert_readable(message: str):
     """What an analyst reads: words, not a traceback or a Python object's repr."""
     assert message and "Traceback" not in message and "object at 0x" not in message
@@ -84,10 +93,11 @@ SCRIPT_BOMBS = [
 @pytest.mark.parametrize("kind,says", SCRIPT_BOMBS, ids=[k for k, _ in SCRIPT_BOMBS])
 def test_each_script_bomb_is_stopped_within_its_limit_and_becomes_an_incident(cast, kind, says):
     deploy_file(FIXTURES / "limits_script_bombs.bpmn")
+    overhead = harmless_start_seconds(cast["alice"])
     ticket, elapsed = timed(
         actions.do_start_ticket, cast["alice"], "limits_script_bombs", {"kind": kind, "amount": 5}
     )
-    assert elapsed < SCRIPT_SECONDS + 1, f"{kind} ran {elapsed:.2f} s"
+    assert elapsed < SCRIPT_SECONDS + 1 + overhead, f"{kind} ran {elapsed:.2f} s"
     ticket.refresh_from_db()
     assert ticket.incident["bpmn_id"] == "bomb", ticket.incident
     assert says in ticket.incident["error"]
@@ -137,6 +147,7 @@ def test_the_server_answers_while_a_script_bomb_runs(cast):
         assert result.incident is None and runtime.current_data(workflow)["quote"] == 4
         answers["expression"] = timed(evaluate_expression, "amount * 3", {"amount": 2})[1]
 
+    overhead = harmless_start_seconds(cast["alice"])
     helper = threading.Thread(target=meanwhile)
     helper.start()
     bomb_started.set()
@@ -144,7 +155,8 @@ def test_the_server_answers_while_a_script_bomb_runs(cast):
         actions.do_start_ticket, cast["alice"], "limits_script_bombs", {"kind": "cpu"}
     )
     helper.join(timeout=10)
-    assert "time limit" in ticket.incident["error"] and elapsed < SCRIPT_SECONDS + 1
+    assert "time limit" in ticket.incident["error"]
+    assert elapsed < SCRIPT_SECONDS + 1 + overhead, f"ran {elapsed:.2f} s"
     assert set(answers) == {"page", "engine", "expression"}, "the parallel requests failed"
     assert all(seconds < 1 for seconds in answers.values()), answers
 

@@ -20,7 +20,7 @@ def run(*paths):
     return code, out.getvalue()
 
 
-def test_the_spiffarena_examples_and_our_processes_pass():
+def test_the_spiffarena_examples_and_our_processes_pass(corpus_script_limit):
     code, out = run(CORPUS / "spiff-examples", PROCESSES)
     assert code == 0, out
     ours = sum(len(json.loads(p.read_text())) for p in (PROCESSES / "tests").glob("test_*.json"))

@@ -24,7 +24,7 @@ def run(*paths):
     return out.getvalue()
 
 
-def test_every_spiffarena_model_passes_and_the_expected_failures_fail():
+def test_every_spiffarena_model_passes_and_the_expected_failures_fail(corpus_script_limit):
     out = run(
         CORPUS / "spiff-examples", CORPUS / "spiff-unit" / "expected-to-pass", PROCESSES, SPIFF
     )
