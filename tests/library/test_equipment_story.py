@@ -242,3 +242,44 @@ def test_missing_information_is_sent_back_the_warranty_repair_costs_nothing_and_
     assert _shelf("EQ-BELT-A42") == (18, 0)
     assert set(Reservation.objects.values_list("state", flat=True)) == {"consumed"}
     assert not Settlement.objects.filter(ticket_id=number).exists()
+
+
+def test_an_unknown_part_or_a_missing_date_is_refused_in_words_and_nothing_is_booked(
+    field_service,
+):
+    desk = field_service
+    number = desk.start("alice", "equipment_maintenance", CHILLER)["number"]
+    holder, task = desk.holder(number, "plan_dispatch")
+    url = f"/api/v1/tasks/{task['id']}/complete"
+    refused = desk.post(holder, url, {"data": {"field_service": "eq-hvac"}}, expect=422)
+    assert "visit_date" in str(refused) and "Traceback" not in str(refused)
+    assert not Booking.objects.exists()
+
+    plan = {"field_service": "eq-hvac", "skill_level": "expert", "visit_date": next_monday()}
+    desk.complete(number, "plan_dispatch", plan)
+    holder, task = desk.holder(number, "onsite")
+    wrong = {"info_missing": False, "parts_used": [{"sku": "NOPE", "warehouse": "WH-SH"}]}
+    refused = desk.post(holder, f"/api/v1/tasks/{task['id']}/complete", {"data": wrong}, 422)
+    assert "NOPE" in str(refused) and not Reservation.objects.exists()
+
+
+def test_the_report_form_and_the_quoted_ticket_read_as_words_in_both_languages(field_service):
+    desk = field_service
+    english = desk.client("alice").get("/tickets/new/equipment_maintenance/?lang=en")
+    html = english.content.decode()
+    assert english.status_code == 200 and "Serial number" in html and "Site address" in html
+    chinese = desk.client("alice").get(
+        "/tickets/new/equipment_maintenance/", headers={"Accept-Language": "zh-hans"}
+    )
+    html = chinese.content.decode()
+    assert "设备序列号" in html and "保修期内" in html and "Serial number" not in html
+
+    number = desk.start("alice", "equipment_maintenance", CHILLER)["number"]
+    plan = {"field_service": "eq-hvac", "skill_level": "standard", "visit_date": next_monday()}
+    desk.complete(number, "plan_dispatch", plan)
+    filter_part = {"sku": "EQ-FILTER", "warehouse": "WH-SH", "quantity": 2}
+    work = {"info_missing": False, "labour_hours": 1, "parts_used": [filter_part]}
+    desk.complete(number, "onsite", work)
+    page = desk.client("dave").get(f"/tickets/{number}/").content.decode()
+    assert "EQ-CALLOUT-CITY" in page or "Call-out (city)" in page
+    assert "Decimal(" not in page and "{'" not in page and ">True<" not in page
