@@ -72,7 +72,7 @@ def field_service(desk, deployed):
     calendar = BusinessCalendar.objects.create(name="field shifts", hours=hours)
     hvac = SkillTag.objects.create(code="hvac", name="HVAC")
     mechanical = SkillTag.objects.create(code="mechanical", name="Mechanical")
-    desk.people["mei"] = _user("mei", ["dispatchers", "key_account_dispatchers"])
+    desk.people["mei"] = _user("mei", ["key_account_dispatchers"])
     desk.people["jun"] = _user("jun", ["technicians"])
     desk.people["kai"] = _user("kai", ["technicians"])
     for code, username, region, skills in (
@@ -200,6 +200,7 @@ def test_a_late_dispatch_escalates_and_the_customer_cancels_before_anyone_is_sen
     cancelled = desk.post("dave", "/api/v1/messages", cancel)
     assert cancelled["status"] == "completed" and cancelled["open_tasks"] == []
     assert cancelled["data"]["cancellation"] == {"reason": "fixed it"}
+    assert cancelled["data"]["consumed"] == {"parts_used": 0}  # nothing was fitted yet
     assert not Booking.objects.filter(ticket_number=number).exists()
     desk.post("dave", "/api/v1/messages", cancel, expect=404)  # once only
 

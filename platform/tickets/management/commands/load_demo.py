@@ -20,7 +20,7 @@ CAST = [
     ("wei", "Wei Warehouse", ["warehouse", "warehouse_east"], False),
     ("zhou", "Zhou Teacher", ["teachers"], False),
     ("qian", "Qian Director", ["directors"], False),
-    ("mei", "Mei Dispatcher", ["dispatchers", "key_account_dispatchers"], False),
+    ("mei", "Mei Dispatcher", ["key_account_dispatchers"], False),
     ("jun", "Jun Fieldtech", ["technicians"], False),
     ("kai", "Kai Fieldtech", ["technicians"], False),
     ("ling", "Ling Fieldtech", ["technicians"], False),
