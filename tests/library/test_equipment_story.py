@@ -167,6 +167,9 @@ def test_a_chiller_down_at_a_vip_is_dispatched_repaired_settled_in_instalments_a
     assert len(dues) == 3 and sum(dues) == statement.total  # over 3,000: three instalments
     assert (_shelf("EQ-COMP-5HP"), _shelf("EQ-REFRIG-R410A")) == ((2, 0), (7, 0))
 
+    holder, task = desk.holder(number, "collect_payment")
+    no_receipt = {"data": {"amount": str(dues[0]), "method": "cash"}}  # every payment has one
+    desk.post(holder, f"/api/v1/tasks/{task['id']}/complete", no_receipt, expect=422)
     first = {"amount": str(dues[0]), "method": "transfer", "reference": "TR-20261207-1"}
     paid = desk.complete(number, "collect_payment", first, by="carol")
     assert paid["data"]["payment"]["paid_in_full"] is False
