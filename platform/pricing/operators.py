@@ -118,6 +118,19 @@ def release(params: dict, call: ServiceCall) -> dict:
 
 
 @register(
+    "pricing.consume",
+    "Book the parts held for the ticket as used without a statement: work the customer does "
+    "not pay for (under warranty or contract) still takes its parts off the shelf.",
+    params=(),
+)
+def consume(params: dict, call: ServiceCall) -> dict:
+    from pricing.actions import do_consume_reservations
+
+    used = do_consume_reservations(_ticket_ref(call, "pricing.consume"))
+    return {"parts_used": sum(r.quantity for r in used)}
+
+
+@register(
     "pricing.confirm",
     "Confirm the ticket's settlement: the statement is frozen and the parts held for the "
     "ticket are booked as used. Confirming a confirmed statement again changes nothing.",

@@ -1,8 +1,10 @@
-"""Bookable demo resources and services for the beauty salon and clinic templates
-(`load_demo`): rooms and doctors on the office calendar. Safe to run again."""
+"""Bookable demo resources and services for the beauty salon, clinic and equipment
+maintenance templates (`load_demo`): rooms, doctors and field technicians (with their
+skills and regions) on the office calendar. Safe to run again."""
 
 from django.contrib.auth import get_user_model
 
+from org.models import SkillTag
 from scheduling.models import Resource, Service
 
 SERVICES = [
@@ -21,6 +23,21 @@ RESOURCES = [
     ("dr-li", "Dr Li 李医生", Resource.Kind.TECHNICIAN, "general", ""),
     ("dr-wu", "Dr Wu 吴医生", Resource.Kind.TECHNICIAN, "pediatrics", ""),
     ("tom", "Tom (field technician)", Resource.Kind.TECHNICIAN, "tier1", "tom"),
+]
+# Equipment maintenance: a two-hour visit per skill; scheduling.dispatch books the
+# least-busy technician with the skill in the site's region (city, suburb, outskirts).
+FIELD_SERVICES = [
+    # code, name, skill
+    ("eq-hvac", "HVAC and refrigeration visit 暖通制冷上门", "hvac"),
+    ("eq-electrical", "Electrical and controls visit 电气控制上门", "electrical"),
+    ("eq-mechanical", "Mechanical visit 机械上门", "mechanical"),
+]
+FIELD_TECHNICIANS = [
+    # code, name, region, username, skills
+    ("fs-tom", "Tom 汤姆 (city)", "city", "tom", ("hvac", "electrical")),
+    ("fs-jun", "Jun 王军 (city)", "city", "jun", ("hvac", "mechanical")),
+    ("fs-kai", "Kai 陈凯 (suburbs)", "suburb", "kai", ("hvac", "electrical", "mechanical")),
+    ("fs-ling", "Ling 林玲 (outskirts)", "outskirts", "ling", ("hvac", "electrical", "mechanical")),
 ]
 
 
@@ -43,4 +60,37 @@ def seed_demo_resources(calendar) -> int:
                 "user": users.get(username),
             },
         )
-    return len(RESOURCES)
+    return len(RESOURCES) + _seed_field_service(calendar)
+
+
+def _seed_field_service(calendar) -> int:
+    skills = {
+        code: SkillTag.objects.get_or_create(code=code, defaults={"name": code.title()})[0]
+        for code in {s for *_, tags in FIELD_TECHNICIANS for s in tags}
+    }
+    for code, name, skill in FIELD_SERVICES:
+        Service.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "minutes": 120,
+                "skill": skills[skill],
+                "resource_kind": Resource.Kind.TECHNICIAN,
+            },
+        )
+    users = get_user_model().objects.in_bulk(
+        [t[3] for t in FIELD_TECHNICIANS], field_name="username"
+    )
+    for code, name, region, username, tags in FIELD_TECHNICIANS:
+        resource, _ = Resource.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": Resource.Kind.TECHNICIAN,
+                "region": region,
+                "calendar": calendar,
+                "user": users.get(username),
+            },
+        )
+        resource.skills.set([skills[t] for t in tags])
+    return len(FIELD_TECHNICIANS)

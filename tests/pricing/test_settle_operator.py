@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pricing.models import Settlement, StockLevel
+from pricing.models import Reservation, Settlement, StockLevel
 from tests.conftest import deploy_file
 from tests.integrations.support import session_client
 from tests.pricing.support import catalog
@@ -109,6 +109,26 @@ def test_a_payment_step_run_again_counts_once_and_confirming_twice_changes_nothi
     assert rest["paid_in_full"] and Settlement.objects.get().payments.count() == 2
     with pytest.raises(ValueError, match="runs as a step"):
         call("pricing.record_payment", pay, data)
+
+
+@pytest.mark.django_db
+def test_work_nobody_pays_for_still_takes_its_parts_off_the_shelf():
+    """pricing.consume (warranty or contract work): the held parts are booked as used
+    without a statement; run again (an incident retried) it books nothing twice."""
+    from bpmn.services import call
+    from pricing.actions import do_reserve_part
+
+    catalog()
+    do_reserve_part(ticket_id="SV-7", sku="P-1", warehouse="WH-BJ", quantity=2)
+    data = {"ticket_number": "SV-7"}
+    assert call("pricing.consume", {}, data) == {"parts_used": 2}
+    assert call("pricing.consume", {}, data) == {"parts_used": 0}
+    stock = StockLevel.objects.get()
+    assert (stock.on_hand, stock.reserved) == (8, 0)
+    assert list(Reservation.objects.values_list("state", flat=True)) == ["consumed"]
+    assert not Settlement.objects.exists()
+    with pytest.raises(ValueError, match="runs for a ticket"):
+        call("pricing.consume", {}, {})
 
 
 @pytest.mark.django_db

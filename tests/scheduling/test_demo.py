@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_salon_offers_slots_right_after_load_demo():
     call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())  # again: nothing doubles
-    assert Resource.objects.count() == 5
+    assert Resource.objects.count() == 9  # rooms, doctors, tom; four field technicians
     assert Resource.objects.get(code="tom").user.username == "tom"
     ticket = actions.do_start_ticket(
         User.objects.get(username="alice"),

@@ -1,5 +1,8 @@
 """Demo organisation: the cast of the tests, their groups, and every process deployed."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
@@ -17,8 +20,22 @@ CAST = [
     ("wei", "Wei Warehouse", ["warehouse", "warehouse_east"], False),
     ("zhou", "Zhou Teacher", ["teachers"], False),
     ("qian", "Qian Director", ["directors"], False),
+    ("mei", "Mei Dispatcher", ["key_account_dispatchers"], False),
+    ("jun", "Jun Fieldtech", ["technicians"], False),
+    ("kai", "Kai Fieldtech", ["technicians"], False),
+    ("ling", "Ling Fieldtech", ["technicians"], False),
 ]
-LIBRARY_GROUPS = ("store_managers", "warehouse", "warehouse_east", "teachers", "directors")
+LIBRARY_GROUPS = (
+    "store_managers",
+    "warehouse",
+    "warehouse_east",
+    "teachers",
+    "directors",
+    "key_account_dispatchers",
+)
+# A demo step's data may say "@next_workday" for a date: the next Monday to Friday after
+# today in Shanghai, so a demo visit is booked on a day the technicians work.
+NEXT_WORKDAY = "@next_workday"
 DEMO_PASSWORD = "flowdesk"
 
 
@@ -50,15 +67,18 @@ class Command(BaseCommand):
         self.stdout.write("demo logins (password 'flowdesk'): " + ", ".join(c[0] for c in CAST))
 
     def _pricing_catalog(self, admin):
-        """Service items, parts and stock of the auto-repair example (processes/catalog/)."""
+        """Service items, parts and stock of the auto-repair example (processes/catalog/) and
+        of equipment maintenance (processes/catalog/equipment/)."""
         from pricing.actions import do_import_catalog_folder
 
-        reports = do_import_catalog_folder(settings.PROCESSES_DIR / "catalog", by=admin)
-        for kind, report in reports.items():
-            problems = "; ".join(f"line {e.line}: {e.message}" for e in report.errors)
-            self.stdout.write(
-                f"pricing {kind}: {report.rows} rows" + (f" ({problems})" if problems else "")
-            )
+        folder = settings.PROCESSES_DIR / "catalog"
+        for label, path in (("", folder), ("equipment ", folder / "equipment")):
+            for kind, report in do_import_catalog_folder(path, by=admin).items():
+                problems = "; ".join(f"line {e.line}: {e.message}" for e in report.errors)
+                self.stdout.write(
+                    f"pricing {label}{kind}: {report.rows} rows"
+                    + (f" ({problems})" if problems else "")
+                )
 
     def _notifications(self):
         """The default notification rules (seeded by notify's migration; a deleted one comes
@@ -98,8 +118,33 @@ class Command(BaseCommand):
                 key = demo.get("correlation_key") or f"demo-{template.key}-{n}"
                 if Ticket.objects.filter(correlation_key=key).exists():
                     continue
-                do_start_ticket(
+                ticket = do_start_ticket(
                     agent, template.key, demo["data"], title=demo["title"], correlation_key=key
                 )
+                for step in demo.get("steps", ()):
+                    _take_step(ticket, step["task"], step.get("data", {}))
                 raised += 1
         self.stdout.write(f"library demo tickets: {raised} raised")
+
+
+def _take_step(ticket, bpmn_id: str, data: dict) -> None:
+    """Complete the demo ticket's open step as the person who would: its assignee, else the
+    first member of its groups (claiming it), so demo tickets stand at different steps."""
+    from tickets.actions import OPEN_STATES, do_claim_task, do_complete_task
+    from tickets.models import HumanTask
+
+    task = HumanTask.objects.get(ticket=ticket, bpmn_id=bpmn_id, state__in=OPEN_STATES)
+    user = task.assignee or (
+        User.objects.filter(groups__in=task.candidate_groups.all()).order_by("id").first()
+    )
+    if task.assignee_id is None:
+        do_claim_task(user, task.id)
+    values = {k: _next_workday() if v == NEXT_WORKDAY else v for k, v in data.items()}
+    do_complete_task(user, task.id, values)
+
+
+def _next_workday() -> str:
+    day = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day.isoformat()
