@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from notify import conf
@@ -60,6 +61,11 @@ class Notification:
     def key(self, channel: str, target: str) -> str:
         return f"{self.base_key[:160]}:{channel}:{target}"
 
+    @cached_property
+    def frozen_context(self):
+        """The context as a cache key (see _frozen); None when it cannot be one."""
+        return _frozen(self.context)
+
 
 class Drafts:
     """Outbox rows being prepared in one transaction."""
@@ -88,7 +94,7 @@ class Drafts:
 
     def redaction(self, user, note: Notification):
         """What `user` (None: an address or a webhook) may read of `note`'s context."""
-        frozen = _frozen(note.context)
+        frozen = note.frozen_context
         if frozen is None:  # a context no key can stand for: asked every time
             return redaction_for(user, note.ticket_id, note.context)
         key = (user.pk if user is not None else None, note.ticket_id, frozen)
