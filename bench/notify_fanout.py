@@ -9,14 +9,22 @@ hand-over to the worker after the commit, all a request pays). `fanout_ms` is th
 side, the jobs drained as the worker's sweep does: rules matched, recipients resolved,
 texts rendered per language and recipient, outbox rows inserted (the group queue to three
 dispatchers, "assigned to you" in-app and by e-mail, "technician scheduled" to the
-customer by e-mail). Delivery is not part of it.
+customer by e-mail). Delivery is not part of it. `fanout_queries_per_task`: its SQL
+statements per task.
+
+The completions go round BENCH_FANOUT_TICKETS (20) tickets, so a batch of jobs holds several
+events of one ticket (what the audience resolver and the redactor share within a batch); 1
+job per ticket is the case where they share nothing (BENCH_FANOUT_TICKETS=BENCH_FANOUT_TASKS).
+`single_job_ms_per_task` is a second set of as many completions drained one job per
+transaction (`run_fanout_job`, as FLOWDESK_FANOUT_INLINE does), after the batched drain in
+the same run: what batching itself saves.
 """
 
 import os
 import time
 
 TASKS = int(os.environ.get("BENCH_FANOUT_TASKS", "1000"))
-TICKETS = 20
+TICKETS = int(os.environ.get("BENCH_FANOUT_TICKETS", "20"))
 
 
 def _setup():
@@ -70,7 +78,10 @@ def _complete(people, tickets, tasks, count: int) -> float:
 
 
 def fanout_figures() -> dict:
-    from notify.fanout import forget_cached_kinds, run_pending_fanout
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notify.fanout import forget_cached_kinds, run_fanout_job, run_pending_fanout
     from notify.models import FanoutJob, NotificationRule, OutboxMessage
     from tickets.models import HumanTask
 
@@ -86,16 +97,29 @@ def fanout_figures() -> dict:
     before = OutboxMessage.objects.count()
     with_ms = _complete(people, tickets, tasks, TASKS)
     assert FanoutJob.objects.count() == TASKS  # the requests left the fan-out to the worker
-    started = time.perf_counter()
-    run_pending_fanout(limit=10_000)
-    fanout_ms = (time.perf_counter() - started) * 1000
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        run_pending_fanout(limit=10_000)
+        fanout_ms = (time.perf_counter() - started) * 1000
     assert not FanoutJob.objects.exists()
+    outbox_rows = OutboxMessage.objects.count() - before
+
+    _complete(people, tickets, tasks, TASKS)
+    started = time.perf_counter()
+    for job_id in FanoutJob.objects.values_list("id", flat=True):
+        run_fanout_job(job_id)
+    single_ms = (time.perf_counter() - started) * 1000
+    assert not FanoutJob.objects.exists()
+    assert OutboxMessage.objects.count() - before == 2 * outbox_rows  # the same work
     return {
         "tasks": TASKS,
-        "outbox_rows": OutboxMessage.objects.count() - before,
+        "tickets": TICKETS,
+        "outbox_rows": outbox_rows,
         "events_only_ms": round(without_ms, 1),
         "with_jobs_ms": round(with_ms, 1),
         "job_ms_per_task": round((with_ms - without_ms) / max(TASKS, 1), 3),
         "fanout_ms": round(fanout_ms, 1),
         "fanout_ms_per_task": round(fanout_ms / max(TASKS, 1), 3),
+        "fanout_queries_per_task": round(len(queries) / max(TASKS, 1), 2),
+        "single_job_ms_per_task": round(single_ms / max(TASKS, 1), 3),
     }

@@ -36,7 +36,8 @@ _RETRY_STATES = (State.PENDING, State.FAILED)
 _DIGEST_MAX_ITEMS = 200
 
 
-def _skip_locked(queryset):
+def skip_locked(queryset):
+    """Lock the rows a query selects, skipping those another transaction holds."""
     if connection.features.has_select_for_update_skip_locked:
         return queryset.select_for_update(skip_locked=True)
     return queryset
@@ -66,7 +67,7 @@ def claim_due(limit: int, now: dt.datetime) -> tuple[str, list[OutboxMessage]]:
         due = OutboxMessage.objects.filter(
             state__in=_RETRY_STATES, digest_key="", next_attempt_at__lte=now
         ).order_by("-urgent", "next_attempt_at", "id")
-        ids = list(_skip_locked(due).values_list("id", flat=True)[:limit])
+        ids = list(skip_locked(due).values_list("id", flat=True)[:limit])
         if not ids:
             return token, []
         OutboxMessage.objects.filter(id__in=ids, state__in=_RETRY_STATES).update(
@@ -186,7 +187,7 @@ def deliver_digests(now=None) -> int:
 def _fold_digest(digest_key: str, pref: ChannelPreference | None, now: dt.datetime) -> bool:
     with transaction.atomic():
         waiting = OutboxMessage.objects.filter(state=State.PENDING, digest_key=digest_key)
-        items = list(_skip_locked(waiting.order_by("created_at", "id"))[:_DIGEST_MAX_ITEMS])
+        items = list(skip_locked(waiting.order_by("created_at", "id"))[:_DIGEST_MAX_ITEMS])
         if not items:
             return False
         first, last = items[0], items[-1]

@@ -8,26 +8,27 @@ customer…) and the template variables.
 `fan_out_later` is called where tickets writes its events, in the action's transaction: it
 writes one FanoutJob row (only when a rule or a webhook wants one of the event kinds), so a
 rolled-back action notifies nobody and a committed one is never forgotten. The request
-never runs the fan-out (about a dozen statements per step): once the action commits, the
-job goes to the worker: with Celery, a `notify.run_pending_fanout` task drains pending
-jobs (one queued at a time, see notify.drain); without, the embedded worker, woken at once
-(`set_waker`), does the same sweep (`run_pending_fanout`). A job whose run never happened (a process that died, a broker
+never runs the fan-out: once the action commits, the job goes to the worker: with Celery, a
+`notify.run_pending_fanout` task drains pending jobs (one queued at a time, see
+notify.drain); without, the embedded worker, woken at once (`set_waker`), does the same
+sweep (`run_pending_fanout`). A job whose run never happened (a process that died, a broker
 that was down) is swept later (`run_stale_fanout` from beat). Each outbox row's
 idempotency key (rule, event, language) makes a second run a no-op.
 FLOWDESK_FANOUT_INLINE runs the job right after the commit instead (the test suite).
 
-Each enabled `NotificationRule` for the event's kind queues one message per recipient
-language, with that language's `RuleTemplate` (zh-hans when the recipient has no
-preference); preferences, quiet hours and digests apply as for any do_notify call.
-Lifecycle events also go to webhook subscribers under stable names (`ticket.created`…),
-their payload passed through the redaction hook for the subscription's scope; an internal
-note reaches staff-scoped subscriptions only.
+A sweep drains jobs in batches of BATCH, one transaction each: the batch's jobs are locked
+(a concurrent sweep skips them) and deleted, their events go through notify.rules together
+(rules, texts, webhook subscriptions and preferences read once, the outbox rows written in
+one INSERT, one delivery enqueued), and the commit makes the rows and the jobs' removal
+one: a worker that dies mid-batch leaves the jobs queued for the next sweep, and no row is
+written twice. A batch that fails is run again job by job; a job that fails on its own is
+logged, stays queued, and is tried alone (outside the batches) by later sweeps of this
+process.
 """
 
 import datetime as dt
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,41 +38,12 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from notify import conf, drain
-from notify.actions import do_notify
-from notify.models import (
-    DEFAULT_LANGUAGE,
-    ChannelName,
-    FanoutJob,
-    NotificationRule,
-    Recipient,
-    WebhookSubscription,
-)
-from notify.preferences import preferences_for
+from notify.delivery import skip_locked
+from notify.drafts import Drafts
+from notify.models import DEFAULT_LANGUAGE, FanoutJob, NotificationRule, WebhookSubscription
+from notify.rules import LIFECYCLE, apply_rules
 
 log = logging.getLogger("flowdesk.notify")
-
-# Ticket event kind -> the webhook event integrators subscribe to.
-LIFECYCLE = {
-    "created": "ticket.created",
-    "assigned": "ticket.assigned",
-    "task_completed": "task.completed",
-    "completed": "ticket.resolved",
-    "sla_warning": "sla.warning",
-    "sla_breached": "sla.breached",
-    "message_posted": "message.created",
-}
-# Detail fields an integrator gets in a lifecycle payload (the rest is internal detail).
-_PAYLOAD_FIELDS = (
-    "assignee",
-    "candidate_groups",
-    "level",
-    "due_at",
-    "channel",
-    "process",
-    "name",
-    "author_kind",
-    "visibility",
-)
 
 
 @dataclass
@@ -198,30 +170,35 @@ def _as_dict(event: EventFacts) -> dict:
     }
 
 
+BATCH = 100  # jobs per transaction of a sweep
+# Jobs that failed in this process: tried alone by later sweeps, not in their batches.
+_failing: set[int] = set()
+
+
 def run_fanout_job(job_id: int) -> int:
     """Fan out one job and delete it, in one transaction; 0 when another run took it."""
     with transaction.atomic():
-        job = FanoutJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
-        if job is None:
-            return 0
-        written = fan_out(EventFacts(**event) for event in job.events)
-        job.delete()
-    return written
+        taken = _claim(FanoutJob.objects.filter(pk=job_id), 1)
+        return _fan_out_jobs(taken)
 
 
 def run_pending_fanout(limit: int = 200, older_than_s: float = 0.0) -> int:
-    """The embedded worker's sweep (and the tests' way to drain): pending jobs, oldest
-    first; one that fails is logged and left for the next sweep, the others still run."""
+    """The worker's sweep (and the tests' way to drain): up to `limit` pending jobs, oldest
+    first, BATCH per transaction; one that fails is logged and left for the next sweep,
+    the others still run. Returns the number of outbox rows written."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
-    ids = list(
-        FanoutJob.objects.filter(created_at__lte=cutoff).values_list("id", flat=True)[:limit]
-    )
+    retry = sorted(_failing)  # before this sweep's own failures join them
     written = 0
-    for job_id in ids:
-        try:
-            written += run_fanout_job(job_id)
-        except Exception:
-            log.exception("fan-out: job %s failed; it stays queued", job_id)
+    while limit > 0:
+        size = min(BATCH, limit)
+        pending = FanoutJob.objects.filter(created_at__lte=cutoff).exclude(id__in=_failing)
+        count, taken = _run_batch(pending, size)
+        written += count
+        limit -= len(taken)
+        if len(taken) < size:
+            break
+    for job_id in retry:
+        written += _run_alone(job_id)
     return written
 
 
@@ -230,25 +207,44 @@ def run_stale_fanout() -> int:
     return run_pending_fanout(older_than_s=10.0)
 
 
-# ---------------------------------------------------------------- rules
+def _run_batch(pending, size: int) -> tuple[int, list[int]]:
+    """(rows written, ids of the jobs taken) for one batch of `pending` jobs."""
+    taken: list[int] = []
+    try:
+        with transaction.atomic():
+            jobs = _claim(pending, size)
+            taken = [job_id for job_id, _events in jobs]
+            return _fan_out_jobs(jobs), taken
+    except Exception:
+        if not taken:
+            raise
+    # Rolled back: each job again on its own, so that one bad job holds back no other.
+    return sum(_run_alone(job_id) for job_id in taken), taken
 
 
-def _rules_by_kind(kinds: set[str]) -> dict[str, list[NotificationRule]]:
-    rules = defaultdict(list)
-    query = NotificationRule.objects.filter(enabled=True, event_kind__in=kinds)
-    for rule in query.prefetch_related("templates"):
-        rules[rule.event_kind].append(rule)
-    return rules
+def _run_alone(job_id: int) -> int:
+    try:
+        written = run_fanout_job(job_id)
+    except Exception:
+        log.exception("fan-out: job %s failed; it stays queued", job_id)
+        _failing.add(job_id)
+        return 0
+    _failing.discard(job_id)
+    return written
 
 
-def _wanted_webhooks(kinds: set[str]) -> set[str]:
-    names = {LIFECYCLE[k] for k in kinds if k in LIFECYCLE}
-    if not names:
-        return set()
-    wanted = set()
-    for sub in WebhookSubscription.objects.filter(active=True).only("event_types", "active"):
-        wanted |= {name for name in names if sub.wants(name)}
-    return wanted
+def _claim(jobs, size: int) -> list[tuple[int, list]]:
+    """Take up to `size` of `jobs`, oldest first, for the current transaction: locked (a
+    concurrent sweep skips them) and deleted, so they are gone when it commits and back
+    when it rolls back (or its worker dies)."""
+    taken = list(skip_locked(jobs.order_by("id")).values_list("id", "events")[:size])
+    if taken:
+        FanoutJob.objects.filter(id__in=[job_id for job_id, _events in taken]).delete()
+    return taken
+
+
+def _fan_out_jobs(jobs: list[tuple[int, list]]) -> int:
+    return fan_out(EventFacts(**event) for _job_id, events in jobs for event in events)
 
 
 def fan_out(events: Iterable[EventFacts]) -> int:
@@ -256,115 +252,6 @@ def fan_out(events: Iterable[EventFacts]) -> int:
     events = [e for e in events if e.ticket_id is not None]
     if not events or not _resolver:
         return 0
-    kinds = {e.kind for e in events}
-    rules = _rules_by_kind(kinds)
-    hooks = _wanted_webhooks(kinds)
-    written = 0
-    cache: dict = {}
-    for event in events:
-        matching = [r for r in rules.get(event.kind, ()) if r.matches(event.bpmn_id, event.detail)]
-        hook = LIFECYCLE.get(event.kind)
-        if not matching and hook not in hooks:
-            continue
-        roles = frozenset(role for rule in matching for role in rule.recipients)
-        audience = _resolver[0](event, roles, cache)
-        for rule in matching:
-            written += _apply_rule(rule, event, audience)
-        if hook in hooks:
-            written += _webhook(hook, event, audience)
-    return written
-
-
-def _texts(rule: NotificationRule, language: str) -> tuple[str, str]:
-    templates = {t.language: t for t in rule.templates.all()}
-    chosen = templates.get(language) or templates.get(DEFAULT_LANGUAGE)
-    chosen = chosen or next(iter(templates.values()), None)
-    if chosen is None:
-        return rule.event_kind, ""
-    return chosen.subject, chosen.body
-
-
-def _apply_rule(rule: NotificationRule, event: EventFacts, audience: Audience) -> int:
-    users = _users_for(rule, audience)
-    written = 0
-    by_language = defaultdict(list)
-    prefs = preferences_for(users)
-    for user in users:
-        by_language[prefs[user.pk].language or DEFAULT_LANGUAGE].append(user)
-    user_channels = [c for c in rule.channels if c != ChannelName.WEBHOOK]
-    for language, people in sorted(by_language.items()):
-        subject, body = _texts(rule, language)
-        written += len(
-            do_notify(
-                rule.event_kind,
-                ticket_id=event.ticket_id,
-                users=people,
-                channels=user_channels,
-                context={**audience.context, "language": language},
-                subject=subject,
-                body=body,
-                urgent=rule.urgent,
-                webhooks=False,
-                idempotency_key=f"rule:{rule.key}:{event.id}:{language}",
-            )
-        )
-    if Recipient.CUSTOMER in rule.recipients:
-        for index, contact in enumerate(audience.contacts):
-            addresses = []
-            if ChannelName.EMAIL in rule.channels and contact.email:
-                addresses.append((ChannelName.EMAIL, contact.email))
-            if ChannelName.SMS in rule.channels and contact.phone:
-                addresses.append((ChannelName.SMS, contact.phone))
-            if not addresses:
-                continue
-            subject, body = _texts(rule, contact.language)
-            written += len(
-                do_notify(
-                    rule.event_kind,
-                    ticket_id=event.ticket_id,
-                    addresses=addresses,
-                    context={**audience.context, "language": contact.language, "to_customer": 1},
-                    subject=subject,
-                    body=body,
-                    urgent=rule.urgent,
-                    webhooks=False,
-                    idempotency_key=f"rule:{rule.key}:{event.id}:c{index}",
-                )
-            )
-    return written
-
-
-def _users_for(rule: NotificationRule, audience: Audience) -> list:
-    """The people of the rule's roles; nobody is told about their own action."""
-    roles = set(rule.recipients) - {Recipient.CUSTOMER}
-    if not roles:
-        return []
-    chosen = {}
-    for role in roles:
-        for user in audience.by_role.get(role, ()):
-            chosen[user.pk] = user
-    chosen.pop(audience.actor_id, None)
-    return list(chosen.values())
-
-
-def _webhook(name: str, event: EventFacts, audience: Audience) -> int:
-    detail = {k: event.detail[k] for k in _PAYLOAD_FIELDS if k in event.detail}
-    context = {
-        "ticket": audience.context.get("ticket", ""),
-        "title": audience.context.get("title", ""),
-        "status": audience.context.get("status", ""),
-        "task": audience.context.get("task", ""),
-        "bpmn_id": event.bpmn_id,
-        **detail,
-    }
-    if event.kind == "message_posted":
-        context["text"] = audience.context.get("text", "")
-    rows = do_notify(
-        name,
-        ticket_id=event.ticket_id,
-        context=context,
-        channels=(),
-        idempotency_key=f"hook:{event.id}",
-        internal=event.detail.get("visibility") == "internal",
-    )
-    return len(rows)
+    drafts = Drafts()
+    apply_rules(events, _resolver[0], drafts)
+    return len(drafts.insert())

@@ -22,7 +22,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from bpmn.services import ServiceCall, register
-from notify.actions import do_notify, parse_address
+from notify.actions import do_notify
+from notify.drafts import parse_address
 
 _ADDRESS_PREFIXES = ("email:", "sms:", "wecom:")
 

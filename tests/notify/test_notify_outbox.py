@@ -11,8 +11,8 @@ from notify.actions import (
     do_set_template,
     do_subscribe_webhook,
     do_unsubscribe_webhook,
-    parse_address,
 )
+from notify.drafts import parse_address
 from notify.models import NotificationTemplate, OutboxMessage
 
 pytestmark = pytest.mark.django_db
