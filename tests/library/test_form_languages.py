@@ -57,8 +57,10 @@ def _problems(path: Path) -> list[str]:
                 found.append(f"{where} {key} {english!r}: no zh-hans text")
             elif not CJK.search(zh) and not ACRONYM.match(zh):
                 found.append(f"{where} {key} {zh!r}: the zh-hans text is not Chinese")
-            elif CJK.search(zh) and LATIN_WORD.search(zh) and not ACRONYM.match(
-                LATIN_WORD.search(zh).group()
+            elif (
+                CJK.search(zh)
+                and LATIN_WORD.search(zh)
+                and not ACRONYM.match(LATIN_WORD.search(zh).group())
             ):
                 found.append(f"{where} {key} {zh!r}: English in the zh-hans text")
     return found
