@@ -10,11 +10,11 @@ Every change is on the timeline; the booking and the message are one transaction
 import datetime as dt
 from dataclasses import dataclass
 
-from bpmn import runtime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bpmn import runtime
 from scheduling import actions as scheduling
 from scheduling.errors import NotFound as NoSuchThing
 from scheduling.errors import SchedulingError, SlotTaken
