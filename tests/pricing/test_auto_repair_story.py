@@ -114,7 +114,12 @@ def test_a_car_is_diagnosed_quoted_approved_repaired_settled_and_paid(cast, work
     ticket = _step(ticket, "collect_payment", first, cast["carol"])
     assert ticket.data["payment"]["outstanding"] == "965.21"
     assert _open_steps(ticket) == ["collect_payment"]  # the balance comes back to finance
-    ticket = _step(ticket, "collect_payment", {"amount": "965.21", "method": "cash"}, cast["carol"])
+    ticket = _step(
+        ticket,
+        "collect_payment",
+        {"amount": "965.21", "method": "cash", "reference": "R-2"},
+        cast["carol"],
+    )
     assert ticket.status == "completed"
     balance = balance_of(statement)
     assert (balance.paid, balance.outstanding, balance.standing) == (D("1965.21"), 0, "paid")
