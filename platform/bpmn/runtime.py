@@ -289,6 +289,23 @@ def send_back(workflow: BpmnWorkflow, bpmn_id: str, instance_id=None) -> StepRes
     return run_steps(workflow, instance_id)
 
 
+def update_data(workflow: BpmnWorkflow, changes: dict, instance_id=None) -> StepResult:
+    """Set `changes` in the process data from now on: the latest completed task (what the
+    ticket shows) and every task still waiting or ready. A timer whose expression reads a
+    changed name computes its fire time again, so a wait or reminder follows the new value
+    (a moved appointment, say)."""
+    touched = {id(t): t for t in workflow.get_tasks(state=_WAITING)}
+    if workflow.last_task is not None:
+        touched[id(workflow.last_task)] = workflow.last_task
+    for task in touched.values():
+        task.data.update(changes)
+    for task in _timer_tasks(workflow):
+        expression = str(getattr(task.task_spec.event_definition, "expression", "") or "")
+        if any(name in expression for name in changes):
+            spiff_adapter.reevaluate_timer(task)
+    return run_steps(workflow, instance_id)
+
+
 def cancel(workflow: BpmnWorkflow) -> None:
     workflow.cancel()
 

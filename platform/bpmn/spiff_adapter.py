@@ -38,6 +38,19 @@ def mark_timer_fired(task: Task) -> None:
     task._set_internal_data(event_fired=True)
 
 
+def reevaluate_timer(task: Task) -> None:
+    """Compute a waiting timer's fire time again from its expression over the task's
+    (changed) data.
+
+    Why private: SpiffWorkflow (3.2.0, bpmn/specs/event_definitions/timer.py) keeps the
+    evaluated time in `internal_data["event_value"]` and never reads the expression again
+    once it is there; `TaskSpec._update` is what `BpmnWorkflow.refresh_timers()` calls to
+    evaluate it (and to catch the event if the new time has already passed)."""
+    task.internal_data.pop("event_value", None)
+    task.internal_data.pop("event_fired", None)
+    task.task_spec._update(task)
+
+
 def spiff_extensions(node) -> dict:
     """The `spiffworkflow:` extension elements of a BPMN task node, as SpiffArena reads them.
 

@@ -26,6 +26,7 @@ def _mount_routers() -> None:
     from pricing.api import router as pricing
     from pricing.settlement_api import router as settlements
     from tickets.api import router as tickets
+    from tickets.appointments_api import router as appointments
     from tickets.bulk_api import router as bulk_tasks
     from tickets.operations_api import router as operations
 
@@ -40,6 +41,7 @@ def _mount_routers() -> None:
     api.add_router("", pricing)
     api.add_router("", settlements)
     api.add_router("", knowledge)
+    api.add_router("", appointments)
 
 
 _mount_routers()

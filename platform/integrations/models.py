@@ -23,6 +23,8 @@ SCOPES = (
     "pricing:write",
     "knowledge:read",
     "knowledge:write",
+    "appointments:read",
+    "appointments:write",
 )
 
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bpmn import runtime
 from scheduling import actions as scheduling
 from scheduling.errors import NotFound as NoSuchThing
 from scheduling.errors import SchedulingError, SlotTaken
@@ -22,7 +23,7 @@ from scheduling.operators import booking_json
 from scheduling.queries import bookings_of, resource_by_code, service_by_code
 from scheduling.slots import Slot, free_slots, qualified
 from tickets.actions import do_correlate_message
-from tickets.engine import locked_ticket, record_event
+from tickets.engine import engine_call, locked_ticket, record_event
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import Ticket
 
@@ -143,11 +144,42 @@ def do_book_appointment(ticket_id: int, slot_key: str, user=None, *, by_customer
             )
         except SchedulingError as exc:
             raise _translate(exc) from exc
-        kind = "appointment_moved" if live is not None else "appointment_booked"
-        record_event(ticket, kind, actor=actor, by_customer=by_customer, **_detail(booking))
+        if live is None:
+            record_event(
+                ticket,
+                "appointment_booked",
+                actor=actor,
+                by_customer=by_customer,
+                **_detail(booking),
+            )
+        else:
+            record_event(
+                ticket,
+                "appointment_moved",
+                actor=actor,
+                by_customer=by_customer,
+                previous=live.starts_at.isoformat(),
+                **_detail(booking),
+            )
         if offer.wanted:
             do_correlate_message(actor, MESSAGE, booking_json(booking), ticket_number=ticket.number)
+        elif live is not None:
+            _follow_the_move(ticket, live, booking, actor)
     return booking
+
+
+def _follow_the_move(ticket: Ticket, old: Booking, new: Booking, actor) -> None:
+    """The process took the old booking into its data when it was booked (the message
+    variable, a dispatch result): each variable that holds it now holds the new one, and a
+    timer or reminder computed from it is computed again."""
+    data = ticket.data or {}
+    changes = {
+        name: {**value, **booking_json(new)}
+        for name, value in data.items()
+        if isinstance(value, dict) and value.get("appointment_id") == old.id
+    }
+    if changes:
+        engine_call(ticket, lambda t, workflow: runtime.update_data(workflow, changes, t.id), actor)
 
 
 def _address_of(ticket: Ticket) -> str:

@@ -388,11 +388,22 @@ def _appointment(sentence: str):
             "who": who,
             "start": when(detail.get("start") or ""),
             "at": when(detail.get("at_time") or ""),
+            "previous": when(detail.get("previous") or ""),
             "resource": detail.get("resource") or "",
         }
         return Line(event, text, note=str(detail.get("service") or ""))
 
     return write
+
+
+def _appointment_moved(event, detail, ctx) -> Line:
+    if detail.get("previous"):  # events before the old time was recorded lack it
+        sentence = gettext_noop(
+            "%(who)s moved the appointment from %(previous)s to %(start)s with %(resource)s"
+        )
+    else:
+        sentence = gettext_noop("%(who)s moved the appointment to %(start)s with %(resource)s")
+    return _appointment(sentence)(event, detail, ctx)
 
 
 SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
@@ -433,9 +444,7 @@ SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "appointment_booked": _appointment(
         gettext_noop("%(who)s booked an appointment for %(start)s with %(resource)s")
     ),
-    "appointment_moved": _appointment(
-        gettext_noop("%(who)s moved the appointment to %(start)s with %(resource)s")
-    ),
+    "appointment_moved": _appointment_moved,
     "appointment_cancelled": _appointment(
         gettext_noop("%(who)s cancelled the appointment of %(start)s with %(resource)s")
     ),

@@ -97,12 +97,18 @@ def test_a_request_without_diagram_is_refused(ann, draft):
 def test_scenarios_run_against_the_draft(ann, draft):
     response = ann.post(f"/processes/drafts/{draft.id}/scenarios/")
     assert response.json()["results"] == [
-        {"case": "vip_air_conditioner_with_parts", "passed": True, "text": "Passed"}
+        {"case": case, "passed": True, "text": "Passed"}
+        for case in (
+            "vip_air_conditioner_with_parts",
+            "no_parts_needed_skips_the_quote",
+            "quote_rejected_then_diagnosed_again",
+        )
     ]
     broken = draft.bpmn_xml.replace("needs_parts == True", "needs_parts == False")
     save(ann, draft, broken)
-    [result] = ann.post(f"/processes/drafts/{draft.id}/scenarios/").json()["results"]
-    assert result["passed"] is False and result["text"].startswith("Failed: ")
+    results = ann.post(f"/processes/drafts/{draft.id}/scenarios/").json()["results"]
+    assert [r["passed"] for r in results] == [False, False, False]
+    assert all(r["text"].startswith("Failed: ") for r in results)
 
 
 def test_a_draft_with_problems_is_not_published(ann, draft):

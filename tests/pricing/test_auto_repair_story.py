@@ -114,7 +114,12 @@ def test_a_car_is_diagnosed_quoted_approved_repaired_settled_and_paid(cast, work
     ticket = _step(ticket, "collect_payment", first, cast["carol"])
     assert ticket.data["payment"]["outstanding"] == "965.21"
     assert _open_steps(ticket) == ["collect_payment"]  # the balance comes back to finance
-    ticket = _step(ticket, "collect_payment", {"amount": "965.21", "method": "cash"}, cast["carol"])
+    ticket = _step(
+        ticket,
+        "collect_payment",
+        {"amount": "965.21", "method": "cash", "reference": "R-2"},
+        cast["carol"],
+    )
     assert ticket.status == "completed"
     balance = balance_of(statement)
     assert (balance.paid, balance.outstanding, balance.standing) == (D("1965.21"), 0, "paid")
@@ -162,13 +167,21 @@ def test_a_diagnosis_naming_an_unknown_part_is_refused_by_the_form(cast, worksho
 
 
 def test_the_forms_of_the_example_render_for_the_people_who_fill_them(cast, workshop):
-    new = session_client(cast["alice"]).get("/tickets/new/auto_repair/").content.decode()
-    assert "车牌号 Plate number" in new and "微信支付 WeChat Pay" in new
+    alice = session_client(cast["alice"])
+    chinese = alice.get(
+        "/tickets/new/auto_repair/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "车牌号" in chinese and "微信支付" in chinese and "Plate number" not in chinese
+    english = alice.get("/tickets/new/auto_repair/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Plate number" in english and "WeChat Pay" in english and "车牌号" not in english
     ticket = actions.do_start_ticket(cast["alice"], "auto_repair", dict(CHECK_IN))
     task = HumanTask.objects.get(ticket=ticket, bpmn_id="diagnose")
-    page = session_client(task.assignee or cast["tom"]).get(f"/tasks/{task.id}/")
+    page = session_client(task.assignee or cast["tom"]).get(
+        f"/tasks/{task.id}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     html = page.content.decode()
-    assert page.status_code == 200 and "维修项目 Services" in html and "备件 Part (SKU)" in html
+    assert page.status_code == 200 and "Services" in html and "Part (SKU)" in html
+    assert "维修项目" not in html
     ticket = _step(ticket, "diagnose", DIAGNOSIS, cast["tom"])
     approval = HumanTask.objects.get(ticket=ticket, bpmn_id="customer_approval")
     page = session_client(approval.assignee or cast["alice"]).get(f"/tickets/{ticket.number}/")

@@ -137,7 +137,7 @@ def test_the_agent_moves_the_appointment_from_the_ticket_page(salon, client):
     with translation.override("en"):
         page = client.get(reverse("tickets:ticket", args=[ticket.number])).content.decode()
     assert "Alice" in page or "alice" in page
-    assert "moved the appointment to" in page
+    assert "moved the appointment from" in page
     # Not Lily's appointment: Alice sees no check-in button and may not check in.
     assert "Check in on site" not in page
     visit = reverse("tickets:appointment_visit", args=[ticket.number, live.id, "in"])

@@ -72,3 +72,25 @@ def test_a_cancelled_appointment_is_not_reminded(shop):
     booking = actions.do_book(shop["tom"], next_monday(9), shop["repair"])
     actions.do_cancel(booking.id)
     assert send_due_reminders(now=booking.starts_at - dt.timedelta(hours=1)) == 0
+
+
+def test_each_reader_gets_the_reminder_in_one_language(shop, settings):
+    from notify.actions import do_set_preferences
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    do_set_preferences(shop["tom"].user, language="en")
+    booking = actions.do_book(
+        shop["tom"],
+        next_monday(9),
+        shop["repair"],
+        ticket_number="SV-8",
+        notify_address="sms:13812341234",
+    )
+    assert send_due_reminders(now=booking.starts_at - dt.timedelta(hours=1)) == 1
+    rows = OutboxMessage.objects.filter(event_type="appointment.reminder")
+    tom = rows.get(recipient__username="tom")
+    customer = rows.get(address="13812341234")
+    assert tom.subject == "[SV-8] Appointment reminder: " + f"{next_monday(9):%Y-%m-%d %H:%M}"
+    assert customer.subject.startswith("[SV-8] 预约提醒：")
+    assert "预约" not in tom.subject + tom.body and "Your appointment: Aircon repair" in tom.body
+    assert customer.body.startswith("您的预约：Aircon repair") and "Your" not in customer.body
