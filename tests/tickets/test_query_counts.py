@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 START_BUDGET = 9
 COMPLETE_BUDGET = 8
 REPAIR_BUDGET = 56  # start + six completions of processes/repair.bpmn (+ 6 task look-ups)
-# SQLite has no SELECT ... FOR UPDATE and wraps differently; allow a little either way.
-SLACK = 0 if connection.vendor == "postgresql" else 3
+# SQLite has no SELECT ... FOR UPDATE, wraps differently and writes a step in separate
+# statements (new ticket, new tasks, their candidates, updates, events): allow for that.
+SLACK = 0 if connection.vendor == "postgresql" else 5
 
 REPAIR_STEPS = [
     ("accept", {"accepted": True}),
