@@ -25,9 +25,8 @@ from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 from tickets.prepared import (
     PreparedSelect,
     insert_rows,
-    insert_together,
-    insert_with_links,
     save_fields,
+    write_step,
 )
 from tickets.script_context import running_for_ticket
 
@@ -75,8 +74,8 @@ def record_event(
 def queue_event(
     ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra
 ) -> TicketEvent:
-    """An event of the running action: written with the others by `flush_events`, in one
-    INSERT at the end of the action."""
+    """An event of the running action: written with the others at the end of the action
+    (in save_engine_result's one statement, or by `flush_events`)."""
     event = _event(ticket, kind, actor=actor, task=task, bpmn_id=bpmn_id, detail=detail, **extra)
     ticket.__dict__.setdefault("_pending_events", []).append(event)
     return event
@@ -201,7 +200,8 @@ def _create_human_tasks(
         taskstate.initial(row, plan.assignee)
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
-    insert_with_links(rows, "engine_task_id", _candidate_links(planned))
+    # Inserted with the step's other writes (save_engine_result), in its one statement.
+    ticket.__dict__["_new_rows"] = (rows, "engine_task_id", _candidate_links(planned))
     for info, row, plan in planned:
         _task_events(ticket, info, row, plan)
     return rows
@@ -306,7 +306,8 @@ def _due_at(info: runtime.HumanTaskInfo, data: dict) -> dt.datetime | None:
 def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, actor=None) -> None:
     """Save everything an engine call produced: worklist, timeline, timers, state. The
     ticket row is written once (with whatever the action marked changed), the engine state
-    once, and the action's events in one INSERT."""
+    once, the new tasks and the action's events once each: all in one statement on
+    PostgreSQL (tickets.prepared.write_step)."""
     for record in result.decisions:
         queue_event(ticket, "decision", actor=actor, bpmn_id=record.get("task", ""), detail=record)
     for timer in result.fired_timers:
@@ -331,12 +332,20 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
     state = save_state(ticket, dumped, later=True)
     rows = ticket.__dict__.pop("_changed_rows", [])
     if ticket._state.adding:  # a new ticket whose id was allocated ahead, with its state
-        insert_together(ticket, ticket.instance)
-        if rows:
-            save_fields(*rows)
-    else:  # changed rows, engine state and ticket row: one statement on PostgreSQL
-        save_fields(*rows, *([state] if state else []), (ticket, sorted(fields | {"updated_at"})))
-    flush_events(ticket)
+        together, updates = [ticket, ticket.instance], rows
+    else:  # changed rows, engine state and ticket row
+        together = []
+        updates = [*rows, *([state] if state else []), (ticket, sorted(fields | {"updated_at"}))]
+    events = ticket.__dict__.pop("_pending_events", [])
+    # New tasks, updates and events: one statement on PostgreSQL.
+    write_step(
+        together=together,
+        new=ticket.__dict__.pop("_new_rows", None),
+        updates=updates,
+        events=events,
+    )
+    if events:
+        notifying.events_written(events)  # notification rules, in the same transaction
 
 
 def save_state(ticket: Ticket, state: str, later: bool = False):
