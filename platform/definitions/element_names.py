@@ -1,0 +1,140 @@
+"""A process's element names (steps, events, gateways, lanes) in the reader's language.
+
+The stored BPMN is never changed; its names are read three ways, first match wins:
+- a name that carries its Chinese in brackets, the shipped templates' convention
+  ("Answer the customer (答复)"), is "答复" to a Chinese reader and "Answer the customer"
+  to anyone else;
+- a user task whose form has a translated title (the form's `x-i18n`, see forms.i18n) is
+  called by that title in that language;
+- a lane named after one of the usual staff groups ("agents") reads as that group's name.
+Any other name is shown as written. `element_labels` gives the whole map a diagram viewer
+needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's).
+"""
+
+import json
+import re
+from collections.abc import Mapping
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from bpmn.specs import SpecCache
+from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+# "English (中文)" or "English（中文）": the bracketed part holds Chinese characters.
+_BILINGUAL = re.compile(
+    r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）]\s*$"
+)
+_FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
+GROUP_NAMES = {
+    "agents": _("Agents"),
+    "supervisors": _("Supervisors"),
+    "dispatchers": _("Dispatchers"),
+    "technicians": _("Technicians"),
+    "finance": _("Finance"),
+    "warehouse": _("Warehouse"),
+    "store_managers": _("Store managers"),
+    "teachers": _("Teachers"),
+    "reception": _("Reception"),
+    "front_desk": _("Front desk"),
+    "nurses": _("Nurses"),
+    "doctors": _("Doctors"),
+    "beauticians": _("Beauticians"),
+    "process_owners": _("Process owners"),
+}
+_CACHE = SpecCache(size=128)
+
+
+def _pick(base: str, texts: Mapping[str, str]) -> str:
+    language = (get_language() or "").lower()
+    for code in (language, language.split("-")[0]):
+        if code in texts:
+            return texts[code]
+    return base
+
+
+def local_name(name) -> str:
+    """One stored name in the active language ("Accept ticket (受理)" → "受理" in Chinese)."""
+    name = str(name or "")
+    found = _BILINGUAL.match(name)
+    if found is None:
+        return name
+    return _pick(found["base"], {"zh": found["zh"].strip()})
+
+
+def group_name(name) -> str:
+    """A staff group's name as people read it ("agents" → "Agents" / "客服")."""
+    name = str(name or "")
+    return str(GROUP_NAMES[name]) if name in GROUP_NAMES else local_name(name)
+
+
+def local_title(spec: Mapping) -> str:
+    """A form's or a field's `title` in the active language (its `x-i18n`)."""
+    return _pick(str(spec.get("title") or ""), _titles(spec))
+
+
+def _form_titles(schema_text: str) -> dict[str, str]:
+    """The form's title by language code, from its `x-i18n` (codes as forms.i18n reads them)."""
+    try:
+        schema = json.loads(schema_text)
+    except ValueError:
+        return {}
+    return _titles(schema) if isinstance(schema, dict) else {}
+
+
+def _titles(schema: Mapping) -> dict[str, str]:
+    table = schema.get("x-i18n")
+    found: dict[str, str] = {}
+    for code, texts in (table or {}).items() if isinstance(table, Mapping) else ():
+        if isinstance(texts, Mapping) and isinstance(texts.get("title"), str):
+            code = str(code).lower().replace("_", "-")
+            found[code] = texts["title"]
+            found.setdefault(code.split("-")[0], texts["title"])
+    return found
+
+
+def _form_of(element) -> str:
+    for node in element.iter():
+        if node.get("name") in _FORM_PROPERTIES and node.get("value"):
+            return node.get("value")
+    for attribute, value in element.attrib.items():
+        if attribute.endswith("}formKey") and value:
+            return value
+    return ""
+
+
+def _names(bpmn_filename: str, bpmn_xml: str, files: Mapping[str, str]) -> dict:
+    """{element id: (name as written, {language: name})} for the elements worth translating."""
+    try:
+        root = parse_xml(bpmn_xml, bpmn_filename)
+    except UnsafeXmlError:
+        return {}
+    names = {}
+    for element in root.iter():
+        element_id, name = element.get("id"), element.get("name")
+        if not element_id or not name or not isinstance(element.tag, str):
+            continue
+        kind = element.tag.rsplit("}", 1)[-1]
+        if kind in ("lane", "participant") and name in GROUP_NAMES:
+            names[element_id] = (name, None)  # the group's gettext name, read when shown
+        elif _BILINGUAL.match(name):
+            found = _BILINGUAL.match(name)
+            names[element_id] = (found["base"], {"zh": found["zh"].strip()})
+        elif kind in ("userTask", "manualTask") and files.get(_form_of(element)):
+            titles = _form_titles(files[_form_of(element)])
+            if titles:
+                names[element_id] = (name, titles)
+    return names
+
+
+def element_labels(version) -> dict[str, str]:
+    """{element id: name in the active language} of a process version's diagram (the
+    elements with a translation or a bilingual name; the others read as written)."""
+    table = _CACHE.get(
+        ("labels", version.content_hash),
+        lambda: _names(version.bpmn_filename, version.bpmn_xml, version.files),
+    )
+    return {
+        element_id: group_name(base) if texts is None else _pick(base, texts)
+        for element_id, (base, texts) in table.items()
+    }
