@@ -127,6 +127,16 @@ def _names(bpmn_filename: str, bpmn_xml: str, files: Mapping[str, str]) -> dict:
     return names
 
 
+def file_labels(bpmn_path) -> dict[str, str]:
+    """The same map for a BPMN file of the template library (its names and lanes)."""
+    stamp = bpmn_path.stat().st_mtime_ns
+    table = _CACHE.get(
+        ("file", str(bpmn_path), stamp),
+        lambda: _names(bpmn_path.name, bpmn_path.read_text(encoding="utf-8"), {}),
+    )
+    return _in_language(table)
+
+
 def element_labels(version) -> dict[str, str]:
     """{element id: name in the active language} of a process version's diagram (the
     elements with a translation or a bilingual name; the others read as written)."""
@@ -134,6 +144,10 @@ def element_labels(version) -> dict[str, str]:
         ("labels", version.content_hash),
         lambda: _names(version.bpmn_filename, version.bpmn_xml, version.files),
     )
+    return _in_language(table)
+
+
+def _in_language(table: dict) -> dict[str, str]:
     return {
         element_id: group_name(base) if texts is None else _pick(base, texts)
         for element_id, (base, texts) in table.items()

@@ -72,6 +72,7 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     )
     assert "q=compressor" in en["afterUrl"] and en["afterRows"] == 0  # no longer in the queue
     assert en["axeFiltered"] == [] and en["axeResults"] == []
+    assert en["panelOpen"] and en["summary"] == "Filters and sort (1)"  # open on a desktop
 
     assert len(result["queueBefore"]) == 2 and len(result["bobClaimed"]) == 1
     assert result["bobClaimed"][0].endswith(": claimed by you")
@@ -87,9 +88,26 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     )
     assert zh["heading"] == "我的工作" and any(t.startswith("我的组") for t in zh["tabs"])
     assert zh["axeFiltered"] == [] and zh["axeResults"] == []
+    assert zh["summary"] == "筛选与排序（1）"
 
+    steps = {"mobile": ("Step", "Answer the customer"), "mobile-zh": ("节点", "答复")}
     for name in ("mobile", "mobile-zh"):
         phone = result[name]
+        # on a phone the filters and bulk actions start folded, the list first on screen
+        folded = phone["folded"]
+        assert not folded["filtersOpen"] and not folded["bulkOpen"]
+        assert (
+            folded["summary"]
+            == {"mobile": "Filters and sort (1)", "mobile-zh": "筛选与排序（1）"}[name]
+        )
+        assert folded["firstCardTop"] < 700  # on the first screen of a 800 px phone
+        # every card value sits in its own column right of its label, translated
+        cells = {cell["label"]: cell for cell in phone["cells"]}
+        assert len(cells) == 8 and all(cell["gap"] >= 60 for cell in cells.values()), cells
+        label, step = steps[name]
+        assert cells[label]["text"].startswith(step)
+        if name == "mobile-zh":
+            assert "Answer" not in cells[label]["text"] and "服务台请求" in cells[label]["text"]
         assert phone["rows"] == 1 and not phone["overflows"] and not phone["listOverflows"]
         assert phone["axe"] == [] and phone["listAxe"] == [] and phone["labelled"] == []
     assert (ROOT / "var" / "e2e" / "worklist-mobile.png").stat().st_size > 10_000

@@ -29,10 +29,21 @@ async function transfer(page, button, search, person, reason) {
   });
 }
 
+// The words drawn on a diagram element (bpmn-js renders a name as <text> in the element).
+async function drawnName(page, id) {
+  return page.$eval(`.fd-diagram [data-element-id="${id}"]`, (e) =>
+    Array.from(e.querySelectorAll("text tspan")).map((t) => t.textContent.trim()).join(" ").trim());
+}
+
 async function diagram(page) {
   await page.waitForSelector(".fd-diagram-ready, .fd-diagram-failed", { timeout: 20000 });
   const ready = await page.locator(".fd-diagram-ready").count();
   return {
+    names: {
+      diagnose: await drawnName(page, "diagnose"),
+      lane: await drawnName(page, "Lane_technicians"),
+      pool: await drawnName(page, "Participant_repair"),
+    },
     ready: ready > 0,
     active: await page.locator('[data-element-id="diagnose"].fd-mark-active').count(),
     marks: await page.evaluate(async (u) => (await fetch(u)).json(), `${url}diagram/marks/`),
@@ -84,6 +95,8 @@ try {
   result.zhHolder = (await bobZh.textContent(".fd-steps .fd-meta")).trim();
   result.zhTimeline = await timeline(bobZh);
   result.zhHeading = (await bobZh.textContent("#fd-timeline-title")).trim();
+  result.zhDiagram = await diagram(bobZh);
+  result.zhClock = (await bobZh.textContent(".fd-clock-step")).trim();
   result.axe.zh = await axeProblems(bobZh);
   await shot(bobZh, "ticket-page-zh");
 
