@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from bpmn.specs import SpecCache
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 
-# "English (中文)" or "English（中文）": the bracketed part holds Chinese characters.
+# "English (中文)" or "English（中文）", maybe with more English after it ("Auto repair
+# (汽车维修): diagnose, quote, ..."): the bracketed part holds Chinese characters.
 _BILINGUAL = re.compile(
-    r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）]\s*$"
+    r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）](?P<rest>.*)$"
 )
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
 GROUP_NAMES = {
@@ -59,7 +60,11 @@ def local_name(name) -> str:
     found = _BILINGUAL.match(name)
     if found is None:
         return name
-    return _pick(found["base"], {"zh": found["zh"].strip()})
+    return _pick(_without_chinese(found), {"zh": found["zh"].strip()})
+
+
+def _without_chinese(found: re.Match) -> str:
+    return f"{found['base']}{found['rest'].rstrip()}"
 
 
 def group_name(name) -> str:
@@ -119,7 +124,7 @@ def _names(bpmn_filename: str, bpmn_xml: str, files: Mapping[str, str]) -> dict:
             names[element_id] = (name, None)  # the group's gettext name, read when shown
         elif _BILINGUAL.match(name):
             found = _BILINGUAL.match(name)
-            names[element_id] = (found["base"], {"zh": found["zh"].strip()})
+            names[element_id] = (_without_chinese(found), {"zh": found["zh"].strip()})
         elif kind in ("userTask", "manualTask") and files.get(_form_of(element)):
             titles = _form_titles(files[_form_of(element)])
             if titles:
