@@ -1,9 +1,9 @@
 """A process's element names (steps, events, gateways, lanes) in the reader's language.
 
 The stored BPMN is never changed; its names are read three ways, first match wins:
-- a name that carries its Chinese in brackets, the shipped templates' convention
-  ("Answer the customer (答复)"), is "答复" to a Chinese reader and "Answer the customer"
-  to anyone else;
+- a name written in both languages, the shipped templates' conventions ("Answer the
+  customer (答复)", "故障诊断 Diagnose"), is the Chinese to a Chinese reader and the
+  English to anyone else;
 - a user task whose form has a translated title (the form's `x-i18n`, see forms.i18n) is
   called by that title in that language;
 - a lane named after one of the usual staff groups ("agents") reads as that group's name.
@@ -26,6 +26,8 @@ from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 _BILINGUAL = re.compile(
     r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）](?P<rest>.*)$"
 )
+# "故障诊断 Diagnose": the Chinese first, then the English (the auto-repair template's way).
+_CHINESE_FIRST = re.compile(r"^(?P<zh>[\u3400-\u9fff][^A-Za-z]*?)\s+(?P<base>[A-Za-z].*)$")
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
 GROUP_NAMES = {
     "agents": _("Agents"),
@@ -57,14 +59,19 @@ def _pick(base: str, texts: Mapping[str, str]) -> str:
 def local_name(name) -> str:
     """One stored name in the active language ("Accept ticket (受理)" → "受理" in Chinese)."""
     name = str(name or "")
+    halves = _bilingual(name)
+    return _pick(halves[0], {"zh": halves[1]}) if halves else name
+
+
+def _bilingual(name: str) -> tuple[str, str] | None:
+    """(the English, the Chinese) of a name written in both, else None."""
     found = _BILINGUAL.match(name)
-    if found is None:
-        return name
-    return _pick(_without_chinese(found), {"zh": found["zh"].strip()})
-
-
-def _without_chinese(found: re.Match) -> str:
-    return f"{found['base']}{found['rest'].rstrip()}"
+    if found is not None:
+        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
+    found = _CHINESE_FIRST.match(name)
+    if found is not None:
+        return found["base"].strip(), found["zh"].strip()
+    return None
 
 
 def group_name(name) -> str:
@@ -122,9 +129,8 @@ def _names(bpmn_filename: str, bpmn_xml: str, files: Mapping[str, str]) -> dict:
         kind = element.tag.rsplit("}", 1)[-1]
         if kind in ("lane", "participant") and name in GROUP_NAMES:
             names[element_id] = (name, None)  # the group's gettext name, read when shown
-        elif _BILINGUAL.match(name):
-            found = _BILINGUAL.match(name)
-            names[element_id] = (_without_chinese(found), {"zh": found["zh"].strip()})
+        elif halves := _bilingual(name):
+            names[element_id] = (halves[0], {"zh": halves[1]})
         elif kind in ("userTask", "manualTask") and files.get(_form_of(element)):
             titles = _form_titles(files[_form_of(element)])
             if titles:
