@@ -99,6 +99,11 @@ def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
     }
     assert result["zhDiagram"]["marks"]["labels"]["diagnose"] == "检测"
     assert result["zhClock"] == "检测"
+    assert result["suggested"] == {
+        "text": "No suggestion. Search the knowledge base",
+        "link": "/knowledge/",
+    }
+    assert result["bell"] == {"icon": True, "text": "Notifications"}
 
     assert result["phoneOverflow"] is False and result["phoneDialogOverflow"] is False
     assert result["axe"] == {"tom": [], "task": [], "bob": [], "zh": [], "phoneDialog": []}

@@ -2,6 +2,7 @@
 the result for each, sees the rows refresh without a reload and opens a ticket; the same
 in Chinese; the list at 375 px without sideways scrolling; axe-core clean."""
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -79,6 +80,19 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     assert len(result["queueAfter"]) == 1 and result["notReloaded"]
 
     assert result["openedTitle"].startswith("SV-") and "/tickets/SV-" in result["openedUrl"]
+
+    # Urgent now: the step's clock re-planned from the sla table (any template x Urgent: 16 h)
+    from tickets.models import HumanTask
+
+    assert result["raised"] == [f"{made['c3']}: priority set to Urgent"]
+    step = HumanTask.objects.get(ticket__number=made["c3"])
+    assert step.priority == 3 and step.due_at - step.sla_started_at == dt.timedelta(hours=16)
+    assert dt.datetime.fromisoformat(result["dueAfter"]) == step.due_at
+    assert len(result["raisedLine"]) == 1
+    assert (
+        "Alice Chen raised the priority from Normal to Urgent; due time moved to"
+        in (result["raisedLine"][0])
+    )
 
     zh = result["zh"]
     assert sorted(zh["searched"]) == sorted([made["z1"], made["z2"]])

@@ -84,6 +84,14 @@ try {
   result.afterTransfer = await timeline(bob);
   result.holder = (await bob.textContent(".fd-steps .fd-meta")).trim();
   result.diagram = await diagram(bob);
+  // No article yet: the page says so and offers the knowledge base; the bell is a drawn icon
+  // (an emoji needs a font the machine may lack) with its name for screen readers.
+  result.suggested = await bob.$eval(".fd-suggested .fd-empty", (p) => ({
+    text: p.textContent.replace(/\s+/g, " ").trim(), link: p.querySelector("a")?.getAttribute("href"),
+  }));
+  result.bell = await bob.$eval(".fd-bell", (b) => ({
+    icon: b.querySelector("svg[aria-hidden=true]") !== null, text: b.querySelector(".fd-visually-hidden").textContent.trim(),
+  }));
   result.axe.bob = await axeProblems(bob);
   await shot(bob, "ticket-page");
 

@@ -74,6 +74,18 @@ try {
   result.openedTitle = (await alice.textContent("h1")).trim();
   result.openedUrl = alice.url();
 
+  // Raising a ticket's priority re-plans its step's due time; the timeline says both.
+  await alice.goto(`${base}/tasks/?tab=groups&q=Cooler`);
+  await alice.check(`${rows} input[name=task] >> nth=0`);
+  await alice.selectOption("#bulk_priority", "3");
+  await Promise.all([alice.waitForNavigation(), alice.click("button[name=action][value=priority]")]);
+  result.raised = await alice.$$eval(".fd-messages li", (items) => items.map((li) => li.textContent.trim()));
+  result.dueAfter = await alice.$eval(`${rows} td[data-label] time`, (t) => t.getAttribute("datetime"));
+  await Promise.all([alice.waitForNavigation(), alice.click(`${rows} .fd-ticket-cell a >> nth=0`)]);
+  result.raisedLine = await alice.$$eval(".fd-timeline li", (items) =>
+    items.map((li) => li.textContent.replace(/\s+/g, " ").trim()).filter((t) => t.includes("priority")));
+  await shot(alice, "ticket-priority-raised");
+
   const zh = await loggedIn(browser, "alice", { locale: "zh-CN" });
   result.zh = await searchFilterAssign(zh, {
     words: "压缩机", priority: "3", person: "Zhang", tag: "-zh",
