@@ -89,6 +89,7 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     assert step.priority == 3 and step.due_at - step.sla_started_at == dt.timedelta(hours=16)
     assert dt.datetime.fromisoformat(result["dueAfter"]) == step.due_at
     assert len(result["raisedLine"]) == 1
+    assert result["unlaidDiagram"] == {"ready": True, "active": 1}  # laid out in the browser
     assert (
         "Alice Chen raised the priority from Normal to Urgent; due time moved to"
         in (result["raisedLine"][0])

@@ -84,6 +84,12 @@ try {
   await Promise.all([alice.waitForNavigation(), alice.click(`${rows} .fd-ticket-cell a >> nth=0`)]);
   result.raisedLine = await alice.$$eval(".fd-timeline li", (items) =>
     items.map((li) => li.textContent.replace(/\s+/g, " ").trim()).filter((t) => t.includes("priority")));
+  // desk.bpmn has no diagram layout: the viewer lays it out rather than give up.
+  await alice.waitForSelector(".fd-diagram-ready, .fd-diagram-failed", { timeout: 20000 });
+  result.unlaidDiagram = {
+    ready: (await alice.locator(".fd-diagram-ready").count()) === 1,
+    active: await alice.locator('.fd-diagram [data-element-id="answer"].fd-mark-active').count(),
+  };
   await shot(alice, "ticket-priority-raised");
 
   const zh = await loggedIn(browser, "alice", { locale: "zh-CN" });

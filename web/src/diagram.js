@@ -6,7 +6,9 @@
 //                        "labels": {elementId: "name in the reader's language"}};
 // data-labels-id names a <script type="application/json"> holding such a labels map.
 // Labels replace the element names of the copy drawn here; the stored BPMN is unchanged.
+// A diagram without layout is laid out along its flow (bpmn-auto-layout) before drawing.
 import Viewer from "bpmn-js/lib/NavigatedViewer";
+import { layoutProcess } from "bpmn-auto-layout";
 import "bpmn-js/dist/assets/diagram-js.css";
 import "bpmn-js/dist/assets/bpmn-js.css";
 import "./diagram.css";
@@ -38,6 +40,19 @@ function relabelled(xml, labels) {
   return new XMLSerializer().serializeToString(doc);
 }
 
+// A process uploaded without diagram layout (BPMNDI) is laid out here, along its flow,
+// rather than not drawn at all; the stored file stays as it was.
+const BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI";
+
+function hasLayout(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  return doc.getElementsByTagNameNS(BPMNDI, "BPMNShape").length > 0;
+}
+
+async function drawable(xml) {
+  return hasLayout(xml) ? xml : layoutProcess(xml);
+}
+
 function mark(viewer, { marks = {}, badges = {} }) {
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
@@ -66,7 +81,7 @@ async function show(box) {
     box.dataset.marksUrl ? getJSON(box.dataset.marksUrl) : Promise.resolve(null),
   ]);
   const labels = { ...embeddedLabels(box), ...(state?.labels || {}) };
-  await viewer.importXML(relabelled(xml, labels));
+  await viewer.importXML(relabelled(await drawable(xml), labels));
   viewer.get("canvas").zoom("fit-viewport");
   if (state) mark(viewer, state);
   box.classList.add("fd-diagram-ready");
