@@ -293,6 +293,9 @@ def test_bulk_from_the_page_tells_each_ticket_its_result(cast, desk):
     client.force_login(cast["alice"])
     page = client.get("/tasks/?tab=all").content.decode()
     assert f'value="{cast["bob"].id}">Bob Zhang<' in page  # the picker lists people by name
+    chinese = client.get("/tasks/?tab=all", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="dispatchers">调度员</option>' in chinese  # queues by their names
+    assert ">服务台请求<" in chinese and "Service desk request" not in chinese  # the template
     response = client.post(
         "/tasks/bulk/",
         {
