@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from definitions import drafts
 from definitions.access import require_author
+from definitions.element_names import file_labels
 from definitions.library import Template, catalog, language_of
 from definitions.library_copy import do_copy_template
 from definitions.problem_text import problem_texts
@@ -29,6 +30,7 @@ def _card(template: Template, language: str) -> dict:
         "title": template.title[language],
         "description": template.description[language],
         "tags": [shelf.tags[tag][language] for tag in template.tags],
+        "labels": file_labels(template.bpmn_path),
     }
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 from definitions.drafts import is_scenario_file
+from definitions.element_names import local_title
 from definitions.models import ProcessDraft, ProcessVersion
 
 RUNNING = Q(tickets__status="active")  # Ticket.Status.ACTIVE, read through the relation
@@ -109,12 +110,12 @@ def forms_of(bpmn_filename: str, bpmn_xml: str, files: dict) -> list[FormSummary
             continue
         required = set(schema.get("required") or ())
         fields = [
-            FormField(prop, spec.get("title") or prop, spec.get("type") or "", prop in required)
+            FormField(prop, local_title(spec) or prop, spec.get("type") or "", prop in required)
             for prop, spec in (schema.get("properties") or {}).items()
             if isinstance(spec, dict)
         ]
         forms.append(
-            FormSummary(name, schema.get("title") or name, fields, _steps_using(root, name))
+            FormSummary(name, local_title(schema) or name, fields, _steps_using(root, name))
         )
     return forms
 

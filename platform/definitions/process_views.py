@@ -12,6 +12,7 @@ from bpmn.scenarios import CaseResult
 from definitions import drafts, process_queries
 from definitions.access import require_author
 from definitions.bundle_files import UploadRefused, bundle_zip, read_upload
+from definitions.element_names import element_labels
 from definitions.models import ProcessVersion
 from definitions.problem_text import problem_texts, scenario_text
 
@@ -52,6 +53,7 @@ def version_page(request, key: str, number: int):
         "cases": sorted(drafts.scenarios_of(scenarios)),
         "results": [scenario_text(r) for r in results] if results is not None else None,
         "drafts": process_queries.open_drafts(key),
+        "labels": element_labels(version),
     }
     return render(request, "definitions/process_version.html", context)
 

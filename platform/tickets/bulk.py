@@ -19,6 +19,7 @@ from tickets.access import is_supervisor, visible_among
 from tickets.engine import OPEN_STATES, locked_ticket_of_task, record_event
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import HumanTask, Ticket
+from tickets.routing import replan_sla
 
 ACTIONS = ("claim", "assign", "transfer", "priority", "close")
 MAX_TASKS = 100
@@ -58,7 +59,8 @@ def _checked_task(user, task_id: int, operation: str) -> tuple[Ticket, HumanTask
 
 
 def do_set_priority(user, task_id: int, priority: int, reason: str = "") -> Ticket:
-    """The ticket's priority and its open steps' (the queues' order) set to `priority`."""
+    """The ticket's priority and its open steps' (the queues' order) set to `priority`; the
+    open steps' service-level clocks re-planned from the `sla` decision for it."""
     if priority not in Ticket.Priority.values:
         raise ActionError(f"no priority {priority!r}")
     with transaction.atomic():
@@ -67,8 +69,20 @@ def do_set_priority(user, task_id: int, priority: int, reason: str = "") -> Tick
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
         ticket.tasks.filter(state__in=OPEN_STATES).update(priority=priority)
+        due = [
+            at
+            for row in ticket.tasks.filter(state__in=OPEN_STATES, sla_started_at__isnull=False)
+            if (at := replan_sla(ticket, row)) is not None
+        ]
+        moved = {"due_at": min(due)} if due else {}
         record_event(
-            ticket, "priority_changed", actor=user, before=before, after=priority, reason=reason
+            ticket,
+            "priority_changed",
+            actor=user,
+            before=before,
+            after=priority,
+            reason=reason,
+            **moved,
         )
     return ticket
 

@@ -1,7 +1,8 @@
 """Ticket data as people read it: each field under its form title, values formatted
 (money with its currency, dates in the reader's time zone, yes/no, option labels, names of
-people and customers) and lists and objects as tables. Engine bookkeeping (the ticket
-number, the triage's priority and SLA hours) is left out: the header shows those.
+people and customers) and lists and objects as tables; a title or label written in both
+languages ("车牌号 Plate number") in the reader's. Engine bookkeeping (the ticket number,
+the triage's priority and SLA hours) is left out: the header shows those.
 
 The data given here has already been through tickets.visibility (hidden fields removed,
 masked ones masked): this module only formats what the reader may see.
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
+from definitions.element_names import local_name
 from forms.fields import CHOICE_TYPES, Field, option_key
 
 CENT = Decimal("0.01")
@@ -191,7 +193,7 @@ class Formatter:
         return plain(value)
 
     def _labels(self, f: Field, value: Any) -> str:
-        labels = {option.key: option.label for option in f.options}
+        labels = {option.key: local_name(option.label) for option in f.options}
         return self._each(value, lambda v: labels.get(option_key(v), plain(v)))
 
     @staticmethod
@@ -202,7 +204,11 @@ class Formatter:
     def entry(self, key: str, value: Any, path: str = "") -> Entry:
         path = f"{path}{key}"
         f = self.fields.get(path)
-        title = (f.title if f and f.title else "") or str(LINE_TABLES.get(key, "")) or humanize(key)
+        title = (
+            (local_name(f.title) if f and f.title else "")
+            or str(LINE_TABLES.get(key, ""))
+            or humanize(key)
+        )
         if not path.count(".") and key in LINE_TABLES and isinstance(value, Mapping):
             return Entry(key, title, table=money_lines(value))
         if isinstance(value, Mapping):
@@ -220,7 +226,7 @@ class Formatter:
         headers = []
         for column in columns:
             f = self.fields.get(f"{path}.{column}")
-            headers.append(f.title if f and f.title else humanize(column))
+            headers.append(local_name(f.title) if f and f.title else humanize(column))
         cells = [
             [self.text(self.fields.get(f"{path}.{c}"), row.get(c)) for c in columns] for row in rows
         ]

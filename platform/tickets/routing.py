@@ -183,3 +183,28 @@ def resume_sla(ticket: Ticket, row: HumanTask, now: dt.datetime) -> None:
     upcoming = next_mark(sla_marks_of(row), row.sla_level)
     row.next_sla_at = upcoming.at if upcoming else None
     row.save(update_fields=fields)
+
+
+def replan_sla(ticket: Ticket, row: HumanTask) -> dt.datetime | None:
+    """A priority change re-plans an open task's clock (as Zendesk and Zammad do): the `sla`
+    decision's targets for the new priority, measured from when the clock started, less
+    the time it stood paused. Warnings already sent are not sent again (sla_level stays).
+    Returns the new due time; None when the task has no clock or no rule matches (its
+    clock is then left as it was)."""
+    if row.sla_started_at is None:
+        return None
+    targets = sla_targets(
+        ticket.process_version.key, ticket.priority, ticket.data.get("customer_tier")
+    )
+    if targets is None:
+        return None
+    marks = due_times(_calendar(row), row.sla_started_at, targets, paused=row.sla_paused)
+    row.sla_marks = [[m.level, m.at.isoformat()] for m in marks]
+    row.due_at = marks[-1].at
+    fields = ["sla_marks", "due_at"]
+    if row.sla_paused_at is None:  # a paused clock fires nothing until it resumes
+        upcoming = next_mark(marks, row.sla_level)
+        row.next_sla_at = upcoming.at if upcoming else None
+        fields.append("next_sla_at")
+    row.save(update_fields=fields)
+    return row.due_at

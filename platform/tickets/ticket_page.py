@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from bpmn import runtime
 from definitions.deploy import compiled_for
+from definitions.element_names import element_labels, local_name
 from notify.models import ChannelPreference
 from tickets import operations
 from tickets.access import may_act_on_task, visible_tickets
@@ -75,16 +76,18 @@ def clock_of(task: HumanTask, now: dt.datetime) -> Clock:
 
 
 class Steps:
-    """Step names of the ticket's process version (the BPMN names, ids as a last resort)."""
+    """Step names of the ticket's process version in the reader's language (the BPMN
+    names through definitions.element_names, ids as a last resort)."""
 
     def __init__(self, ticket: Ticket):
         self.compiled = compiled_for(ticket.process_version)
-        self._names: dict[str, str] = {}
+        self._names: dict[str, str] = dict(element_labels(ticket.process_version))
 
     def __call__(self, bpmn_id: str) -> str:
         if bpmn_id not in self._names:
             info = runtime.node(self.compiled, bpmn_id) if bpmn_id else None
-            self._names[bpmn_id] = (info.name if info and info.name else "") or humanize(bpmn_id)
+            name = local_name(info.name) if info and info.name else ""
+            self._names[bpmn_id] = name or humanize(bpmn_id)
         return self._names[bpmn_id]
 
 
@@ -214,5 +217,5 @@ def page_context(user, ticket: Ticket, reader: Reader) -> dict:
         "other_entries": other,
         "timeline": lines,
         "timeline_next": next_cursor,
-        "process_name": ticket.process_version.name or ticket.process_version.key,
+        "process_name": local_name(ticket.process_version.name) or ticket.process_version.key,
     }

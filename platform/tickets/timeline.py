@@ -354,11 +354,24 @@ def _rated(event, detail, ctx) -> Line:
 
 
 def _priority_changed(event, detail, ctx) -> Line:
-    text = _("%(who)s changed the priority from %(before)s to %(after)s") % {
+    before, after = detail.get("before"), detail.get("after")
+    words = {
         "who": ctx.actor(event),
-        "before": priority_name(detail.get("before")),
-        "after": priority_name(detail.get("after")),
+        "before": priority_name(before),
+        "after": priority_name(after),
     }
+    if isinstance(before, int) and isinstance(after, int) and after != before:
+        if after > before:
+            text = _("%(who)s raised the priority from %(before)s to %(after)s") % words
+        else:
+            text = _("%(who)s lowered the priority from %(before)s to %(after)s") % words
+    else:
+        text = _("%(who)s changed the priority from %(before)s to %(after)s") % words
+    if detail.get("due_at"):
+        text = _("%(change)s; due time moved to %(due)s") % {
+            "change": text,
+            "due": when(detail["due_at"]),
+        }
     return Line(event, text, quote=str(detail.get("reason") or ""))
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from customers.queries import pending_proposals
+from definitions.element_names import local_name
 from definitions.models import ProcessVersion
 from forms.decisions import decision_for
 from forms.permissions import field_access
@@ -66,7 +67,7 @@ def task_page(request, task_id: int):
             messages.error(request, reader_for(request).view(task.ticket).text(str(exc)))
             return redirect("tickets:task", task_id=task.id)
         else:
-            messages.success(request, _("%(step)s: done.") % {"step": task.name})
+            messages.success(request, _("%(step)s: done.") % {"step": local_name(task.name)})
             return redirect("tickets:ticket", ref=ticket.number)
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from definitions.element_names import group_name, local_name
 from definitions.models import ProcessVersion
 from tickets import bulk
 from tickets.access import is_supervisor
@@ -85,7 +86,7 @@ def transfer_groups(user) -> list[Group]:
 def _templates() -> list[tuple[str, str]]:
     names = {}
     for key, name in ProcessVersion.objects.order_by("key", "-version").values_list("key", "name"):
-        names.setdefault(key, name or key)
+        names.setdefault(key, local_name(name) or key)
     return sorted(names.items(), key=lambda item: str(item[1]))
 
 
@@ -225,7 +226,7 @@ class BulkForm(forms.Form):
         ]
         self.fields["to_group"].choices = [
             ("", _("Choose a queue…")),
-            *((g.name, g.name) for g in groups),
+            *((g.name, group_name(g.name)) for g in groups),
         ]
 
     def bulk_request(self) -> bulk.BulkRequest:

@@ -64,6 +64,12 @@ def _query_without(request, *names: str, **values) -> str:
     return query.urlencode()
 
 
+def _active_filters(request, form) -> int:
+    """How many filters the query sets (the search words and the sort are no filters):
+    the count the collapsed filter panel shows on a phone."""
+    return sum(1 for name in form.fields if name not in ("q", "sort") and request.GET.get(name))
+
+
 def _tab(request) -> str:
     tab = request.GET.get("tab") or "mine"
     return tab if tab in worklists.tabs_for(request.user) else "mine"
@@ -115,9 +121,7 @@ def _rows(request, people) -> dict:
         "form": form,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
-        "filters_open": any(
-            request.GET.get(name) for name in form.fields if name not in ("q", "sort")
-        ),
+        "active_filters": _active_filters(request, form),
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",
@@ -275,7 +279,7 @@ def ticket_list(request):
             for t in page.items
         ],
         "filtered": any(request.GET.get(name) for name in form.fields),
-        "filters_open": any(request.GET.get(name) for name in form.fields if name != "q"),
+        "active_filters": _active_filters(request, form),
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",

@@ -27,6 +27,16 @@ async function click(page, selector) {
   );
 }
 
+// The names a diagram draws for a step, a lane and the pool (bpmn-js: <tspan>s in the element).
+async function drawnNames(page, within) {
+  const names = {};
+  for (const [name, id] of [["step", "respond"], ["lane", "Lane_store"], ["pool", "Participant_food_safety"]]) {
+    names[name] = await page.$eval(`${within} [data-element-id="${id}"]`, (e) =>
+      Array.from(e.querySelectorAll("text tspan")).map((t) => t.textContent.trim()).join(" ").trim());
+  }
+  return names;
+}
+
 async function browse(lang, key) {
   const out = {};
   const page = await loggedIn(browser, "ann", { locale: lang });
@@ -43,6 +53,7 @@ async function browse(lang, key) {
   out.filtered = await page.locator(".fd-template h2").allTextContents();
   out.tags = await page.locator('.fd-template[data-key="food_safety"] .fd-tags li').allTextContents();
   out.drawnShapes = await page.locator('.fd-template[data-key="food_safety"] .djs-shape').count();
+  out.drawnNames = await drawnNames(page, '.fd-template[data-key="food_safety"]');
 
   await page.fill('.fd-template[data-key="food_safety"] input[name="key"]', key);
   await Promise.all([page.waitForURL(/\/processes\/drafts\/\d+\//), page.click('.fd-template[data-key="food_safety"] button[type="submit"]')]);
@@ -52,6 +63,10 @@ async function browse(lang, key) {
   out.results = await page.locator("[data-results] li").allTextContents();
   await click(page, '[data-action="publish"]');
   out.publishStatus = await status(page, "ok");
+  await page.goto(`${base}/processes/${key}/v1/`);
+  await page.waitForSelector(".fd-diagram-ready", { timeout: 60000 });
+  out.versionNames = await drawnNames(page, "[data-bpmn-viewer]");
+  out.versionHeading = (await page.textContent("h1")).replace(/\s+/g, " ").trim();
   await shot(page, `library-copied-${lang}`);
 
   const narrow = await loggedIn(browser, "ann", { locale: lang, width: 375, height: 800 });

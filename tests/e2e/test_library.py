@@ -42,6 +42,15 @@ def test_an_analyst_copies_a_library_template_and_publishes_it(cast, live_server
         assert len(run["results"]) == 4
     assert en["filtered"] == ["Food-safety complaint"] and zh["filtered"] == ["食品安全投诉"]
     assert "Satisfaction follow-up" in en["tags"] and "满意度回访" in zh["tags"]
+    # diagrams name the steps, lanes and pool in the reader's language (the file unchanged)
+    english = {
+        "step": "Urgent first response",
+        "lane": "Store managers",
+        "pool": "Food-safety complaint",
+    }
+    chinese = {"step": "紧急响应", "lane": "店长", "pool": "食品安全投诉"}
+    assert en["drawnNames"] == english and zh["drawnNames"] == chinese
+    assert en["versionNames"] == english and zh["versionNames"] == chinese
     assert en["scenarioStatus"] == "Every scenario test passed."
     assert en["publishStatus"].startswith("Published as version 1.")
     assert zh["publishStatus"].startswith("已发布为第 1 版")

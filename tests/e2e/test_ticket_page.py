@@ -65,20 +65,18 @@ def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
 
     assert "Tom Zhang added an internal note" in result["afterSendBack"]
     assert (
-        "Tom Zhang sent the ticket back to Schedule the visit (派单): the address is wrong"
+        "Tom Zhang sent the ticket back to Schedule the visit: the address is wrong"
         in (result["afterSendBack"])
     )
-    assert "Diagnose on site (检测)" in result["aliceOpenSteps"]
+    assert "Diagnose on site" in result["aliceOpenSteps"]
     assert result["technicianValue"] == "tom" and result["pickedValue"] == "lei"
     assert (
-        "Diagnose on site (检测) transferred to Tom Zhang by Bob Wu: Tom knows this model"
+        "Diagnose on site transferred to Tom Zhang by Bob Wu: Tom knows this model"
         in (result["afterTransfer"])
     )
     assert result["holder"] == "With Tom Zhang"
     assert "转派…" in result["zhButtons"] and "退回…" in result["zhButtons"]
-    assert (
-        "Bob Wu 将 Diagnose on site (检测) 转派给 Lei Wang：王磊离客户更近" in result["zhTimeline"]
-    )
+    assert "Bob Wu 将 检测 转派给 Lei Wang：王磊离客户更近" in result["zhTimeline"]
     assert result["zhHolder"] == "处理人：Lei Wang"
     assert result["zhHeading"] == "时间线"
 
@@ -87,6 +85,25 @@ def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
     assert diagram["marks"]["marks"]["schedule_visit"] == "done"
     assert diagram["marks"]["badges"]["diagnose"] == "Tom Zhang"
     assert diagram["ready"] and diagram["active"] == 1
+    # element names in the reader's language: the bracketed Chinese only for Chinese readers
+    assert diagram["marks"]["labels"]["diagnose"] == "Diagnose on site"
+    assert diagram["names"] == {
+        "diagnose": "Diagnose on site",
+        "lane": "Technicians",
+        "pool": "Home appliance repair",
+    }
+    assert result["zhDiagram"]["names"] == {
+        "diagnose": "检测",
+        "lane": "技术员",
+        "pool": "上门维修",
+    }
+    assert result["zhDiagram"]["marks"]["labels"]["diagnose"] == "检测"
+    assert result["zhClock"] == "检测"
+    assert result["suggested"] == {
+        "text": "No suggestion. Search the knowledge base",
+        "link": "/knowledge/",
+    }
+    assert result["bell"] == {"icon": True, "text": "Notifications"}
 
     assert result["phoneOverflow"] is False and result["phoneDialogOverflow"] is False
     assert result["axe"] == {"tom": [], "task": [], "bob": [], "zh": [], "phoneDialog": []}

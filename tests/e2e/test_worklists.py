@@ -2,6 +2,7 @@
 the result for each, sees the rows refresh without a reload and opens a ticket; the same
 in Chinese; the list at 375 px without sideways scrolling; axe-core clean."""
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -72,12 +73,27 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     )
     assert "q=compressor" in en["afterUrl"] and en["afterRows"] == 0  # no longer in the queue
     assert en["axeFiltered"] == [] and en["axeResults"] == []
+    assert en["panelOpen"] and en["summary"] == "Filters and sort (1)"  # open on a desktop
 
     assert len(result["queueBefore"]) == 2 and len(result["bobClaimed"]) == 1
     assert result["bobClaimed"][0].endswith(": claimed by you")
     assert len(result["queueAfter"]) == 1 and result["notReloaded"]
 
     assert result["openedTitle"].startswith("SV-") and "/tickets/SV-" in result["openedUrl"]
+
+    # Urgent now: the step's clock re-planned from the sla table (any template x Urgent: 16 h)
+    from tickets.models import HumanTask
+
+    assert result["raised"] == [f"{made['c3']}: priority set to Urgent"]
+    step = HumanTask.objects.get(ticket__number=made["c3"])
+    assert step.priority == 3 and step.due_at - step.sla_started_at == dt.timedelta(hours=16)
+    assert dt.datetime.fromisoformat(result["dueAfter"]) == step.due_at
+    assert len(result["raisedLine"]) == 1
+    assert result["unlaidDiagram"] == {"ready": True, "active": 1}  # laid out in the browser
+    assert (
+        "Alice Chen raised the priority from Normal to Urgent; due time moved to"
+        in (result["raisedLine"][0])
+    )
 
     zh = result["zh"]
     assert sorted(zh["searched"]) == sorted([made["z1"], made["z2"]])
@@ -87,9 +103,26 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     )
     assert zh["heading"] == "我的工作" and any(t.startswith("我的组") for t in zh["tabs"])
     assert zh["axeFiltered"] == [] and zh["axeResults"] == []
+    assert zh["summary"] == "筛选与排序（1）"
 
+    steps = {"mobile": ("Step", "Answer the customer"), "mobile-zh": ("节点", "答复")}
     for name in ("mobile", "mobile-zh"):
         phone = result[name]
+        # on a phone the filters and bulk actions start folded, the list first on screen
+        folded = phone["folded"]
+        assert not folded["filtersOpen"] and not folded["bulkOpen"]
+        assert (
+            folded["summary"]
+            == {"mobile": "Filters and sort (1)", "mobile-zh": "筛选与排序（1）"}[name]
+        )
+        assert folded["firstCardTop"] < 700  # on the first screen of a 800 px phone
+        # every card value sits in its own column right of its label, translated
+        cells = {cell["label"]: cell for cell in phone["cells"]}
+        assert len(cells) == 8 and all(cell["gap"] >= 60 for cell in cells.values()), cells
+        label, step = steps[name]
+        assert cells[label]["text"].startswith(step)
+        if name == "mobile-zh":
+            assert "Answer" not in cells[label]["text"] and "服务台请求" in cells[label]["text"]
         assert phone["rows"] == 1 and not phone["overflows"] and not phone["listOverflows"]
         assert phone["axe"] == [] and phone["listAxe"] == [] and phone["labelled"] == []
     assert (ROOT / "var" / "e2e" / "worklist-mobile.png").stat().st_size > 10_000

@@ -29,10 +29,21 @@ async function transfer(page, button, search, person, reason) {
   });
 }
 
+// The words drawn on a diagram element (bpmn-js renders a name as <text> in the element).
+async function drawnName(page, id) {
+  return page.$eval(`.fd-diagram [data-element-id="${id}"]`, (e) =>
+    Array.from(e.querySelectorAll("text tspan")).map((t) => t.textContent.trim()).join(" ").trim());
+}
+
 async function diagram(page) {
   await page.waitForSelector(".fd-diagram-ready, .fd-diagram-failed", { timeout: 20000 });
   const ready = await page.locator(".fd-diagram-ready").count();
   return {
+    names: {
+      diagnose: await drawnName(page, "diagnose"),
+      lane: await drawnName(page, "Lane_technicians"),
+      pool: await drawnName(page, "Participant_repair"),
+    },
     ready: ready > 0,
     active: await page.locator('[data-element-id="diagnose"].fd-mark-active').count(),
     marks: await page.evaluate(async (u) => (await fetch(u)).json(), `${url}diagram/marks/`),
@@ -73,6 +84,14 @@ try {
   result.afterTransfer = await timeline(bob);
   result.holder = (await bob.textContent(".fd-steps .fd-meta")).trim();
   result.diagram = await diagram(bob);
+  // No article yet: the page says so and offers the knowledge base; the bell is a drawn icon
+  // (an emoji needs a font the machine may lack) with its name for screen readers.
+  result.suggested = await bob.$eval(".fd-suggested .fd-empty", (p) => ({
+    text: p.textContent.replace(/\s+/g, " ").trim(), link: p.querySelector("a")?.getAttribute("href"),
+  }));
+  result.bell = await bob.$eval(".fd-bell", (b) => ({
+    icon: b.querySelector("svg[aria-hidden=true]") !== null, text: b.querySelector(".fd-visually-hidden").textContent.trim(),
+  }));
   result.axe.bob = await axeProblems(bob);
   await shot(bob, "ticket-page");
 
@@ -84,6 +103,8 @@ try {
   result.zhHolder = (await bobZh.textContent(".fd-steps .fd-meta")).trim();
   result.zhTimeline = await timeline(bobZh);
   result.zhHeading = (await bobZh.textContent("#fd-timeline-title")).trim();
+  result.zhDiagram = await diagram(bobZh);
+  result.zhClock = (await bobZh.textContent(".fd-clock-step")).trim();
   result.axe.zh = await axeProblems(bobZh);
   await shot(bobZh, "ticket-page-zh");
 

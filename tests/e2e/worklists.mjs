@@ -17,12 +17,14 @@ async function searchFilterAssign(page, { words, priority, person, tag }) {
   await page.fill("#id_q", words);
   await Promise.all([page.waitForNavigation(), page.click(".fd-search button[type=submit]")]);
   found.searched = await rowNumbers(page);
+  found.panelOpen = await page.$eval(".fd-filter-panel", (panel) => panel.open);  // desktop: open
   if (!(await page.$eval(".fd-filter-panel", (panel) => panel.open))) {
     await page.click(".fd-filter-panel summary");
   }
   await page.selectOption("#id_priority", priority);
   await Promise.all([page.waitForNavigation(), page.click(".fd-filter-actions button")]);
   found.filtered = await rowNumbers(page);
+  found.summary = (await page.textContent(".fd-filter-panel summary")).trim();
   found.url = page.url();
   await shot(page, `worklist-filtered${tag}`);
   found.axeFiltered = await axeProblems(page);
@@ -72,6 +74,24 @@ try {
   result.openedTitle = (await alice.textContent("h1")).trim();
   result.openedUrl = alice.url();
 
+  // Raising a ticket's priority re-plans its step's due time; the timeline says both.
+  await alice.goto(`${base}/tasks/?tab=groups&q=Cooler`);
+  await alice.check(`${rows} input[name=task] >> nth=0`);
+  await alice.selectOption("#bulk_priority", "3");
+  await Promise.all([alice.waitForNavigation(), alice.click("button[name=action][value=priority]")]);
+  result.raised = await alice.$$eval(".fd-messages li", (items) => items.map((li) => li.textContent.trim()));
+  result.dueAfter = await alice.$eval(`${rows} td[data-label] time`, (t) => t.getAttribute("datetime"));
+  await Promise.all([alice.waitForNavigation(), alice.click(`${rows} .fd-ticket-cell a >> nth=0`)]);
+  result.raisedLine = await alice.$$eval(".fd-timeline li", (items) =>
+    items.map((li) => li.textContent.replace(/\s+/g, " ").trim()).filter((t) => t.includes("priority")));
+  // desk.bpmn has no diagram layout: the viewer lays it out rather than give up.
+  await alice.waitForSelector(".fd-diagram-ready, .fd-diagram-failed", { timeout: 20000 });
+  result.unlaidDiagram = {
+    ready: (await alice.locator(".fd-diagram-ready").count()) === 1,
+    active: await alice.locator('.fd-diagram [data-element-id="answer"].fd-mark-active').count(),
+  };
+  await shot(alice, "ticket-priority-raised");
+
   const zh = await loggedIn(browser, "alice", { locale: "zh-CN" });
   result.zh = await searchFilterAssign(zh, {
     words: "压缩机", priority: "3", person: "Zhang", tag: "-zh",
@@ -81,11 +101,28 @@ try {
 
   for (const [name, locale] of [["mobile", "en"], ["mobile-zh", "zh-CN"]]) {
     const phone = await loggedIn(browser, "alice", { locale, width: 375, height: 800 });
-    await phone.goto(`${base}/tasks/?tab=groups&q=queue-check`);
+    await phone.goto(`${base}/tasks/?tab=groups&q=queue-check&priority=1`);
+    // Folded on a phone: the summary counts the filters set, the first card is in view.
+    const folded = {
+      filtersOpen: await phone.$eval(".fd-filter-panel", (panel) => panel.open),
+      bulkOpen: await phone.$eval(".fd-bulk-panel", (panel) => panel.open),
+      summary: (await phone.textContent(".fd-filter-panel summary")).trim(),
+      firstCardTop: await phone.$eval(rows, (row) => row.getBoundingClientRect().top),
+    };
+    // Each card value in a column of its own, right of its label, never run into it.
+    const cells = await phone.$$eval(`${rows}:first-of-type td[data-label]`, (tds) => tds.map((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+      const value = Math.min(...boxes.map((r) => r.left));
+      return { label: td.dataset.label, gap: value - td.getBoundingClientRect().left, text: td.textContent.trim() };
+    }));
     if (!(await phone.$eval(".fd-filter-panel", (panel) => panel.open))) {
       await phone.click(".fd-filter-panel summary");
     }
     result[name] = {
+      folded,
+      cells,
       rows: await phone.locator(rows).count(),
       overflows: await overflowsSideways(phone),
       axe: await axeProblems(phone),

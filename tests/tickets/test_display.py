@@ -108,3 +108,33 @@ def test_chinese_readers_get_chinese_words(fields):
     with translation.override("zh-hans"):
         described, _ = data_entries({"needs_parts": False}, fields, Names())
     assert described[0].text == "否"
+
+
+BILINGUAL = """{
+  "title": "车辆进厂 Check-in", "type": "object",
+  "properties": {
+    "plate": {"type": "string", "title": "车牌号 Plate number"},
+    "system": {"type": "string", "title": "故障系统 System", "enum": ["brakes", "engine"],
+               "enumNames": ["制动 Brakes", "发动机 Engine"]},
+    "parts": {"type": "array", "title": "备件 Parts", "items": {"type": "object", "properties": {
+        "sku": {"type": "string", "title": "备件 Part (SKU)"}}}}
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ("Plate number", "System", "Brakes", "Part (SKU)")),
+        ("zh-hans", ("车牌号", "故障系统", "制动", "备件")),
+    ],
+)
+def test_titles_and_labels_written_in_both_languages_show_the_readers(language, expected):
+    form = load_form({"check_in.schema.json": BILINGUAL}, "check_in.schema.json")
+    fields = {f.path: f for f in form.walk()}
+    data = {"plate": "沪A12345", "system": "brakes", "parts": [{"sku": "BRK-01"}]}
+    with translation.override(language):
+        described, _other = data_entries(data, fields, Names())
+        plate, system, parts = described
+        shown = (plate.title, system.title, system.text, parts.table.headers[0])
+    assert shown == expected and plate.text == "沪A12345"  # values stay as given

@@ -7,13 +7,15 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from notify.models import OutboxMessage
 from org import actions as org_actions
 from tests.conftest import repair_start
-from tickets import actions, routing
+from tickets import actions, bulk, routing
 from tickets.access import worklist
+from tickets.display import when
 from tickets.escalation import do_sweep_sla
 from tickets.models import HumanTask
 
@@ -119,3 +121,45 @@ def test_worklist_scopes_overdue_due_soon_and_template_filter(supervised, repair
     client.force_login(alice)
     assert client.get("/api/v1/tasks?scope=due_soon&process=repair").status_code == 200
     assert client.get("/api/v1/tasks?scope=nope").status_code == 400
+
+
+def test_a_priority_change_replans_the_open_step_from_the_sla_table(supervised, repair):
+    alice = supervised["alice"]
+    ticket = actions.do_start_ticket(alice, "repair", repair_start())
+    task = accept_of(ticket)
+    start = task.sla_started_at
+    assert ticket.priority == 1 and task.due_at == start + 40 * H  # repair x Normal: 40 h
+    bob = supervised["bob"]  # the supervisor re-ranks the step
+    done = bulk.do_bulk(bob, bulk.BulkRequest("priority", [task.id], priority=3, reason="gas"))
+    assert done[0].ok, done[0].detail
+    task = accept_of(ticket)
+    # repair x Urgent: 8 hours from when the clock started, warnings at 50/80/100 %
+    assert task.priority == 3 and task.due_at == start + 8 * H
+    assert task.next_sla_at == start + 4 * H and task.sla_started_at == start
+    assert [level for level, _at in task.sla_marks] == [1, 2, 3, 4]
+    event = ticket.events.get(kind="priority_changed")
+    moved = dt.datetime.fromisoformat(event.detail["due_at"].replace("Z", "+00:00"))
+    assert abs(moved - (start + 8 * H)) < dt.timedelta(milliseconds=1)
+    do_sweep_sla(now=start + 4 * H + dt.timedelta(seconds=1))  # the new plan is the one swept
+    assert ticket.events.filter(kind="sla_warning").last().detail["level"] == 1
+
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    due = when(start + 8 * H)
+    assert f"bob raised the priority from Normal to Urgent; due time moved to {due}" in page
+    page = client.get(f"/tickets/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "将优先级从 普通 提高到 紧急；截止时间改为" in page.content.decode()
+
+
+def test_a_priority_change_while_waiting_keeps_the_clock_paused(supervised, repair):
+    alice = supervised["alice"]
+    ticket = actions.do_start_ticket(alice, "repair", repair_start())
+    task = accept_of(ticket)
+    routing.pause_sla(task, timezone.now())
+    done = bulk.do_bulk(supervised["bob"], bulk.BulkRequest("priority", [task.id], priority=4))
+    assert done[0].ok, done[0].detail
+    task = accept_of(ticket)
+    assert task.due_at == task.sla_started_at + 8 * H  # repair x VIP: 8 h
+    assert task.next_sla_at is None and task.sla_paused_at is not None  # nothing fires yet
+    assert do_sweep_sla(now=task.sla_started_at + 9 * H) == 0

@@ -275,7 +275,11 @@ def test_bulk_claim_priority_and_close_check_like_single_actions(cast, desk):
     ticket_c = Ticket.objects.get(id=desk["tickets"]["C"].id)
     assert ticket_c.priority == 3 and ticket_c.tasks.get().priority == 3
     event = TicketEvent.objects.get(kind="priority_changed", ticket=ticket_c)
+    moved = event.detail.pop("due_at")  # the step's clock re-planned for Urgent
     assert event.detail == {"before": 2, "after": 3, "reason": "angry"} and event.actor == alice
+    assert moved.startswith(
+        ticket_c.tasks.get().due_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    )
     closed = bulk.do_bulk(tom, bulk.BulkRequest("close", [task_of(desk, "D")]))
     assert closed[0].reason == "forbidden"  # close is for dispatchers on this step
     closed = bulk.do_bulk(alice, bulk.BulkRequest("close", [c], reason="duplicate"))
@@ -289,6 +293,9 @@ def test_bulk_from_the_page_tells_each_ticket_its_result(cast, desk):
     client.force_login(cast["alice"])
     page = client.get("/tasks/?tab=all").content.decode()
     assert f'value="{cast["bob"].id}">Bob Zhang<' in page  # the picker lists people by name
+    chinese = client.get("/tasks/?tab=all", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="dispatchers">调度员</option>' in chinese  # queues by their names
+    assert ">服务台请求<" in chinese and "Service desk request" not in chinese  # the template
     response = client.post(
         "/tasks/bulk/",
         {

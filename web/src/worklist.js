@@ -4,6 +4,16 @@
 // notifications with a `notify-message` event on <body>.
 import "./worklist.css";
 
+// On a phone the filters and the bulk actions start folded ("Filters (2)"), so the list
+// is what the screen shows first; the page renders them open for wider screens (and for
+// a browser without scripts).
+const NARROW = "(max-width: 720px)";
+
+function foldOnPhones() {
+  if (!window.matchMedia(NARROW).matches) return;
+  for (const panel of document.querySelectorAll("details[data-narrow-closed]")) panel.open = false;
+}
+
 function selectAll() {
   const all = document.querySelector(".fd-select-all");
   if (!all) return;
@@ -39,5 +49,6 @@ function peoplePicker() {
   });
 }
 
+foldOnPhones();
 selectAll();
 peoplePicker();

@@ -1,0 +1,165 @@
+"""A process's element names (steps, events, gateways, lanes) in the reader's language.
+
+The stored BPMN is never changed; its names are read three ways, first match wins:
+- a name written in both languages, the shipped templates' conventions ("Answer the
+  customer (答复)", "故障诊断 Diagnose"), is the Chinese to a Chinese reader and the
+  English to anyone else;
+- a user task whose form has a translated title (the form's `x-i18n`, see forms.i18n) is
+  called by that title in that language;
+- a lane named after one of the usual staff groups ("agents") reads as that group's name.
+Any other name is shown as written. `element_labels` gives the whole map a diagram viewer
+needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's).
+"""
+
+import json
+import re
+from collections.abc import Mapping
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from bpmn.specs import SpecCache
+from bpmn.xmlsafe import UnsafeXmlError, parse_xml
+
+# "English (中文)" or "English（中文）", maybe with more English after it ("Auto repair
+# (汽车维修): diagnose, quote, ..."): the bracketed part holds Chinese characters.
+_BILINGUAL = re.compile(
+    r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）](?P<rest>.*)$"
+)
+# "故障诊断 Diagnose": the Chinese first, then the English (the auto-repair template's way).
+_CHINESE_FIRST = re.compile(r"^(?P<zh>[\u3400-\u9fff][^A-Za-z]*?)\s+(?P<base>[A-Za-z].*)$")
+_FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
+GROUP_NAMES = {
+    "agents": _("Agents"),
+    "supervisors": _("Supervisors"),
+    "dispatchers": _("Dispatchers"),
+    "technicians": _("Technicians"),
+    "finance": _("Finance"),
+    "warehouse": _("Warehouse"),
+    "store_managers": _("Store managers"),
+    "teachers": _("Teachers"),
+    "reception": _("Reception"),
+    "front_desk": _("Front desk"),
+    "nurses": _("Nurses"),
+    "doctors": _("Doctors"),
+    "beauticians": _("Beauticians"),
+    "process_owners": _("Process owners"),
+}
+_CACHE = SpecCache(size=128)
+
+
+def _pick(base: str, texts: Mapping[str, str]) -> str:
+    language = (get_language() or "").lower()
+    for code in (language, language.split("-")[0]):
+        if code in texts:
+            return texts[code]
+    return base
+
+
+def local_name(name) -> str:
+    """One stored name in the active language ("Accept ticket (受理)" → "受理" in Chinese)."""
+    name = str(name or "")
+    halves = _bilingual(name)
+    return _pick(halves[0], {"zh": halves[1]}) if halves else name
+
+
+def _bilingual(name: str) -> tuple[str, str] | None:
+    """(the English, the Chinese) of a name written in both, else None."""
+    found = _BILINGUAL.match(name)
+    if found is not None:
+        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
+    found = _CHINESE_FIRST.match(name)
+    if found is not None:
+        return found["base"].strip(), found["zh"].strip()
+    return None
+
+
+def group_name(name) -> str:
+    """A staff group's name as people read it ("agents" → "Agents" / "客服")."""
+    name = str(name or "")
+    return str(GROUP_NAMES[name]) if name in GROUP_NAMES else local_name(name)
+
+
+def local_title(spec: Mapping) -> str:
+    """A form's or a field's `title` in the active language (its `x-i18n`)."""
+    return _pick(str(spec.get("title") or ""), _titles(spec))
+
+
+def _form_titles(schema_text: str) -> dict[str, str]:
+    """The form's title by language code, from its `x-i18n` (codes as forms.i18n reads them)."""
+    try:
+        schema = json.loads(schema_text)
+    except ValueError:
+        return {}
+    return _titles(schema) if isinstance(schema, dict) else {}
+
+
+def _titles(schema: Mapping) -> dict[str, str]:
+    table = schema.get("x-i18n")
+    found: dict[str, str] = {}
+    for code, texts in (table or {}).items() if isinstance(table, Mapping) else ():
+        if isinstance(texts, Mapping) and isinstance(texts.get("title"), str):
+            code = str(code).lower().replace("_", "-")
+            found[code] = texts["title"]
+            found.setdefault(code.split("-")[0], texts["title"])
+    return found
+
+
+def _form_of(element) -> str:
+    for node in element.iter():
+        if node.get("name") in _FORM_PROPERTIES and node.get("value"):
+            return node.get("value")
+    for attribute, value in element.attrib.items():
+        if attribute.endswith("}formKey") and value:
+            return value
+    return ""
+
+
+def _names(bpmn_filename: str, bpmn_xml: str, files: Mapping[str, str]) -> dict:
+    """{element id: (name as written, {language: name})} for the elements worth translating."""
+    try:
+        root = parse_xml(bpmn_xml, bpmn_filename)
+    except UnsafeXmlError:
+        return {}
+    names = {}
+    for element in root.iter():
+        element_id, name = element.get("id"), element.get("name")
+        if not element_id or not name or not isinstance(element.tag, str):
+            continue
+        kind = element.tag.rsplit("}", 1)[-1]
+        if kind in ("lane", "participant") and name in GROUP_NAMES:
+            names[element_id] = (name, None)  # the group's gettext name, read when shown
+        elif halves := _bilingual(name):
+            names[element_id] = (halves[0], {"zh": halves[1]})
+        elif kind in ("userTask", "manualTask") and files.get(_form_of(element)):
+            titles = _form_titles(files[_form_of(element)])
+            if titles:
+                names[element_id] = (name, titles)
+    return names
+
+
+def file_labels(bpmn_path) -> dict[str, str]:
+    """The same map for a BPMN file of the template library (its names and lanes)."""
+    stamp = bpmn_path.stat().st_mtime_ns
+    table = _CACHE.get(
+        ("file", str(bpmn_path), stamp),
+        lambda: _names(bpmn_path.name, bpmn_path.read_text(encoding="utf-8"), {}),
+    )
+    return _in_language(table)
+
+
+def element_labels(version) -> dict[str, str]:
+    """{element id: name in the active language} of a process version's diagram (the
+    elements with a translation or a bilingual name; the others read as written)."""
+    table = _CACHE.get(
+        ("labels", version.content_hash),
+        lambda: _names(version.bpmn_filename, version.bpmn_xml, version.files),
+    )
+    return _in_language(table)
+
+
+def _in_language(table: dict) -> dict[str, str]:
+    return {
+        element_id: group_name(base) if texts is None else _pick(base, texts)
+        for element_id, (base, texts) in table.items()
+    }
