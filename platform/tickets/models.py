@@ -70,6 +70,9 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Number, title and form values, lower-cased, for text search: written by a database
+    # trigger (tickets.search_document), never by the application.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -4,16 +4,17 @@ Pages follow ``ORDER BY created_at DESC, id DESC`` (the ``ticket_created_idx`` i
 rows created while a client pages through never shift the pages it has yet to read. Rows
 carry only the columns a summary shows: never workflow data, engine state or BPMN text.
 Text (``q``) matches the title, the number, the customer's name or a value of the
-ticket's form data (its custom fields); on PostgreSQL the trigram indexes of migrations
-0005 and 0009 serve these ``icontains`` lookups (the data through the one expression
-``DataText`` both the index and the query spell). SQLite walks the rows.
+ticket's form data (its custom fields): the ticket's stored ``search_text``
+(tickets.search_document), under a trigram index on PostgreSQL (migration 0011), and the
+customer's name (its own trigram index). SQLite walks the rows.
 """
 
 import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, Func, OuterRef, Q, TextField
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Lower
 
 from customers.identity import normalize_phone
 from customers.models import Customer
@@ -64,47 +65,19 @@ class TicketFilters:
     q: str | None = None  # text in the title, number, customer's name or form data
 
 
-# The string and number values of a ticket's data at any depth, as one JSON array text.
-DATA_VALUES_PATH = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
-
-
-class DataText(Func):
-    """The values of the ticket's form data as text (never its keys, so that "name" does
-    not match every ticket with a `customer_name`). Spelled exactly as the expression of
-    the trigram index `ticket_data_trgm_idx` (migration 0009), which `icontains` uses."""
-
-    output_field = TextField()
-    template = f"jsonb_path_query_array(%(expressions)s, '{DATA_VALUES_PATH}')::text"
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(SELECT group_concat(value, ' ') FROM json_tree(%(expressions)s) "
-            "WHERE type IN ('text', 'integer', 'real'))",
-            **extra,
-        )
-
-
-def text_matches(text: str) -> Q:
-    """Tickets whose title, number, customer's name or a form value contains `text`. The
-    customers are looked up first, as a list: a subquery here would leave PostgreSQL
+def text_matches(text: str, ticket: str = "") -> Q:
+    """Tickets whose number, title, form values (their `search_text`) or customer's name
+    contain `text`, any case; `ticket` is the path to the ticket ("ticket__" from a task).
+    The customers are looked up first, as a list: a subquery here would leave PostgreSQL
     guessing that half the tickets match and walking them all when none does."""
     named = list(
         Customer.objects.filter(name__icontains=text).values_list("id", flat=True)[
             :MAX_NAMED_CUSTOMERS
         ]
     )
-    return (
-        Q(title__icontains=text)
-        | Q(number__icontains=text)
-        | Q(customer_id__in=named)
-        | Q(data_text__icontains=text)
-    )
-
-
-def with_data_text(tickets):
-    return tickets.alias(data_text=DataText("data"))
+    # Lowered by the database's lower(), as the stored text is (tickets.search_document).
+    found = Q(**{f"{ticket}search_text__contains": Lower(Value(text))})
+    return found | Q(**{f"{ticket}customer_id__in": named}) if named else found
 
 
 def shown_matches(reader, tickets: list, text: str) -> list:
@@ -158,7 +131,7 @@ def _matches(f: TicketFilters):
         )
         tickets = tickets.filter(Exists(held))
     if f.q:
-        tickets = with_data_text(tickets).filter(text_matches(f.q))
+        tickets = tickets.filter(text_matches(f.q))
     return tickets
 
 
