@@ -13,7 +13,7 @@ class TicketsConfig(AppConfig):
         from notify.fanout import set_audience_resolver
         from notify.rendering import set_redactor
         from tickets.notifying import audience
-        from tickets.search_document import reinstall_after_migrate
+        from tickets.triggers import reinstall_after_migrate
         from tickets.visibility import notification_redaction
 
         limits.configure(

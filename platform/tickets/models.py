@@ -71,11 +71,18 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Number, title and form values, lower-cased, for text search: written by a database
-    # trigger (tickets.search_document), never by the application.
+    # trigger (tickets.triggers), never by the application.
     search_text = models.TextField(blank=True, default="", editable=False)
+    # The earliest due time of its open tasks (the list's "due" and "priority" sorts):
+    # kept by database triggers (tickets.triggers), never written by the application.
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["due_at", "id"], name="ticket_due_idx"),
+            models.Index(fields=["-priority", "due_at", "id"], name="ticket_priority_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"ticket {self.pk}"

@@ -1,13 +1,20 @@
-"""The ticket's search text: what text search looks in, kept by the database itself.
+"""Columns of the ticket the database keeps itself, by triggers, whoever writes the rows
+(the actions, a bulk `UPDATE`, a fixture, the bench's `INSERT … SELECT`): what a stored
+value would otherwise miss, it never misses.
 
-`Ticket.search_text` holds the ticket's number, title and the string and number values
+**search_text** (migration 0011): `Ticket.search_text` holds the ticket's number, title and the string and number values
 of its form data at any depth (never the keys, so that "name" does not match every ticket
 with a `customer_name`), one per line, lower-cased by the database's own `lower()` (the
-query lowers the words with the same function). A trigger writes it on every insert and
-on every update of the number, title or data, whoever writes the row: the actions, a
-bulk `UPDATE`, a fixture, the bench's `INSERT … SELECT`. On PostgreSQL a trigram GIN index
-(migration 0011) serves `search_text LIKE '%words%'`, rechecking one short column instead
-of recomputing the values of the data for every candidate row.
+query lowers the words with the same function), written on every insert and on every
+update of the number, title or data. On PostgreSQL a trigram GIN index serves
+`search_text LIKE '%words%'`, rechecking one short column instead of recomputing the
+values of the data for every candidate row.
+
+**due_at** (migration 0013): the earliest due time of the ticket's open tasks (none: no
+open task has one), for the ticket list's "due" and "priority" sorts and their indexes.
+A task's insert, delete or change of due time, state or ticket writes its ticket's
+`due_at` when it changes; any write of `due_at` to a ticket (a full `save()` of a stale
+instance) is replaced by the value computed from the tasks.
 
 SQLite drops a table's triggers when a migration rebuilds the table, so they are
 installed again after every `migrate` there (`IF NOT EXISTS`: nothing happens otherwise).
@@ -15,7 +22,7 @@ installed again after every `migrate` there (`IF NOT EXISTS`: nothing happens ot
 
 DATA_VALUES_PATH = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
 
-POSTGRESQL = [
+SEARCH_TEXT_POSTGRESQL = [
     f"""
     CREATE OR REPLACE FUNCTION tickets_ticket_search_text() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -43,7 +50,7 @@ _SQLITE_TEXT = """lower(
     ), ''))"""
 # AFTER triggers writing the row again (SQLite has no NEW assignment); the inner UPDATE
 # does not name the columns the update trigger watches, so it does not fire it again.
-SQLITE = [
+SEARCH_TEXT_SQLITE = [
     f"""
     CREATE TRIGGER IF NOT EXISTS tickets_ticket_search_text_insert
     AFTER INSERT ON tickets_ticket FOR EACH ROW BEGIN
@@ -57,34 +64,124 @@ SQLITE = [
     END
     """,
 ]
+_OPEN = "state IN ('open', 'claimed')"
+_EARLIEST_DUE = (
+    "(SELECT min(due_at) FROM tickets_humantask WHERE ticket_id = {ticket} AND " + _OPEN + ")"
+)
+DUE_AT_POSTGRESQL = [
+    f"""
+    CREATE OR REPLACE FUNCTION tickets_ticket_due_at() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.due_at := {_EARLIEST_DUE.format(ticket="NEW.id")};
+        RETURN NEW;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS tickets_ticket_due_at ON tickets_ticket",
+    """
+    CREATE TRIGGER tickets_ticket_due_at BEFORE UPDATE OF due_at ON tickets_ticket
+    FOR EACH ROW EXECUTE FUNCTION tickets_ticket_due_at()
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION tickets_humantask_due_at() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        ticket bigint;
+    BEGIN
+        FOR ticket IN
+            SELECT DISTINCT x FROM unnest(ARRAY[
+                CASE WHEN TG_OP <> 'DELETE' THEN NEW.ticket_id END,
+                CASE WHEN TG_OP <> 'INSERT' THEN OLD.ticket_id END
+            ]) AS x WHERE x IS NOT NULL
+        LOOP
+            UPDATE tickets_ticket SET due_at = NULL  -- (the ticket's trigger computes it)
+            WHERE id = ticket AND due_at IS DISTINCT FROM {_EARLIEST_DUE.format(ticket="ticket")};
+        END LOOP;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS tickets_humantask_due_at ON tickets_humantask",
+    """
+    CREATE TRIGGER tickets_humantask_due_at
+    AFTER INSERT OR DELETE OR UPDATE OF due_at, state, ticket_id ON tickets_humantask
+    FOR EACH ROW EXECUTE FUNCTION tickets_humantask_due_at()
+    """,
+]
+
+
+def _set_due(ticket: str) -> str:
+    due = _EARLIEST_DUE.format(ticket=ticket)
+    return f"UPDATE tickets_ticket SET due_at = {due} WHERE id = {ticket} AND due_at IS NOT {due};"
+
+
+DUE_AT_SQLITE = [
+    f"""
+    CREATE TRIGGER IF NOT EXISTS tickets_ticket_due_at
+    AFTER UPDATE OF due_at ON tickets_ticket FOR EACH ROW BEGIN {_set_due("NEW.id")} END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS tickets_humantask_due_at_insert
+    AFTER INSERT ON tickets_humantask FOR EACH ROW BEGIN {_set_due("NEW.ticket_id")} END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS tickets_humantask_due_at_update
+    AFTER UPDATE OF due_at, state, ticket_id ON tickets_humantask FOR EACH ROW BEGIN
+        {_set_due("NEW.ticket_id")} {_set_due("OLD.ticket_id")}
+    END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS tickets_humantask_due_at_delete
+    AFTER DELETE ON tickets_humantask FOR EACH ROW BEGIN {_set_due("OLD.ticket_id")} END
+    """,
+]
+FEATURES = {
+    "search_text": {"postgresql": SEARCH_TEXT_POSTGRESQL, "sqlite": SEARCH_TEXT_SQLITE},
+    "due_at": {"postgresql": DUE_AT_POSTGRESQL, "sqlite": DUE_AT_SQLITE},
+}
 DROP = {
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS tickets_ticket_search_text ON tickets_ticket",
-        "DROP FUNCTION IF EXISTS tickets_ticket_search_text()",
-    ],
-    "sqlite": [
-        "DROP TRIGGER IF EXISTS tickets_ticket_search_text_insert",
-        "DROP TRIGGER IF EXISTS tickets_ticket_search_text_update",
-    ],
+    "search_text": {
+        "postgresql": [
+            "DROP TRIGGER IF EXISTS tickets_ticket_search_text ON tickets_ticket",
+            "DROP FUNCTION IF EXISTS tickets_ticket_search_text()",
+        ],
+        "sqlite": [
+            "DROP TRIGGER IF EXISTS tickets_ticket_search_text_insert",
+            "DROP TRIGGER IF EXISTS tickets_ticket_search_text_update",
+        ],
+    },
+    "due_at": {
+        "postgresql": [
+            "DROP TRIGGER IF EXISTS tickets_humantask_due_at ON tickets_humantask",
+            "DROP FUNCTION IF EXISTS tickets_humantask_due_at()",
+            "DROP TRIGGER IF EXISTS tickets_ticket_due_at ON tickets_ticket",
+            "DROP FUNCTION IF EXISTS tickets_ticket_due_at()",
+        ],
+        "sqlite": [
+            "DROP TRIGGER IF EXISTS tickets_ticket_due_at",
+            "DROP TRIGGER IF EXISTS tickets_humantask_due_at_insert",
+            "DROP TRIGGER IF EXISTS tickets_humantask_due_at_update",
+            "DROP TRIGGER IF EXISTS tickets_humantask_due_at_delete",
+        ],
+    },
 }
 
 
-def _statements(vendor: str) -> list[str]:
-    statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}.get(vendor)
+def install(connection, feature: str) -> None:
+    statements = FEATURES[feature].get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(f"ticket search text: no trigger for the {vendor} database")
-    return statements
-
-
-def install(connection) -> None:
+        raise NotImplementedError(
+            f"ticket {feature}: no trigger for the {connection.vendor} database"
+        )
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor):
+        for sql in statements:
             cursor.execute(sql)
 
 
-def uninstall(connection) -> None:
+def uninstall(connection, feature: str) -> None:
     with connection.cursor() as cursor:
-        for sql in DROP.get(connection.vendor, []):
+        for sql in DROP[feature].get(connection.vendor, []):
             cursor.execute(sql)
 
 
@@ -99,5 +196,7 @@ def reinstall_after_migrate(using: str = "default", **kwargs) -> None:
         if "tickets_ticket" not in connection.introspection.table_names(cursor):
             return
         columns = connection.introspection.get_table_description(cursor, "tickets_ticket")
-    if any(column.name == "search_text" for column in columns):  # (not before 0011)
-        install(connection)
+    names = {column.name for column in columns}
+    for feature in FEATURES:  # each once its column exists (not before its migration)
+        if feature in names:
+            install(connection, feature)

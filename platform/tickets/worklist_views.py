@@ -21,6 +21,7 @@ from tickets.worklist_forms import (
     CHANNELS,
     PRIORITIES,
     SLA_STATES,
+    SORT_LABELS,
     TASK_STATES,
     TICKET_STATUSES,
     BulkForm,
@@ -244,8 +245,8 @@ def claim(request, task_id: int):
 @login_required
 @require_GET
 def ticket_list(request):
-    """The tickets I may see, newest first, searched and filtered (`?q=…&status=…`), in
-    keyset pages (`?after=<cursor>`)."""
+    """The tickets I may see, newest first or by `?sort=` (updated, due, priority),
+    searched and filtered (`?q=…&status=…`), in keyset pages (`?after=<cursor>`)."""
     form = TicketFilterForm(request.GET or None)
     form.is_valid()
     filters = form.filters()
@@ -274,8 +275,9 @@ def ticket_list(request):
             }
             for t in page.items
         ],
-        "filtered": any(request.GET.get(name) for name in form.fields),
+        "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
         "filters_open": any(request.GET.get(name) for name in form.fields if name != "q"),
+        "sort_label": SORT_LABELS[filters.sort],
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",

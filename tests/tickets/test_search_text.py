@@ -1,4 +1,4 @@
-"""The ticket's search text, kept by the database (tickets.search_document): number,
+"""The ticket's search text, kept by the database (tickets.triggers): number,
 title and form values, lower-cased, never keys or yes/no values; it follows every write,
 whoever makes it, and text search finds exactly what it holds (LIKE wildcards are text)."""
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import FIXTURES, deploy_file
-from tickets import actions, search_document
+from tickets import actions, triggers
 from tickets.models import Ticket
 from tickets.search import text_matches
 
@@ -67,7 +67,7 @@ def test_wildcards_and_chinese_are_searched_as_written(desk):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops triggers on rebuilds")
 def test_sqlite_triggers_come_back_after_a_migration_rebuilt_the_table(desk):
-    search_document.uninstall(connection)
-    search_document.reinstall_after_migrate(using="default")
+    triggers.uninstall(connection, "search_text")
+    triggers.reinstall_after_migrate(using="default")
     ticket = actions.do_start_ticket(desk, "desk", {"symptom": "fan rattles"}, title="Fan")
     assert "fan rattles" in stored(ticket)

@@ -1,25 +1,25 @@
-"""The ticket's search text (tickets.search_document): the column, the trigger that keeps
+"""The ticket's search text (tickets.triggers): the column, the trigger that keeps
 it, its value for the tickets already there, and on PostgreSQL its trigram index, which
 replaces the three trigram indexes text search used before (title, number, data values).
 """
 
 from django.db import migrations, models
 
-from tickets import search_document
+from tickets import triggers
 
 OLD_TRIGRAM_INDEXES = {
     "ticket_title_trgm_idx": "tickets_ticket USING gin (UPPER(title::text) gin_trgm_ops)",
     "ticket_number_trgm_idx": "tickets_ticket USING gin (UPPER(number::text) gin_trgm_ops)",
     "ticket_data_trgm_idx": (
         "tickets_ticket USING gin (UPPER(jsonb_path_query_array(data, "
-        f"'{search_document.DATA_VALUES_PATH}')::text) gin_trgm_ops)"
+        f"'{triggers.DATA_VALUES_PATH}')::text) gin_trgm_ops)"
     ),
 }
 
 
 def install(apps, schema_editor):
     connection = schema_editor.connection
-    search_document.install(connection)
+    triggers.install(connection, "search_text")
     schema_editor.execute("UPDATE tickets_ticket SET title = title")  # the trigger fills it
     if connection.vendor == "postgresql":
         schema_editor.execute(
@@ -32,7 +32,7 @@ def install(apps, schema_editor):
 
 def uninstall(apps, schema_editor):
     connection = schema_editor.connection
-    search_document.uninstall(connection)
+    triggers.uninstall(connection, "search_text")
     if connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS ticket_search_trgm_idx")
         for name, target in OLD_TRIGRAM_INDEXES.items():
