@@ -82,6 +82,18 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["due_at", "id"], name="ticket_due_idx"),
             models.Index(fields=["-priority", "due_at", "id"], name="ticket_priority_due_idx"),
+            # The worklist's "created" and "updated" sorts walk the open tickets from the
+            # index alone (the ticket rows are wide), probing each one's open tasks.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(status="active"),
+                name="ticket_open_created_idx",
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=models.Q(status="active"),
+                name="ticket_open_updated_idx",
+            ),
         ]
 
     def __str__(self) -> str:

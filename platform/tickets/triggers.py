@@ -13,8 +13,8 @@ values of the data for every candidate row.
 **due_at** (migration 0013): the earliest due time of the ticket's open tasks (none: no
 open task has one), for the ticket list's "due" and "priority" sorts and their indexes.
 A task's insert, delete or change of due time, state or ticket writes its ticket's
-`due_at` when it changes; any write of `due_at` to a ticket (a full `save()` of a stale
-instance) is replaced by the value computed from the tasks.
+`due_at` when it changes; any write of `due_at` to a ticket (an insert, a full `save()`
+of a stale instance) is replaced by the value computed from the tasks.
 
 SQLite drops a table's triggers when a migration rebuilds the table, so they are
 installed again after every `migrate` there (`IF NOT EXISTS`: nothing happens otherwise).
@@ -80,7 +80,7 @@ DUE_AT_POSTGRESQL = [
     """,
     "DROP TRIGGER IF EXISTS tickets_ticket_due_at ON tickets_ticket",
     """
-    CREATE TRIGGER tickets_ticket_due_at BEFORE UPDATE OF due_at ON tickets_ticket
+    CREATE TRIGGER tickets_ticket_due_at BEFORE INSERT OR UPDATE OF due_at ON tickets_ticket
     FOR EACH ROW EXECUTE FUNCTION tickets_ticket_due_at()
     """,
     f"""
@@ -122,6 +122,12 @@ DUE_AT_SQLITE = [
     AFTER UPDATE OF due_at ON tickets_ticket FOR EACH ROW BEGIN {_set_due("NEW.id")} END
     """,
     f"""
+    CREATE TRIGGER IF NOT EXISTS tickets_ticket_due_at_insert
+    AFTER INSERT ON tickets_ticket FOR EACH ROW WHEN NEW.due_at IS NOT NULL BEGIN
+        {_set_due("NEW.id")}
+    END
+    """,
+    f"""
     CREATE TRIGGER IF NOT EXISTS tickets_humantask_due_at_insert
     AFTER INSERT ON tickets_humantask FOR EACH ROW BEGIN {_set_due("NEW.ticket_id")} END
     """,
@@ -160,6 +166,7 @@ DROP = {
         ],
         "sqlite": [
             "DROP TRIGGER IF EXISTS tickets_ticket_due_at",
+            "DROP TRIGGER IF EXISTS tickets_ticket_due_at_insert",
             "DROP TRIGGER IF EXISTS tickets_humantask_due_at_insert",
             "DROP TRIGGER IF EXISTS tickets_humantask_due_at_update",
             "DROP TRIGGER IF EXISTS tickets_humantask_due_at_delete",

@@ -58,6 +58,8 @@ def test_a_tickets_due_time_is_the_earliest_of_its_open_tasks(cast, desk):
     assert Ticket.objects.get(id=stale.id).due_at is None
     actions.do_cancel_ticket(cast["bob"], desk["tickets"]["A"].id, "duplicate")
     assert Ticket.objects.get(id=desk["tickets"]["A"].id).due_at is None
+    copy = Ticket.objects.create(process_version=stale.process_version, due_at=later)
+    assert Ticket.objects.get(id=copy.id).due_at is None  # (a copy's stale value) no task
 
 
 @pytest.mark.parametrize("sort", list(SORTS))
