@@ -68,12 +68,16 @@ _OPEN = "state IN ('open', 'claimed')"
 _EARLIEST_DUE = (
     "(SELECT min(due_at) FROM tickets_humantask WHERE ticket_id = {ticket} AND " + _OPEN + ")"
 )
+# PostgreSQL: min() of an expression, not of the column, or the planner may answer it by
+# walking the due-time index for the ticket's rows, which a bulk insert (statistics still
+# those of a small table) turns into a walk of the whole index per inserted task.
+_EARLIEST_DUE_PG = _EARLIEST_DUE.replace("min(due_at)", "min(due_at + interval '0 s')")
 DUE_AT_POSTGRESQL = [
     f"""
     CREATE OR REPLACE FUNCTION tickets_ticket_due_at() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.due_at := {_EARLIEST_DUE.format(ticket="NEW.id")};
+        NEW.due_at := {_EARLIEST_DUE_PG.format(ticket="NEW.id")};
         RETURN NEW;
     END
     $$
@@ -96,7 +100,7 @@ DUE_AT_POSTGRESQL = [
             ]) AS x WHERE x IS NOT NULL
         LOOP
             UPDATE tickets_ticket SET due_at = NULL  -- (the ticket's trigger computes it)
-            WHERE id = ticket AND due_at IS DISTINCT FROM {_EARLIEST_DUE.format(ticket="ticket")};
+            WHERE id = ticket AND due_at IS DISTINCT FROM {_EARLIEST_DUE_PG.format(ticket="ticket")};
         END LOOP;
         RETURN NULL;
     END
