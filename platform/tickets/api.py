@@ -3,7 +3,7 @@
 import base64
 import binascii
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
@@ -508,6 +508,7 @@ class SearchQuery(Schema):
     created_before: dt.datetime | None = None
     assignee: str | None = None
     q: str | None = None
+    sort: Literal["created", "updated", "due", "priority"] = "created"
     limit: int = 50
     cursor: str | None = None
 
@@ -539,6 +540,8 @@ class TicketSummaryOut(Schema):
     channel: str
     customer: CustomerRef | None
     created_at: dt.datetime
+    updated_at: dt.datetime
+    due_at: dt.datetime | None  # the earliest due time of its open tasks
     closed_at: dt.datetime | None
 
     @staticmethod
@@ -562,8 +565,10 @@ class TicketPageOut(Schema):
 @router.get("/tickets", response={200: TicketPageOut, 400: DetailOut})
 @require_scope("tickets:read")
 def search(request: HttpRequest, query: Query[SearchQuery]):
-    """Tickets the caller may see, newest first; pass `next_cursor` back as `cursor` for
-    the next page (`limit` at most 100)."""
+    """Tickets the caller may see, newest first or by `sort`: `updated` (recently updated
+    first), `due` (the earliest due time of their open tasks; none last), `priority`
+    (highest first, then due); pass `next_cursor` back as `cursor` for the next page of
+    the same sort (`limit` at most 100)."""
     if not 1 <= query.limit <= 100:
         return 400, {"detail": "limit must be between 1 and 100"}
     filters = TicketFilters(**query.dict(exclude={"limit", "cursor"}))

@@ -7,11 +7,13 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.db.models.signals import post_migrate
 
         from bpmn import limits
         from notify.fanout import set_audience_resolver
         from notify.rendering import set_redactor
         from tickets.notifying import audience
+        from tickets.triggers import reinstall_after_migrate
         from tickets.visibility import notification_redaction
 
         limits.configure(
@@ -21,3 +23,4 @@ class TicketsConfig(AppConfig):
         )
         set_redactor(notification_redaction)  # notifications are rendered per recipient
         set_audience_resolver(audience)  # who each notification rule reaches
+        post_migrate.connect(reinstall_after_migrate, sender=self)

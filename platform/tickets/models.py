@@ -70,9 +70,31 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Number, title and form values, lower-cased, for text search: written by a database
+    # trigger (tickets.triggers), never by the application.
+    search_text = models.TextField(blank=True, default="", editable=False)
+    # The earliest due time of its open tasks (the list's "due" and "priority" sorts):
+    # kept by database triggers (tickets.triggers), never written by the application.
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["due_at", "id"], name="ticket_due_idx"),
+            models.Index(fields=["-priority", "due_at", "id"], name="ticket_priority_due_idx"),
+            # The worklist's "created" and "updated" sorts walk the open tickets from the
+            # index alone (the ticket rows are wide), probing each one's open tasks.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(status="active"),
+                name="ticket_open_created_idx",
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                condition=models.Q(status="active"),
+                name="ticket_open_updated_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"ticket {self.pk}"

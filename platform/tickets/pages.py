@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.db.models import F, Q
+
 
 class BadCursor(ValueError):
     pass
@@ -59,3 +61,45 @@ def keyset_page(rows, limit: int, key) -> Page:
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(*key(rows[-1])) if more else None)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order of list rows (worklist tasks, tickets): (field, descending, nullable)
+    columns, the last one unique, nulls last; `kinds` are the cursor's value types."""
+
+    columns: tuple[tuple[str, bool, bool], ...]
+    kinds: tuple[type, ...]
+
+    def order(self) -> list:
+        return [
+            F(name).desc() if descending else F(name).asc(nulls_last=nullable or None)
+            for name, descending, nullable in self.columns
+        ]
+
+    def key(self, row) -> tuple:
+        values = []
+        for name, _descending, _nullable in self.columns:
+            value = row
+            for part in name.split("__"):
+                value = getattr(value, part)
+            values.append(value)
+        return tuple(values)
+
+    def after(self, key: tuple) -> Q:
+        """The rows after `key` in this order: for each column, the rows equal on the
+        columns before it and beyond it on this one. The first column's own bound is
+        repeated on its own, so that an index on it starts the scan there."""
+        beyond = Q(pk__in=[])
+        same = Q()
+        for (name, descending, nullable), value in zip(self.columns, key, strict=True):
+            if value is not None:
+                step = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+                if nullable:
+                    step |= Q(**{f"{name}__isnull": True})
+                beyond |= same & step
+            same &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+        first, descending, nullable = self.columns[0]
+        if key[0] is not None and not nullable:
+            beyond &= Q(**{f"{first}__{'lte' if descending else 'gte'}": key[0]})
+        return beyond

@@ -1,27 +1,30 @@
 """Ticket search for integrators: filters over the tickets a user may see, keyset pages.
 
-Pages follow ``ORDER BY created_at DESC, id DESC`` (the ``ticket_created_idx`` index), so
-rows created while a client pages through never shift the pages it has yet to read. Rows
+Pages follow one of ``SORTS`` (newest first: ``ORDER BY created_at DESC, id DESC``, the
+``ticket_created_idx`` index; recently updated, due time, priority then due time: each
+with its index), by keyset, so rows added while a client pages through never shift the
+pages it has yet to read. Rows
 carry only the columns a summary shows: never workflow data, engine state or BPMN text.
 Text (``q``) matches the title, the number, the customer's name or a value of the
-ticket's form data (its custom fields); on PostgreSQL the trigram indexes of migrations
-0005 and 0009 serve these ``icontains`` lookups (the data through the one expression
-``DataText`` both the index and the query spell). SQLite walks the rows.
+ticket's form data (its custom fields): the ticket's stored ``search_text``
+(tickets.triggers), under a trigram index on PostgreSQL (migration 0011), and the
+customer's name (its own trigram index). SQLite walks the rows.
 """
 
 import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, Func, OuterRef, Q, TextField
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Lower
 
 from customers.identity import normalize_phone
 from customers.models import Customer
 from tickets.access import is_supervisor, visible_among, visible_tickets
 from tickets.models import HumanTask, Ticket
-from tickets.pages import BadCursor, Page, decode_cursor, keyset_page
+from tickets.pages import BadCursor, Page, Sort, decode_cursor, keyset_page
 
-__all__ = ["BadCursor", "MAX_LIMIT", "Page", "TicketFilters", "search_tickets"]
+__all__ = ["BadCursor", "MAX_LIMIT", "Page", "SORTS", "TicketFilters", "search_tickets"]
 
 MAX_LIMIT = 100
 MAX_NAMED_CUSTOMERS = 500  # text matching more customers than that finds the first 500
@@ -37,6 +40,8 @@ SUMMARY_FIELDS = (
     "priority",
     "channel",
     "created_at",
+    "updated_at",
+    "due_at",
     "closed_at",
     "incident",
     "process_version_id",
@@ -62,49 +67,35 @@ class TicketFilters:
     created_before: dt.datetime | None = None
     assignee: str | None = None  # username holding one of the ticket's open tasks
     q: str | None = None  # text in the title, number, customer's name or form data
+    sort: str = "created"  # one of SORTS
 
 
-# The string and number values of a ticket's data at any depth, as one JSON array text.
-DATA_VALUES_PATH = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
+# The worklist's orders, for tickets: each follows an index (migrations 0005, 0010, 0013);
+# a ticket's due time is the earliest of its open tasks' (none: last).
+SORTS = {
+    "created": Sort((("created_at", True, False), ("id", True, False)), (dt.datetime, int)),
+    "updated": Sort((("updated_at", True, False), ("id", True, False)), (dt.datetime, int)),
+    "due": Sort((("due_at", False, True), ("id", False, False)), (dt.datetime, int)),
+    "priority": Sort(
+        (("priority", True, False), ("due_at", False, True), ("id", False, False)),
+        (int, dt.datetime, int),
+    ),
+}
 
 
-class DataText(Func):
-    """The values of the ticket's form data as text (never its keys, so that "name" does
-    not match every ticket with a `customer_name`). Spelled exactly as the expression of
-    the trigram index `ticket_data_trgm_idx` (migration 0009), which `icontains` uses."""
-
-    output_field = TextField()
-    template = f"jsonb_path_query_array(%(expressions)s, '{DATA_VALUES_PATH}')::text"
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(SELECT group_concat(value, ' ') FROM json_tree(%(expressions)s) "
-            "WHERE type IN ('text', 'integer', 'real'))",
-            **extra,
-        )
-
-
-def text_matches(text: str) -> Q:
-    """Tickets whose title, number, customer's name or a form value contains `text`. The
-    customers are looked up first, as a list: a subquery here would leave PostgreSQL
+def text_matches(text: str, ticket: str = "") -> Q:
+    """Tickets whose number, title, form values (their `search_text`) or customer's name
+    contain `text`, any case; `ticket` is the path to the ticket ("ticket__" from a task).
+    The customers are looked up first, as a list: a subquery here would leave PostgreSQL
     guessing that half the tickets match and walking them all when none does."""
     named = list(
         Customer.objects.filter(name__icontains=text).values_list("id", flat=True)[
             :MAX_NAMED_CUSTOMERS
         ]
     )
-    return (
-        Q(title__icontains=text)
-        | Q(number__icontains=text)
-        | Q(customer_id__in=named)
-        | Q(data_text__icontains=text)
-    )
-
-
-def with_data_text(tickets):
-    return tickets.alias(data_text=DataText("data"))
+    # Lowered by the database's lower(), as the stored text is (tickets.triggers).
+    found = Q(**{f"{ticket}search_text__contains": Lower(Value(text))})
+    return found | Q(**{f"{ticket}customer_id__in": named}) if named else found
 
 
 def shown_matches(reader, tickets: list, text: str) -> list:
@@ -158,36 +149,32 @@ def _matches(f: TicketFilters):
         )
         tickets = tickets.filter(Exists(held))
     if f.q:
-        tickets = with_data_text(tickets).filter(text_matches(f.q))
+        tickets = tickets.filter(text_matches(f.q))
     return tickets
 
 
-def _after(tickets, created: dt.datetime, last_id: int):
-    """Keyset continuation of a newest-first list after (created, last_id)."""
-    return tickets.filter(Q(created_at__lte=created), Q(created_at__lt=created) | Q(id__lt=last_id))
-
-
-def _visible_ids(user, matches, want: int) -> list[int]:
-    """The first `want` ids, newest first, of `matches` that `user` (no supervisor) may see.
+def _visible_ids(user, matches, sort: Sort, want: int) -> list[int]:
+    """The first `want` ids, in `sort` order, of `matches` that `user` (no supervisor) may see.
 
     Planned as one query, PostgreSQL collects everything the user may see before ordering
     (the whole history of their groups) or, guessing otherwise, walks every match probing
-    visibility. Instead: newest-first chunks of matching ids (an index range, or the
+    visibility. Instead: chunks of matching ids in the sort's order (an index range, or the
     trigram hits), each checked by `visible_among`, sized by the share seen so far; when
     the user sees few of the matches, the last step lets the database collect them.
     """
-    ordered = matches.order_by("-created_at", "-id")
+    ordered = matches.order_by(*sort.order())
+    names = [name for name, _descending, _nullable in sort.columns]
     group_ids = list(user.groups.values_list("id", flat=True))
     found: list[int] = []
     size, scanned = CHUNK, 0
     for _ in range(MAX_CHUNKS):
-        chunk = list(ordered.values_list("created_at", "id")[:size])
-        ids = [ticket_id for _, ticket_id in chunk]
+        chunk = list(ordered.values_list(*names)[:size])  # (the last column is the id)
+        ids = [key[-1] for key in chunk]
         seen = visible_among(user, ids, group_ids)
         found += [ticket_id for ticket_id in ids if ticket_id in seen]
         if len(found) >= want or len(chunk) < size:
             return found[:want]
-        ordered = _after(ordered, *chunk[-1])
+        ordered = ordered.filter(sort.after(chunk[-1]))
         scanned += len(chunk)
         # The next chunk: what the share seen so far says is missing, with a margin.
         missing = (want - len(found)) * scanned / len(found) if found else size * 4
@@ -197,16 +184,20 @@ def _visible_ids(user, matches, want: int) -> list[int]:
 
 
 def search_tickets(user, filters: TicketFilters, *, limit: int = 50, cursor: str | None = None):
-    """One page of the tickets `user` may see that match `filters`, newest first."""
+    """One page of the tickets `user` may see that match `filters`, in the filters' sort
+    (newest first unless told); raises BadCursor (a cursor of another sort is one too)."""
     limit = max(1, min(limit, MAX_LIMIT))
+    if filters.sort not in SORTS:
+        raise ValueError(f"unknown sort {filters.sort!r} ({', '.join(SORTS)})")
+    sort = SORTS[filters.sort]
     tickets = _matches(filters)
     if cursor:
-        tickets = _after(tickets, *decode_cursor(cursor, dt.datetime, int))
+        tickets = tickets.filter(sort.after(decode_cursor(cursor, *sort.kinds)))
     if not is_supervisor(user):
-        tickets = Ticket.objects.filter(id__in=_visible_ids(user, tickets, limit + 1))
+        tickets = Ticket.objects.filter(id__in=_visible_ids(user, tickets, sort, limit + 1))
     rows = (
         tickets.select_related("process_version", "customer")
         .only(*SUMMARY_FIELDS)
-        .order_by("-created_at", "-id")[: limit + 1]
+        .order_by(*sort.order())[: limit + 1]
     )
-    return keyset_page(rows, limit, lambda t: (t.created_at, t.id))
+    return keyset_page(rows, limit, sort.key)

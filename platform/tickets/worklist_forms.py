@@ -15,6 +15,7 @@ from definitions.models import ProcessVersion
 from tickets import bulk
 from tickets.access import is_supervisor
 from tickets.models import Ticket
+from tickets.search import SORTS as TICKET_SORTS
 from tickets.search import TicketFilters
 from tickets.worklists import SORTS, WorklistFilters
 
@@ -175,6 +176,11 @@ class TicketFilterForm(_Filters):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_choices(_("Any status"), TICKET_STATUSES)
     )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(name, SORT_LABELS[name]) for name in TICKET_SORTS],
+    )
 
     field_order = ["q", "status", "process", "priority", "channel"]
 
@@ -188,6 +194,7 @@ class TicketFilterForm(_Filters):
             channel=get("channel") or None,
             created_after=_day(get("created_from")),
             created_before=_day(get("created_to"), next_day=True),
+            sort=get("sort") if get("sort") in TICKET_SORTS else "created",
         )
 
 

@@ -1,6 +1,8 @@
 """The worklist and ticket-list pages (thin: parse the filters, one query, a template),
 the rows fragment the live refresh swaps in, bulk actions and the people picker."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -21,6 +23,7 @@ from tickets.worklist_forms import (
     CHANNELS,
     PRIORITIES,
     SLA_STATES,
+    SORT_LABELS,
     TASK_STATES,
     TICKET_STATUSES,
     BulkForm,
@@ -75,13 +78,27 @@ def _tab(request) -> str:
     return tab if tab in worklists.tabs_for(request.user) else "mine"
 
 
-def _row(task, reader, now) -> dict:
+class _RowUrls:
+    """The ticket and task links of a page of rows: resolved once, not twice a row."""
+
+    def __init__(self):
+        self.ticket = reverse("tickets:ticket", args=["0"])[:-2]
+        self.task = reverse("tickets:task", args=[0])[:-2]
+
+    def of_ticket(self, number: str) -> str:
+        return f"{self.ticket}{quote(number, safe='')}/"
+
+    def of_task(self, task_id: int) -> str:
+        return f"{self.task}{int(task_id)}/"
+
+
+def _row(task, reader, now, urls: _RowUrls) -> dict:
     sla = worklists.sla_state(task.due_at, now)
     return {
         "task": task,
         "ticket": task.ticket,
-        "ticket_url": reverse("tickets:ticket", args=[task.ticket.number]),
-        "task_url": reverse("tickets:task", args=[task.id]),
+        "ticket_url": urls.of_ticket(task.ticket.number),
+        "task_url": urls.of_task(task.id),
         "priority_label": PRIORITIES.get(task.priority, task.priority),
         "title": reader.view(task.ticket).text(task.ticket.title),
         "sla": sla,
@@ -116,8 +133,9 @@ def _rows(request, people) -> dict:
         page.items = [task for task in page.items if task.ticket_id in shown]
     else:
         reader.prime(tickets)
+    urls = _RowUrls()
     return {
-        "rows": [_row(task, reader, now) for task in page.items],
+        "rows": [_row(task, reader, now, urls) for task in page.items],
         "form": form,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
@@ -248,8 +266,8 @@ def claim(request, task_id: int):
 @login_required
 @require_GET
 def ticket_list(request):
-    """The tickets I may see, newest first, searched and filtered (`?q=…&status=…`), in
-    keyset pages (`?after=<cursor>`)."""
+    """The tickets I may see, newest first or by `?sort=` (updated, due, priority),
+    searched and filtered (`?q=…&status=…`), in keyset pages (`?after=<cursor>`)."""
     form = TicketFilterForm(request.GET or None)
     form.is_valid()
     filters = form.filters()
@@ -278,8 +296,9 @@ def ticket_list(request):
             }
             for t in page.items
         ],
-        "filtered": any(request.GET.get(name) for name in form.fields),
+        "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
         "active_filters": _active_filters(request, form),
+        "sort_label": SORT_LABELS[filters.sort],
         "next_page": _next_link(request, "after", page.next_cursor),
         "paged": bool(request.GET.get("after")),
         "first_page": f"?{_query_without(request, 'after')}",

@@ -11,20 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q
 from django.utils import timezone
 
 from tickets import access
-from tickets.access import DUE_SOON, _OneOf, is_supervisor
+from tickets.access import DUE_SOON, is_supervisor
 from tickets.models import HumanTask, Ticket
-from tickets.pages import Page, decode_cursor, keyset_page
-from tickets.search import text_matches, with_data_text
+from tickets.pages import Page, Sort, decode_cursor, keyset_page
+from tickets.search import text_matches
 
 TABS = ("mine", "groups", "all", "overdue", "due_soon")
 SLA_STATES = ("overdue", "due_soon", "on_time", "none")
 TASK_STATES = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 MAX_PAGE = 200
-MAX_TEXT_TICKETS = 20_000
 COUNT_CAP = 99  # a tab shows "99+" rather than count a long queue to its end
 
 ROW_FIELDS = (
@@ -57,48 +55,6 @@ ROW_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
 )
-
-
-@dataclass(frozen=True)
-class Sort:
-    """An order of worklist rows: (field, descending, nullable) columns, the last one
-    unique, nulls last; `kinds` are the cursor's value types."""
-
-    columns: tuple[tuple[str, bool, bool], ...]
-    kinds: tuple[type, ...]
-
-    def order(self) -> list:
-        return [
-            F(name).desc() if descending else F(name).asc(nulls_last=nullable or None)
-            for name, descending, nullable in self.columns
-        ]
-
-    def key(self, task: HumanTask) -> tuple:
-        values = []
-        for name, _descending, _nullable in self.columns:
-            value = task
-            for part in name.split("__"):
-                value = getattr(value, part)
-            values.append(value)
-        return tuple(values)
-
-    def after(self, key: tuple) -> Q:
-        """The rows after `key` in this order: for each column, the rows equal on the
-        columns before it and beyond it on this one. The first column's own bound is
-        repeated on its own, so that an index on it starts the scan there."""
-        beyond = Q(pk__in=[])
-        same = Q()
-        for (name, descending, nullable), value in zip(self.columns, key, strict=True):
-            if value is not None:
-                step = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
-                if nullable:
-                    step |= Q(**{f"{name}__isnull": True})
-                beyond |= same & step
-            same &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
-        first, descending, nullable = self.columns[0]
-        if key[0] is not None and not nullable:
-            beyond &= Q(**{f"{first}__{'lte' if descending else 'gte'}": key[0]})
-        return beyond
 
 
 SORTS = {
@@ -172,24 +128,14 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _found_by_text(text: str) -> Q:
-    """The tasks of tickets found by `text`. Up to MAX_TEXT_TICKETS of them as one array
-    of ids, which PostgreSQL knows the size of and reads the tasks of by their ticket (a
-    subquery instead leaves it guessing, and it walks the whole queue in order probing
-    each row); a word found in more tickets than that stays a subquery."""
-    found = with_data_text(Ticket.objects.order_by()).filter(text_matches(text)).values("id")
-    ids = list(found.values_list("id", flat=True)[: MAX_TEXT_TICKETS + 1])
-    if len(ids) > MAX_TEXT_TICKETS:
-        return Q(ticket_id__in=found)
-    return Q(_OneOf(F("ticket_id"), ids)) if ids else Q(pk__in=[])
-
-
 def worklist_tasks(user, tab: str, f: WorklistFilters, now: dt.datetime | None = None):
     """The open tasks of `tab` matching the filters, in the filters' sort order."""
     now = now or timezone.now()
     tasks = _tab(user, tab, now)
     if f.q:
-        tasks = tasks.filter(_found_by_text(f.q))
+        # One statement: PostgreSQL walks the queue in the sort's index and checks each
+        # row's ticket when many tickets match, or starts from the trigram hits when few do.
+        tasks = tasks.filter(text_matches(f.q, "ticket__"))
     exact = {
         "ticket__process_version__key": f.process or None,
         "state": f.state or None,
@@ -203,9 +149,12 @@ def worklist_tasks(user, tab: str, f: WorklistFilters, now: dt.datetime | None =
     tasks = tasks.filter(**{k: v for k, v in exact.items() if v is not None})
     if f.assignee is not None:
         tasks = tasks.filter(assignee_id=f.assignee or None)
-    tasks = _by_sla(tasks, f.sla, now)
+    return _rows(_by_sla(tasks, f.sla, now), SORTS[f.sort])
+
+
+def _rows(tasks, sort: Sort):
     related = ("ticket__process_version", "ticket__customer", "assignee")
-    return tasks.select_related(*related).only(*ROW_FIELDS).order_by(*SORTS[f.sort].order())
+    return tasks.select_related(*related).only(*ROW_FIELDS).order_by(*sort.order())
 
 
 def worklist_page(
@@ -224,7 +173,10 @@ def worklist_page(
     tasks = worklist_tasks(user, tab, filters, now)
     if cursor:
         tasks = tasks.filter(sort.after(decode_cursor(cursor, *sort.kinds)))
-    return keyset_page(tasks[: limit + 1], limit, sort.key)
+    # The page's ids first, from the sort's covering index alone (no task row is read to
+    # find that it is not in the queue), then those rows: one statement.
+    page = tasks.values("id")[: limit + 1]
+    return keyset_page(_rows(HumanTask.objects.filter(id__in=page), sort), limit, sort.key)
 
 
 def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
