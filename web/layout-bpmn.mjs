@@ -1,4 +1,5 @@
-// Gives a BPMN file without diagram layout (BPMNDI) one, in place:
+// Gives a BPMN file a diagram layout (BPMNDI), in place, replacing any it had; running it
+// again on its own output gives the same file:
 //   node web/layout-bpmn.mjs processes/repair.bpmn [...]
 // bpmn-auto-layout places the nodes in columns along the flow; a process with lanes is
 // then drawn in a pool with one band per lane (the lane where the flow starts on top),
@@ -88,19 +89,36 @@ function routeFlows(process, shapes, plane) {
   }
 }
 
+// The collaboration the pool belongs to: the file's own when it has one (its id, other
+// participants and message flows kept; a second copy, which an earlier run of this tool
+// used to add, dropped), else a new one. Re-laying out a file never adds a second.
+function poolOf(definitions, process) {
+  const collaborations = definitions.rootElements.filter((el) => el.$type === "bpmn:Collaboration");
+  let collaboration = collaborations[0];
+  definitions.rootElements = definitions.rootElements.filter(
+    (el) => el.$type !== "bpmn:Collaboration" || el === collaboration,
+  );
+  if (!collaboration) {
+    collaboration = moddle.create("bpmn:Collaboration", { id: `Collaboration_${process.id}`, participants: [] });
+    definitions.rootElements.unshift(collaboration);
+  }
+  collaboration.participants = collaboration.participants ?? [];
+  let participant = collaboration.participants.find((p) => p.processRef?.id === process.id);
+  if (!participant) {
+    participant = moddle.create("bpmn:Participant", {
+      id: `Participant_${process.id}`,
+      name: process.name,
+      processRef: process,
+    });
+    collaboration.participants.unshift(participant);
+  }
+  return { collaboration, participant };
+}
+
 function addPool(definitions, process, plane, bands, shapes) {
   const right = Math.max(...[...shapes.values()].map((s) => s.bounds.x + s.bounds.width)) + 50;
   const height = bands.reduce((sum, band) => sum + band.height, 0);
-  const participant = moddle.create("bpmn:Participant", {
-    id: `Participant_${process.id}`,
-    name: process.name,
-    processRef: process,
-  });
-  const collaboration = moddle.create("bpmn:Collaboration", {
-    id: `Collaboration_${process.id}`,
-    participants: [participant],
-  });
-  definitions.rootElements.unshift(collaboration);
+  const { collaboration, participant } = poolOf(definitions, process);
   plane.bpmnElement = collaboration;
   const poolShape = moddle.create("bpmndi:BPMNShape", {
     id: `${participant.id}_di`,

@@ -29,6 +29,7 @@ def _mount_routers() -> None:
     from tickets.appointments_api import router as appointments
     from tickets.bulk_api import router as bulk_tasks
     from tickets.operations_api import router as operations
+    from tickets.parts_api import router as parts
 
     api.add_router("", processes)
     api.add_router("", decisions)
@@ -39,6 +40,7 @@ def _mount_routers() -> None:
     api.add_router("", webhooks)
     api.add_router("", intake)
     api.add_router("", pricing)
+    api.add_router("", parts)
     api.add_router("", settlements)
     api.add_router("", knowledge)
     api.add_router("", appointments)

@@ -21,7 +21,15 @@ from django.utils.translation import ngettext
 
 from forms.coercion import is_blank
 from forms.display import date_text, money_text
-from forms.fields import PICKER_TYPES, UNSET, Field, Option, field_options, option_key
+from forms.fields import (
+    PICKER_TYPES,
+    UNSET,
+    Field,
+    Option,
+    default_value,
+    field_options,
+    option_key,
+)
 from forms.permissions import access_for, mask_value
 from forms.regions import address_text, provinces
 from forms.schema import schema_path
@@ -121,8 +129,8 @@ def build_views(fields, values: Any, ctx: ViewContext, prefix: str = "") -> list
         if access == "hidden":
             continue
         value = values.get(f.name)
-        if value is None and access == "editable" and not f.is_container:
-            value = f.default  # the schema's literal default, shown for the person to keep
+        if access == "editable" and value is None:
+            value = default_value(f, value)  # shown for the person to keep (validation agrees)
         views.append(_view(f, path, access, value, ctx))
     return views
 

@@ -6,6 +6,7 @@ radio, checkbox, cascade, address (forms.regions), user, customer, part, file, r
 containers group (an object) and list (an array of objects).
 """
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -114,6 +115,17 @@ def _level_label(index: int) -> str:
 
 
 level_label = lazy(_level_label, str)  # a cascade level nobody named
+
+
+def default_value(f: Field, current: Any) -> Any:
+    """What field ``f`` holds when the data has nothing for it (``current`` is None): the
+    schema's literal ``default`` (a copy), else None. The one rule for both ways a form is
+    filled in: the web form shows this value for the person to keep, and validation fills
+    it in for a field an API submission leaves out, so a process never meets the field
+    missing where a person would have sent its default."""
+    if current is not None or f.default is None or f.is_container or f.type == "file":
+        return None
+    return copy.deepcopy(f.default)
 
 
 def field_options(field: Field, data: Mapping[str, Any] | None) -> tuple[Option, ...]:

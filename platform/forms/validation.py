@@ -1,5 +1,9 @@
 """Validating a submission against a form and the submitter's field access; defaults.
 
+A field the submission leaves out while the data holds nothing for it gets the schema's
+``default`` (``forms.fields.default_value``, the value the web form shows), so an API
+client and a person at the web form give the process the same data.
+
 ``validate_submission`` walks the form once and collects every error (keyed by data path,
 ``customer.phone``, ``items.0.qty``; ``""`` for the submission as a whole), so a page can
 show them all at once. Only editable fields are written: a value for a read-only field is
@@ -18,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from forms.coercion import CoerceContext, Invalid, coerce_value, is_blank
-from forms.fields import UNSET, Field
+from forms.fields import UNSET, Field, default_value
 from forms.permissions import access_for, mask_any
 from forms.schema import FormDefinition, schema_path
 from forms.uploads import Upload
@@ -90,6 +94,8 @@ class _Walker:
                     }
                 continue
             raw = submitted.get(f.name)
+            if not present and (default := default_value(f, cur)) is not None:
+                present, raw = True, default  # as the web form would have sent it
             if f.type == "group":
                 self._group(f, path, present, raw, cur, cleaned, shown)
             elif f.type == "list":
@@ -143,6 +149,9 @@ class _Walker:
         self.object(f.children, raw or {}, cur or {}, f"{path}.", sub_cleaned, sub_shown)
         if present:
             cleaned[f.name] = sub_cleaned
+            shown[f.name] = sub_shown
+        elif sub_cleaned:  # only defaults of fields the data lacks: keep what it holds
+            cleaned[f.name] = {**(cur if isinstance(cur, Mapping) else {}), **sub_cleaned}
             shown[f.name] = sub_shown
 
     def _list(self, f: Field, path: str, present: bool, raw, cur, cleaned, shown) -> None:

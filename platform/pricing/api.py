@@ -1,5 +1,6 @@
 """Catalog, stock and simulation endpoints under /api/v1/pricing (scopes pricing:read /
-pricing:write); settlements, payments and corrections are in pricing.settlement_api."""
+pricing:write); settlements, payments and corrections are in pricing.settlement_api, a
+ticket's part reservations in tickets.parts_api (reading them needs the ticket's access)."""
 
 from decimal import Decimal
 
@@ -10,23 +11,8 @@ from ninja.files import UploadedFile
 from integrations.auth import require_scope
 from integrations.errors import ApiError
 from pricing import catalogs, csvio, simulate
-from pricing.actions import (
-    InsufficientStock,
-    UnknownStock,
-    do_consume_reservations,
-    do_import_catalog,
-    do_release_reservations,
-    do_reserve_part,
-    may_edit_catalog,
-)
-from pricing.models import (
-    CustomerTier,
-    Part,
-    Region,
-    Reservation,
-    ServiceItem,
-    StockLevel,
-)
+from pricing.actions import do_import_catalog, may_edit_catalog
+from pricing.models import CustomerTier, Part, Region, ServiceItem, StockLevel
 
 router = Router(tags=["pricing"])
 
@@ -100,26 +86,6 @@ class TierOut(Schema):
     discount_rate: Decimal
 
 
-class ReserveIn(Schema):
-    ticket_id: str
-    sku: str
-    warehouse: str
-    quantity: int
-
-
-class ReservationOut(Schema):
-    id: int
-    ticket_id: str
-    sku: str
-    warehouse: str
-    quantity: int
-    state: str
-
-
-class CloseIn(Schema):
-    reservation_ids: list[int] | None = None  # none: all the ticket's held reservations
-
-
 def _writer(request) -> None:
     if not may_edit_catalog(request.user):
         raise ApiError(403, "you may not change the pricing catalogs")
@@ -132,17 +98,6 @@ def _kind(kind: str) -> catalogs.Kind:
         raise ApiError(
             404, f"unknown catalog {kind!r}; one of {', '.join(catalogs.KINDS)}"
         ) from None
-
-
-def _reservation_out(r: Reservation) -> dict:
-    return {
-        "id": r.id,
-        "ticket_id": r.ticket_id,
-        "sku": r.stock.part.sku,
-        "warehouse": r.stock.warehouse.code,
-        "quantity": r.quantity,
-        "state": r.state,
-    }
 
 
 @router.get("/pricing/services", response=list[ServiceOut])
@@ -215,61 +170,6 @@ def import_catalog(request: HttpRequest, kind: str, file: File[UploadedFile]):
             "report": report.as_dict(),
         }
     return 200, report.as_dict()
-
-
-@router.post(
-    "/pricing/reservations",
-    response={201: ReservationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-)
-@require_scope("pricing:write")
-def reserve(request: HttpRequest, body: ReserveIn):
-    """Reserve parts for a ticket; 409 when the warehouse has too few available."""
-    _writer(request)
-    try:
-        reservation = do_reserve_part(
-            ticket_id=body.ticket_id, sku=body.sku, warehouse=body.warehouse, quantity=body.quantity
-        )
-    except UnknownStock as exc:
-        return 404, {"detail": str(exc)}
-    except InsufficientStock as exc:
-        return 409, {"detail": str(exc)}
-    except ValueError as exc:
-        return 400, {"detail": str(exc)}
-    return 201, _reservation_out(reservation)
-
-
-@router.get("/pricing/reservations", response=list[ReservationOut])
-@require_scope("pricing:read")
-def list_reservations(request: HttpRequest, ticket_id: str):
-    """A ticket's reservations in every state."""
-    rows = Reservation.objects.filter(ticket_id=ticket_id).select_related(
-        "stock__part", "stock__warehouse"
-    )
-    return [_reservation_out(r) for r in rows]
-
-
-def _close(request, ticket_id: str, body: CloseIn, action):
-    _writer(request)
-    closed = action(ticket_id, body.reservation_ids)
-    return [_reservation_out(r) for r in closed]
-
-
-@router.post(
-    "/pricing/reservations/{ticket_id}/release", response={200: list[ReservationOut], 403: ErrorOut}
-)
-@require_scope("pricing:write")
-def release(request: HttpRequest, ticket_id: str, body: CloseIn):
-    """Give back a ticket's held parts (all, or the listed reservations)."""
-    return _close(request, ticket_id, body, do_release_reservations)
-
-
-@router.post(
-    "/pricing/reservations/{ticket_id}/consume", response={200: list[ReservationOut], 403: ErrorOut}
-)
-@require_scope("pricing:write")
-def consume(request: HttpRequest, ticket_id: str, body: CloseIn):
-    """Book a ticket's held parts as used (they leave the stock)."""
-    return _close(request, ticket_id, body, do_consume_reservations)
 
 
 class SimulationCaseOut(Schema):

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext
 
 from pricing.balance import PAYMENT_STATUSES, balance_of, payment_status, refunded_of
-from pricing.models import Part, Settlement
+from pricing.models import Part, Reservation, Settlement
 
 
 def settlement_for(ticket_ref: str) -> dict | None:
@@ -46,3 +46,12 @@ def _version_label(version: str) -> str:
 def part_exists(sku: str) -> bool:
     """For the forms' part picker."""
     return Part.objects.filter(sku=str(sku)).exists()
+
+
+def reservations_of(ticket_ref: str) -> list[Reservation]:
+    """A ticket's part reservations in every state, with their part and warehouse."""
+    return list(
+        Reservation.objects.filter(ticket_id=ticket_ref).select_related(
+            "stock__part", "stock__warehouse"
+        )
+    )

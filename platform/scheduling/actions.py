@@ -1,4 +1,5 @@
-"""The only writers of bookings: book, reschedule, cancel, check in, check out, dispatch.
+"""The only writers of bookings: book, reschedule, cancel (one, or a ticket's when its work
+is undone), check in, check out, dispatch.
 Each runs in one transaction; a booking that would overlap another of the same resource
 raises SlotTaken, whether the check or the database's constraint catches it."""
 
@@ -84,6 +85,27 @@ def do_cancel(booking_id: int, user=None) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.save(update_fields=["status"])
     return booking
+
+
+def do_cancel_for_ticket(ticket_id: int, booking_ids=None) -> list[Booking]:
+    """Cancel the ticket's appointments that are booked and not over yet (of those, only
+    ``booking_ids`` when given): the work they were booked for is undone, so the slot goes
+    back to the resource. Appointments checked in, done or over stay as they were.
+    Two statements: the rows locked and read, then one UPDATE."""
+    with transaction.atomic(savepoint=False):  # inside the caller's, which it must not split
+        query = Booking.objects.select_for_update(of=("self",)).filter(
+            ticket_id=ticket_id, status=Booking.Status.BOOKED, ends_at__gt=timezone.now()
+        )
+        if booking_ids is not None:
+            query = query.filter(id__in=list(booking_ids))
+        bookings = list(query.select_related("resource", "service"))
+        if bookings:
+            Booking.objects.filter(id__in=[b.id for b in bookings]).update(
+                status=Booking.Status.CANCELLED
+            )
+        for booking in bookings:
+            booking.status = Booking.Status.CANCELLED
+    return bookings
 
 
 def do_reschedule(booking_id: int, start: dt.datetime, user=None) -> Booking:

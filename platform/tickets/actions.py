@@ -30,7 +30,7 @@ from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, 
 from tickets.fields import validate_start_data, validate_task_data
 from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
-from tickets.parts import release_parts
+from tickets.parts import cancel_appointments, release_parts
 from tickets.script_context import running_for_ticket
 from tickets.titles import title_for
 
@@ -337,6 +337,7 @@ def do_cancel_ticket(user, ticket_id: int, reason: str = "") -> Ticket:
         )
         queue_event(ticket, "cancelled", actor=user, reason=reason)
         release_parts(ticket, actor=user, reason="cancelled")
+        cancel_appointments(ticket, actor=user, reason="cancelled")
         flush_events(ticket)
     ticket.open_task_rows = []
     return ticket

@@ -26,6 +26,7 @@ from tickets.actions import do_correlate_message
 from tickets.engine import engine_call, locked_ticket, record_event
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import Ticket
+from tickets.parts import booking_detail
 
 MESSAGE = "appointment_booked"
 OFFER_DAYS = 14
@@ -108,14 +109,6 @@ def _translate(exc: SchedulingError) -> ActionError:
     return ActionError(str(exc))
 
 
-def _detail(booking: Booking) -> dict:
-    return {
-        "start": booking.starts_at.isoformat(),
-        "resource": booking.resource.name,
-        "service": booking.service.name if booking.service else "",
-    }
-
-
 def do_book_appointment(ticket_id: int, slot_key: str, user=None, *, by_customer=False) -> Booking:
     """Book (or move) the ticket's appointment to the chosen slot."""
     code, start = _parse_slot(slot_key)
@@ -144,22 +137,20 @@ def do_book_appointment(ticket_id: int, slot_key: str, user=None, *, by_customer
             )
         except SchedulingError as exc:
             raise _translate(exc) from exc
+        detail = booking_detail(booking)
         if live is None:
             record_event(
-                ticket,
-                "appointment_booked",
-                actor=actor,
-                by_customer=by_customer,
-                **_detail(booking),
+                ticket, "appointment_booked", actor=actor, by_customer=by_customer, **detail
             )
         else:
+            previous = live.starts_at.isoformat()
             record_event(
                 ticket,
                 "appointment_moved",
                 actor=actor,
                 by_customer=by_customer,
-                previous=live.starts_at.isoformat(),
-                **_detail(booking),
+                previous=previous,
+                **detail,
             )
         if offer.wanted:
             do_correlate_message(actor, MESSAGE, booking_json(booking), ticket_number=ticket.number)
@@ -206,7 +197,7 @@ def do_cancel_appointment(ticket_id: int, booking_id: int, user) -> Booking:
             booking = scheduling.do_cancel(booking.id, user)
         except SchedulingError as exc:
             raise _translate(exc) from exc
-        record_event(ticket, "appointment_cancelled", actor=user, **_detail(booking))
+        record_event(ticket, "appointment_cancelled", actor=user, **booking_detail(booking))
     return booking
 
 
@@ -224,5 +215,5 @@ def do_site_visit(ticket_id: int, booking_id: int, user, step: str) -> Booking:
             raise _translate(exc) from exc
         at = booking.checked_in_at if step == "in" else booking.checked_out_at
         kind = "checked_in" if step == "in" else "checked_out"
-        record_event(ticket, kind, actor=user, at_time=at.isoformat(), **_detail(booking))
+        record_event(ticket, kind, actor=user, at_time=at.isoformat(), **booking_detail(booking))
     return booking

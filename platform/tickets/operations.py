@@ -29,7 +29,7 @@ from tickets.engine import (
 )
 from tickets.errors import ActionError, Conflict, Forbidden, NotFound
 from tickets.models import HumanTask, Ticket, TicketMessage
-from tickets.parts import opened_at, release_parts
+from tickets.parts import appointment_ids, cancel_appointments, opened_at, release_parts
 from tickets.taskstate import (  # noqa: F401 - the operations' names, for views and API
     Transition,
     allowed_operations,
@@ -124,10 +124,14 @@ def do_send_back(user, task_id: int, to_bpmn_id: str, reason: str = "") -> Ticke
             raise ActionError(f"cannot send back to {to_bpmn_id!r} from {task.bpmn_id!r}")
 
         def operation(t, workflow):
+            held = appointment_ids(t.data)
             try:
-                return runtime.send_back(workflow, to_bpmn_id, instance_id=t.id)
+                result = runtime.send_back(workflow, to_bpmn_id, instance_id=t.id)
             except runtime.TaskNotReady as exc:
                 raise Conflict(str(exc)) from exc
+            undone = held - appointment_ids(runtime.current_data(workflow))
+            cancel_appointments(t, actor=user, reason="sent_back", booking_ids=undone)
+            return result
 
         queue_event(
             ticket,

@@ -419,6 +419,27 @@ def _appointment_moved(event, detail, ctx) -> Line:
     return _appointment(sentence)(event, detail, ctx)
 
 
+def _appointment_cancelled(event, detail, ctx) -> Line:
+    """By a person, or given up with the work it was booked for."""
+    reason = detail.get("reason")
+    if reason not in ("cancelled", "sent_back"):
+        return _appointment(
+            gettext_noop("%(who)s cancelled the appointment of %(start)s with %(resource)s")
+        )(event, detail, ctx)
+    if reason == "sent_back":
+        text = _(
+            "The appointment of %(start)s with %(resource)s was cancelled because the work "
+            "was sent back"
+        )
+    else:
+        text = _(
+            "The appointment of %(start)s with %(resource)s was cancelled because the ticket "
+            "was cancelled"
+        )
+    values = {"start": when(detail.get("start") or ""), "resource": detail.get("resource") or ""}
+    return Line(event, text % values, note=str(detail.get("service") or ""))
+
+
 SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
     "created": _created,
     "task_created": _task_created,
@@ -458,9 +479,7 @@ SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {
         gettext_noop("%(who)s booked an appointment for %(start)s with %(resource)s")
     ),
     "appointment_moved": _appointment_moved,
-    "appointment_cancelled": _appointment(
-        gettext_noop("%(who)s cancelled the appointment of %(start)s with %(resource)s")
-    ),
+    "appointment_cancelled": _appointment_cancelled,
     "checked_in": _appointment(gettext_noop("%(who)s checked in on site at %(at)s")),
     "checked_out": _appointment(gettext_noop("%(who)s checked out on site at %(at)s")),
 }

@@ -98,3 +98,78 @@ def test_multi_select_and_cascade_defaults_render_selected():
     browser = BrowserForm(render_form(form, filled, field_access(form, "T", ["agents"])))
     assert [o[0] for o in browser.named("tags")[0].options if o[1]] == ["x", "z"]
     assert [o[0] for c in browser.named("cat") for o in c.options if o[1]] == ["A", "A2"]
+
+
+# ------------------------------------------- a submission that leaves defaulted fields out
+
+
+def _submit(form, submitted, current=None):
+    from forms.validation import validate_submission
+
+    return validate_submission(
+        form, submitted, field_access(form, "T", ["agents"]), current=current
+    )
+
+
+def _clinic_like():
+    files = {
+        "f.schema.json": json.dumps(
+            {
+                "type": "object",
+                "required": ["attended", "diagnosis"],
+                "properties": {
+                    "attended": {"type": "boolean", "default": True},
+                    "diagnosis": {"type": "string"},
+                    "follow_up_needed": {"type": "boolean", "default": False},
+                    "fee": {"x-field": "money", "default": "50"},
+                    "note": {"type": "string", "default": "none"},
+                    "visit": {
+                        "type": "object",
+                        "properties": {
+                            "room": {"type": "string", "default": "A1"},
+                            "floor": {"type": "integer"},
+                        },
+                    },
+                },
+            }
+        )
+    }
+    return load_form(files, "f.schema.json")
+
+
+def test_fields_left_out_get_the_default_the_web_form_shows():
+    form = _clinic_like()
+    checked = _submit(form, {"diagnosis": "a cold"})
+    assert checked.ok, checked.errors
+    assert checked.cleaned == {
+        "attended": True,  # a required box whose default is ticked counts as ticked
+        "diagnosis": "a cold",
+        "follow_up_needed": False,
+        "fee": Decimal("50.00"),
+        "note": "none",
+        "visit": {"room": "A1"},
+    }
+    # the same values the web form puts in front of the person
+    browser = BrowserForm(render_form(form, {}, field_access(form, "T", ["agents"])))
+    assert browser.named("attended")[-1].checked
+    assert browser.named("note")[0].value == "none"
+    assert browser.named("visit.room")[0].value == "A1"
+
+
+def test_sent_values_and_values_on_record_win_over_defaults():
+    form = _clinic_like()
+    sent = {"diagnosis": "flu", "attended": True, "follow_up_needed": True, "note": ""}
+    checked = _submit(form, sent)
+    assert checked.cleaned["follow_up_needed"] is True
+    assert checked.cleaned["note"] == ""  # sent blank on purpose: blank, not the default
+    on_record = {"note": "seen before", "visit": {"room": "B2", "floor": 3}, "fee": "80"}
+    checked = _submit(form, {"diagnosis": "flu"}, current=on_record)
+    assert "note" not in checked.cleaned and "fee" not in checked.cleaned
+    assert "visit" not in checked.cleaned
+    partly = _submit(form, {"diagnosis": "flu"}, current={"visit": {"floor": 3}})
+    assert partly.cleaned["visit"] == {"floor": 3, "room": "A1"}  # the floor stays
+
+
+def test_a_required_field_without_a_default_is_still_required():
+    checked = _submit(_clinic_like(), {})
+    assert checked.errors == {"diagnosis": "This field is required."}

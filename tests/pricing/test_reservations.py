@@ -110,3 +110,29 @@ def test_twenty_concurrent_reservations_never_oversell():
     assert outcomes.count("ok") == 7 and outcomes.count("short") == 13
     assert (stock.on_hand, stock.reserved) == (7, 7)
     assert Reservation.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_a_tickets_reservations_are_read_only_by_who_may_see_the_ticket(cast, repair):
+    """Alice raised the repair ticket and reads its parts; Tom the technician has no task on
+    it and learns nothing, not even that it exists; Carol keeps the stock and reads all."""
+    from tests.conftest import repair_start
+    from tickets.actions import do_start_ticket
+
+    _stock(5)
+    ticket = do_start_ticket(cast["alice"], "repair", repair_start())
+    do_reserve_part(ticket_id=ticket.number, sku="P-1", warehouse="WH-BJ", quantity=2)
+
+    def read(user, ref):
+        client = token_client(token_for(user, "pricing:read", name=f"ro-{user.username}"))
+        return client.get(f"/api/v1/pricing/reservations?ticket_id={ref}")
+
+    for ref in (ticket.number, ticket.id):  # by number or by id, as the ticket endpoints take
+        mine = read(cast["alice"], ref)
+        assert mine.status_code == 200
+        assert [(r["ticket_id"], r["quantity"]) for r in mine.json()] == [(ticket.number, 2)]
+    hidden = read(cast["tom"], ticket.number)
+    assert hidden.status_code == 404
+    assert hidden.json() == {"detail": f"ticket {ticket.number} not found"}
+    assert read(cast["tom"], "SV-404").status_code == 404  # absent and hidden look alike
+    assert [r["quantity"] for r in read(cast["carol"], ticket.number).json()] == [2]
