@@ -89,7 +89,9 @@ def send_back_clinic(clinic):  # noqa: F811
     operations_json = json.dumps({"claim": ["*"], "send_back": ["*"]}).replace('"', "&#34;")
     start = text.index('<bpmn:userTask id="tell_patient"')
     end = text.index("</bpmn:userTask>", start)
-    task = re.sub(r'<spiffworkflow:property name="operations" value="[^"]*" />', "", text[start:end])
+    task = re.sub(
+        r'<spiffworkflow:property name="operations" value="[^"]*" />', "", text[start:end]
+    )
     task = task.replace(
         anchor,
         anchor
