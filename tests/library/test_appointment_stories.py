@@ -129,4 +129,8 @@ def test_auto_repair_checked_in_quoted_repaired_and_paid_in_two_parts(desk, work
     paid = desk.complete(
         number, "collect_payment", {"amount": "965.21", "method": "cash", "reference": "R-2"}
     )
-    assert paid["status"] == "completed"
+    assert paid["status"] == "active" and desk.open_steps(number) == ["csat"]
+    advisor, task = desk.holder(number, "csat")
+    assert task["candidate_groups"] == ["agents"] and advisor in ("alice", "bob")
+    done = desk.complete(number, "csat", {"rating": 4, "feedback": "quick and clear"})
+    assert done["status"] == "completed" and done["data"]["rating"] == 4
