@@ -10,7 +10,7 @@ from bpmn import runtime
 from definitions import deploy, refdata
 from definitions.deploy import compiled_for
 from definitions.models import ProcessVersion
-from tickets import incidents, taskstate
+from tickets import incidents, routing, taskstate
 from tickets.engine import (
     OPEN_STATES,
     engine_call,
@@ -194,10 +194,12 @@ def do_confirm_customer_link(
         ticket.customer = customer
         fields = ["customer", "updated_at"]
         raised = TIER_PRIORITY.get(customer.tier)
+        moved = {}
         if raised is not None and raised > ticket.priority:
             ticket.priority = raised
             fields.append("priority")
             ticket.tasks.filter(state__in=OPEN_STATES, priority__lt=raised).update(priority=raised)
+            moved = _replan_open_steps(ticket)
         ticket.save(update_fields=fields)
         record_event(
             ticket,
@@ -206,8 +208,20 @@ def do_confirm_customer_link(
             tier=customer.tier,
             priority=ticket.priority,
             **detail,
+            **moved,
         )
     return ticket
+
+
+def _replan_open_steps(ticket: Ticket) -> dict:
+    """The open steps' service-level clocks re-planned for the ticket's new priority (as
+    `bulk.do_set_priority` does); the earliest new due time, for the event."""
+    due = [
+        at
+        for row in ticket.tasks.filter(state__in=OPEN_STATES, sla_started_at__isnull=False)
+        if (at := routing.replan_sla(ticket, row)) is not None
+    ]
+    return {"due_at": min(due)} if due else {}
 
 
 def do_complete_task(user, task_id: int, data: dict) -> Ticket:

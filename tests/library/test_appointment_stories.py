@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from scheduling.models import Resource, Service
 from tests.pricing.test_auto_repair_story import CHECK_IN, DIAGNOSIS, workshop  # noqa: F401
 from tests.scheduling.conftest import next_monday, shop  # noqa: F401
+from tickets.models import TicketEvent
 
 pytestmark = pytest.mark.django_db
 WANG_FANG = {"customer_name": "Wang Fang", "customer_phone": "13812341234"}
@@ -76,7 +77,9 @@ def test_beauty_salon_booked_over_the_api_treated_and_followed_up(desk, salon):
     assert done["status"] == "completed"
 
 
-def test_clinic_emergency_referred_and_a_routine_visit_booked_over_the_api(desk, clinic):
+def test_clinic_emergency_referred_a_visit_sent_back_for_insurance_then_seen_and_rated(
+    desk, clinic
+):
     patient = {
         **WANG_FANG,
         "age": 34,
@@ -99,15 +102,45 @@ def test_clinic_emergency_referred_and_a_routine_visit_booked_over_the_api(desk,
     )
     assert booking["resource"] == "drwu"
     assert "diagnosis" not in desk.ticket(routine, "alice")["data"]
-    done = desk.complete(
+    assert desk.open_steps(routine) == ["register"]
+    desk.complete(
+        routine, "register", {"id_checked": True, "payer": "medical_insurance"}, by="alice"
+    )
+    # The insurance card number is missing: the doctor sends the ticket back to reception.
+    holder, consultation = desk.holder(routine, "consultation")
+    assert holder == "drwu"
+    operations = desk.client("drwu").get(f"/api/v1/tasks/{consultation['id']}/operations")
+    assert operations.json()["send_back_targets"] == ["register"]
+    url = f"/api/v1/tasks/{consultation['id']}/send-back"
+    desk.post("drwu", url, {"to": "register", "reason": ""}, expect=400)  # say why
+    desk.post("drwu", url, {"to": "wait_appointment", "reason": "x"}, expect=400)
+    sent = desk.post("drwu", url, {"to": "register", "reason": "no insurance card number"})
+    assert [t["bpmn_id"] for t in sent["open_tasks"]] == ["register"]
+    event = TicketEvent.objects.get(ticket__number=routine, kind="sent_back")
+    assert (event.detail["to"], event.detail["reason"]) == ("register", "no insurance card number")
+    desk.complete(
+        routine,
+        "register",
+        {
+            "id_checked": True,
+            "id_number": "310101199001011234",
+            "payer": "medical_insurance",
+            "insurance_number": "SH-88812345",
+        },
+        by="alice",
+    )
+    assert desk.ticket(routine, "drwu")["data"]["id_number"] != "310101199001011234"  # masked
+    followed = desk.complete(
         routine,
         "consultation",
         {"attended": True, "diagnosis": "a cold", "follow_up_needed": False},
-        by="drwu",
+        by="drwu",  # the booked doctor again, not a queue
     )
-    assert done["status"] == "completed"
+    assert followed["status"] == "active" and desk.open_steps(routine) == ["csat"]
     assert "diagnosis" not in desk.ticket(routine, "alice")["data"]  # hidden from reception
     assert desk.ticket(routine, "drwu")["data"]["diagnosis"] == "a cold"
+    done = desk.complete(routine, "csat", {"rating": 4, "feeling_better": True}, by="alice")
+    assert done["status"] == "completed" and done["data"]["rating"] == 4
 
 
 def test_auto_repair_checked_in_quoted_repaired_and_paid_in_two_parts(desk, workshop):  # noqa: F811
@@ -129,4 +162,8 @@ def test_auto_repair_checked_in_quoted_repaired_and_paid_in_two_parts(desk, work
     paid = desk.complete(
         number, "collect_payment", {"amount": "965.21", "method": "cash", "reference": "R-2"}
     )
-    assert paid["status"] == "completed"
+    assert paid["status"] == "active" and desk.open_steps(number) == ["csat"]
+    advisor, task = desk.holder(number, "csat")
+    assert task["candidate_groups"] == ["agents"] and advisor in ("alice", "bob")
+    done = desk.complete(number, "csat", {"rating": 4, "feedback": "quick and clear"})
+    assert done["status"] == "completed" and done["data"]["rating"] == 4

@@ -62,7 +62,7 @@ def test_every_flow_is_drawn_from_its_source_to_its_target():
     bounds = _bounds(tree)
     edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
     flows = tree.findall(".//bpmn:sequenceFlow", NS)
-    assert len(flows) == len(edges) == 16
+    assert len(flows) == len(edges) == 17
     for flow in flows:
         points = [
             (float(p.get("x")), float(p.get("y")))

@@ -120,7 +120,9 @@ def test_a_car_is_diagnosed_quoted_approved_repaired_settled_and_paid(cast, work
         {"amount": "965.21", "method": "cash", "reference": "R-2"},
         cast["carol"],
     )
-    assert ticket.status == "completed"
+    assert _open_steps(ticket) == ["csat"]  # paid: the service advisor calls the customer
+    ticket = _step(ticket, "csat", {"rating": 5, "car_runs_well": True}, cast["alice"])
+    assert ticket.status == "completed" and ticket.data["rating"] == 5
     balance = balance_of(statement)
     assert (balance.paid, balance.outstanding, balance.standing) == (D("1965.21"), 0, "paid")
     assert list(statement.payments.values_list("method", flat=True)) == ["wechat_pay", "cash"]

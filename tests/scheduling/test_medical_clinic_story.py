@@ -65,6 +65,7 @@ def test_triage_appointment_consultation_and_a_follow_up_booked_by_the_process(c
     ticket.refresh_from_db()
     assert ticket.data["appointment"]["technician"] == "drwu"
 
+    _work(clinic["alice"], ticket, "register", {"id_checked": True, "payer": "self_pay"})
     follow_day = (next_monday(9) + dt.timedelta(days=7)).date().isoformat()
     doctor = clinic["drwu"].user
     _work(
@@ -91,8 +92,9 @@ def test_triage_appointment_consultation_and_a_follow_up_booked_by_the_process(c
     assert live.count() == 2
 
     _work(clinic["alice"], ticket, "tell_patient", {"patient_informed": True})
+    _work(clinic["alice"], ticket, "csat", {"rating": 5, "feeling_better": True})
     ticket.refresh_from_db()
-    assert ticket.status == "completed"
+    assert ticket.status == "completed" and ticket.data["rating"] == 5
 
 
 def test_an_emergency_is_referred_and_books_nothing(clinic):
@@ -118,6 +120,7 @@ def test_no_doctor_free_on_the_follow_up_day_leaves_a_visible_incident(clinic):
     appointments.do_book_appointment(
         ticket.id, f"drli@{next_monday(9).astimezone(dt.UTC).isoformat()}", clinic["alice"]
     )
+    _work(clinic["alice"], ticket, "register", {"id_checked": True, "payer": "self_pay"})
     saturday = (next_monday(9) + dt.timedelta(days=5)).date().isoformat()
     _work(
         clinic["drli"].user,
