@@ -103,9 +103,11 @@ def send_back_clinic(clinic):  # noqa: F811
     return clinic
 
 
-def _consult(clinic, ticket, day_offset):  # noqa: F811
+def _consult(clinic, ticket, day_offset, *, register=True):  # noqa: F811
     follow_day = (next_monday(9) + dt.timedelta(days=day_offset)).date().isoformat()
     data = {"attended": True, "follow_up_needed": True, "follow_up_date": follow_day}
+    if register:  # reception checks ID and insurance before the first consultation
+        _work(clinic["alice"], ticket, "register", {"id_checked": True, "payer": "self_pay"})
     _work(clinic["drwu"].user, ticket, "consultation", data)
 
 
@@ -130,7 +132,7 @@ def test_a_send_back_frees_the_follow_up_the_redone_steps_booked(send_back_clini
     with translation.override("zh-hans"):
         assert "退回" in line_of("appointment_cancelled", event.detail).sentence
 
-    _consult(clinic, ticket, 8)  # the consultation redone books the follow-up anew
+    _consult(clinic, ticket, 8, register=False)  # the consultation redone books the follow-up anew
     ticket.refresh_from_db()
     live = Booking.objects.filter(ticket_id=ticket.id).exclude(status="cancelled")
     assert ticket.incident is None and live.count() == 2
