@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Customer
 from definitions.element_names import local_name
 from forms.fields import CHOICE_TYPES, Field, option_key
+from forms.regions import address_text
 
 CENT = Decimal("0.01")
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
@@ -211,6 +212,8 @@ class Formatter:
         )
         if not path.count(".") and key in LINE_TABLES and isinstance(value, Mapping):
             return Entry(key, title, table=money_lines(value))
+        if f is not None and f.type == "address" and isinstance(value, Mapping):
+            return Entry(key, title, text=address_text(value) or "—")  # one line, no part names
         if isinstance(value, Mapping):
             return Entry(
                 key, title, entries=[self.entry(k, v, f"{path}.") for k, v in value.items()]

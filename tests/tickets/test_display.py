@@ -138,3 +138,19 @@ def test_titles_and_labels_written_in_both_languages_show_the_readers(language, 
         plate, system, parts = described
         shown = (plate.title, system.title, system.text, parts.table.headers[0])
     assert shown == expected and plate.text == "沪A12345"  # values stay as given
+
+
+def test_an_address_field_reads_as_one_line_without_its_part_names():
+    schema = """{"type": "object", "properties": {
+        "site": {"type": "object", "x-field": "address", "title": "Site address",
+                 "x-i18n": {"zh-hans": {"title": "现场地址"}}}}}"""
+    form = load_form({"site.schema.json": schema}, "site.schema.json")
+    fields = {f.path: f for f in form.walk()}
+    site = {"province": "上海市", "city": "上海市", "district": "松江区", "street": "民益路 201 号"}
+    with translation.override("zh-hans"):
+        (entry,), _ = data_entries({"site": site}, fields, Names())
+    assert (entry.title, entry.text, entry.entries) == (
+        "现场地址",
+        "上海市 松江区 民益路 201 号",
+        [],
+    )
