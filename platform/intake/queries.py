@@ -98,7 +98,9 @@ def public_thread(ticket: Ticket) -> list[dict]:
             "message": m,
             "mine": m.author_kind == "customer",
             "body": view.text(m.body),
-            "attachments": list(m.attachments.all()),
+            "attachments": [
+                {"id": a.id, "name": view.text(a.name), "size": a.size} for a in m.attachments.all()
+            ],
         }
         for m in thread(ticket, public_only=True)
     ]

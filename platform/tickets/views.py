@@ -123,7 +123,15 @@ def ticket_page(request, ref: str):
             "settlement": settlement_for(ticket.number),
             "appointment": appointments.offer_for(ticket),
             "thread": [
-                {"message": m, "body": view.text(m.body), "author_name": view.text(m.author_name)}
+                {
+                    "message": m,
+                    "body": view.text(m.body),
+                    "author_name": view.text(m.author_name),
+                    "attachments": [
+                        {"id": a.id, "name": view.text(a.name), "size": a.size}
+                        for a in m.attachments.all()
+                    ],
+                }
                 for m in conversation.thread(ticket, public_only=False)
             ],
             "requester": requester_of(ticket, view),

@@ -44,6 +44,9 @@ def test_an_attachment_name_is_scrubbed_like_the_message_body(cast, fiona, ticke
     assert listed.status_code == 200, listed.content
     [attachment] = listed.json()["items"][0]["attachments"]
     assert attachment["name"] == "call-138****1234.png"
+    page = session_client(fiona).get(f"/tickets/{ticket.number}/")  # the ticket page too
+    assert page.status_code == 200
+    assert "call-138****1234.png" in page.text and PHONE not in page.text
 
 
 def test_the_values_an_incident_names_are_scrubbed_before_they_are_worded(fiona, ticket):
