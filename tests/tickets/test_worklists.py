@@ -375,3 +375,28 @@ def test_a_long_queue_counts_as_ninety_nine_plus(cast, desk, monkeypatch):
     client.force_login(cast["bob"])
     page = client.get("/tasks/?tab=all").content.decode()
     assert 'All <span class="fd-count">2+</span>' in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_rows_show_step_names_and_times_as_the_template_filters_would(cast, desk, language):
+    """The rows work out names and times once a page: the same words and times the
+    `local_name` and `date` filters give, in the reader's language."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    client = Client()
+    client.force_login(cast["bob"])
+    rows = client.get("/tasks/rows/?tab=all&sort=due", HTTP_ACCEPT_LANGUAGE=language)
+    html = rows.content.decode()
+    task = HumanTask.objects.select_related("ticket").exclude(due_at=None).order_by("id")[0]
+    with translation.override(language):
+        expected = Template(
+            "{% load element_names %}{{ t.name|local_name }} "
+            "<time datetime=\"{{ t.due_at|date:'c' }}\">{{ t.due_at|date:'SHORT_DATETIME_FORMAT' }}"
+            "</time> <time datetime=\"{{ t.ticket.created_at|date:'c' }}\">"
+            "{{ t.ticket.created_at|date:'SHORT_DATETIME_FORMAT' }}</time>"
+        ).render(Context({"t": task}))
+    step, due, created = expected.split(" <time")
+    assert f">{step}</a>" in html
+    assert f"<time{due}" in html and f"<time{created}" in html
+    assert ("答复" in html) == (language == "zh-hans") and "(答复)" not in html
