@@ -343,9 +343,8 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         new=ticket.__dict__.pop("_new_rows", None),
         updates=updates,
         events=events,
+        job=notifying.EventsJob(events),  # notification rules, in the same transaction
     )
-    if events:
-        notifying.events_written(events)  # notification rules, in the same transaction
 
 
 def save_state(ticket: Ticket, state: str, later: bool = False):
