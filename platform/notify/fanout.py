@@ -131,6 +131,36 @@ def fan_out_later(events: Iterable[EventFacts]) -> FanoutJob | None:
     return job
 
 
+# The job row as part of the writer's own statement (tickets.prepared.write_step): the
+# events' ids are only known there, and a statement of its own costs a round trip.
+_JOB_FROM_EVENTS = (
+    "INSERT INTO {table} (events, created_at) SELECT jsonb_agg(jsonb_build_object("
+    "'id', id, 'kind', kind, 'ticket_id', ticket_id, 'bpmn_id', coalesce(bpmn_id, ''), "
+    "'detail', CASE WHEN detail IS NULL OR detail = 'null'::jsonb THEN '{{}}'::jsonb "
+    "ELSE detail END, 'actor_id', actor_id, 'task_id', task_id) ORDER BY id), %s "
+    "FROM {source} WHERE kind = ANY(%s) AND ticket_id IS NOT NULL HAVING count(*) > 0 "
+    "RETURNING id"
+)
+
+
+def job_from_rows(kinds: Iterable[str], source: str) -> tuple[str, list] | None:
+    """The INSERT … SELECT of the job of events about to be written (PostgreSQL), for a
+    writer that puts it in its own statement: `source` names a relation of the new event
+    rows with EventFacts' column names. None when no rule or webhook wants any of `kinds`.
+    The writer passes the job's id to `job_written` (the same JSON as `fan_out_later`)."""
+    wanted = _interesting_kinds() & set(kinds)
+    if not wanted:
+        return None
+    sql = _JOB_FROM_EVENTS.format(table=FanoutJob._meta.db_table, source=source)
+    return sql, [timezone.now(), sorted(wanted)]
+
+
+def job_written(job_id: int | None) -> None:
+    """A job row written by `job_from_rows`' statement: handed over once committed."""
+    if job_id is not None:
+        transaction.on_commit(lambda: _hand_over(job_id), robust=True)
+
+
 # Wakes the embedded worker when a job is committed (registered by the worker thread).
 _waker: list[Callable[[], None]] = []
 

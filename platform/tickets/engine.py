@@ -46,8 +46,41 @@ class _SnapshotEncoder(DjangoJSONEncoder):
             return str(o)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    """`value` as JSON gives it back, when it is made of plain JSON values and Decimals
+    only (most process data); else `_NOT_PLAIN` (dates, UUIDs…: the encoder decides)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Decimal:
+        return int(value) if value == value.to_integral_value() else float(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            item = _plain(item)
+            if type(key) is not str or item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            out[key] = item
+        return out
+    if kind is list or kind is tuple:
+        out = [_plain(item) for item in value]
+        return _NOT_PLAIN if any(item is _NOT_PLAIN for item in out) else out
+    return _NOT_PLAIN
+
+
+_NOT_PLAIN = object()
+
+
 def json_safe(data: dict) -> dict:
-    return json.loads(json.dumps(data, cls=_SnapshotEncoder))
+    """`data` as it reads back from JSON: a copy of its plain values without encoding it
+    (each step saves the process data), through the encoder when anything else is in it."""
+    plain = _plain(data)
+    if plain is _NOT_PLAIN:
+        return json.loads(json.dumps(data, cls=_SnapshotEncoder))
+    return plain
 
 
 def _event(ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra):
@@ -343,9 +376,8 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
         new=ticket.__dict__.pop("_new_rows", None),
         updates=updates,
         events=events,
+        job=notifying.EventsJob(events),  # notification rules, in the same transaction
     )
-    if events:
-        notifying.events_written(events)  # notification rules, in the same transaction
 
 
 def save_state(ticket: Ticket, state: str, later: bool = False):

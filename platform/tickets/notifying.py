@@ -39,6 +39,23 @@ def events_written(events) -> None:
     )
 
 
+class EventsJob:
+    """The notification job of a step's events, written in the step's one statement
+    (tickets.prepared.write_step) instead of one of its own."""
+
+    def __init__(self, events: list):
+        self.events = events
+
+    def sql(self, source: str):
+        return fanout.job_from_rows({e.kind for e in self.events}, source)
+
+    def written(self, job_id: int | None) -> None:
+        fanout.job_written(job_id)
+
+    def elsewhere(self) -> None:
+        events_written(self.events)
+
+
 def tracking_url(ticket: Ticket) -> str:
     try:
         path = reverse("intake:track", args=[ticket.tracking_token])

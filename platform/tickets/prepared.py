@@ -213,6 +213,7 @@ def write_step(
     new: tuple | None = None,
     updates: list = (),
     events: list = (),
+    job=None,
     using: str = "default",
 ) -> None:
     """Everything a step writes, in one statement on PostgreSQL (one round trip instead
@@ -221,7 +222,11 @@ def write_step(
     - `together`: new rows whose ids are known ahead (a new ticket and its instance);
     - `new`: `(rows, key, links)` as for `insert_with_links` (the step's new tasks);
     - `updates`: `(obj, fields)` as for `save_fields` (each must find its row);
-    - `events`: new rows of one model (the timeline), which may point at a row of `new`.
+    - `events`: new rows of one model (the timeline), which may point at a row of `new`;
+    - `job`: a row made from the new events (tickets.notifying.EventsJob: the notification
+      job), with `sql(source)` its INSERT … SELECT from the relation `source` of the new
+      events (or None), `written(id)` told the new row's id (None: no row) and
+      `elsewhere()` what is done instead on other databases.
 
     Elsewhere the ORM's statements, in that order."""
     connection = connections[using]
@@ -234,6 +239,8 @@ def write_step(
             save_fields(*updates, using=using)
         if events:
             insert_rows(list(events), using=using)
+        if job is not None:
+            job.elsewhere()
         return
     step = _Step(connection)
     for row in together:
@@ -241,6 +248,8 @@ def write_step(
     pending = step.insert_new(*new) if new is not None else {}
     expressions = [(obj, fields) for obj, fields in updates if not step.update(obj, fields)]
     late = step.insert_events(list(events), pending) if events else []
+    if job is not None and events:
+        step.insert_from_events(job)
     step.run(new[0] if new is not None else [], list(events))
     for row, field, target in late:  # the new task's id, now that it has one
         setattr(row, field.name, target)
@@ -256,6 +265,7 @@ class _Step:
         self.heads, self.params, self.updated, self.selects = [], [], [], []
         self.key = self.new_key = self.pk_column = None
         self.known: list = []
+        self.job = None
 
     def insert_known(self, row) -> None:
         row._prepare_related_fields_for_save(operation_name="write_step")
@@ -342,10 +352,19 @@ class _Step:
             tuples.append(f"({', '.join(slots)})")
         self.heads.append(
             f"e AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join(tuples)} RETURNING {quote(meta.pk.column)})"
+            f"VALUES {', '.join(tuples)} RETURNING *)"
         )
         self.selects.append(f"SELECT 0, {quote(meta.pk.column)}, NULL FROM e")
         return late
+
+    def insert_from_events(self, job) -> None:
+        made = job.sql("e")
+        if made is not None:
+            sql, params = made
+            self.heads.append(f"j AS ({sql})")
+            self.params += params
+            self.selects.append("SELECT 4, id, NULL FROM j")
+        self.job = job
 
     def run(self, new_rows: list, events: list) -> None:
         if not self.heads:
@@ -367,3 +386,5 @@ class _Step:
         if new_rows:
             _inserted(new_rows, [new_ids[str(getattr(r, self.key))] for r in new_rows], using)
         _inserted(events, event_ids, using)
+        if self.job is not None:
+            self.job.written(next((pk for kind, pk, _key in results if kind == 4), None))

@@ -36,10 +36,21 @@ SEARCH_TEXT_POSTGRESQL = [
     $$
     """,
     "DROP TRIGGER IF EXISTS tickets_ticket_search_text ON tickets_ticket",
+    "DROP TRIGGER IF EXISTS tickets_ticket_search_text_update ON tickets_ticket",
     """
     CREATE TRIGGER tickets_ticket_search_text
-    BEFORE INSERT OR UPDATE OF number, title, data, search_text ON tickets_ticket
+    BEFORE INSERT ON tickets_ticket
     FOR EACH ROW EXECUTE FUNCTION tickets_ticket_search_text()
+    """,
+    # Only when a value it is made of changed (or someone wrote it): a step's UPDATE
+    # writes `data` whether or not the step changed it.
+    """
+    CREATE TRIGGER tickets_ticket_search_text_update
+    BEFORE UPDATE OF number, title, data, search_text ON tickets_ticket
+    FOR EACH ROW WHEN (
+        OLD.number IS DISTINCT FROM NEW.number OR OLD.title IS DISTINCT FROM NEW.title
+        OR OLD.data IS DISTINCT FROM NEW.data OR OLD.search_text IS DISTINCT FROM NEW.search_text
+    ) EXECUTE FUNCTION tickets_ticket_search_text()
     """,
 ]
 
@@ -65,6 +76,10 @@ SEARCH_TEXT_SQLITE = [
     """,
 ]
 _OPEN = "state IN ('open', 'claimed')"
+_DROP_TASK_TRIGGERS = [  # one trigger before migration 0015, one per operation since
+    f"DROP TRIGGER IF EXISTS tickets_humantask_due_at{suffix} ON tickets_humantask"
+    for suffix in ("", "_insert", "_delete", "_update")
+]
 _EARLIEST_DUE = (
     "(SELECT min(due_at) FROM tickets_humantask WHERE ticket_id = {ticket} AND " + _OPEN + ")"
 )
@@ -106,11 +121,27 @@ DUE_AT_POSTGRESQL = [
     END
     $$
     """,
-    "DROP TRIGGER IF EXISTS tickets_humantask_due_at ON tickets_humantask",
-    """
-    CREATE TRIGGER tickets_humantask_due_at
-    AFTER INSERT OR DELETE OR UPDATE OF due_at, state, ticket_id ON tickets_humantask
-    FOR EACH ROW EXECUTE FUNCTION tickets_humantask_due_at()
+    *_DROP_TASK_TRIGGERS,
+    # A task without a due time, or not open, counts for nothing: only a task that does
+    # (before or after the write) can change its ticket's due time.
+    f"""
+    CREATE TRIGGER tickets_humantask_due_at_insert AFTER INSERT ON tickets_humantask
+    FOR EACH ROW WHEN (NEW.due_at IS NOT NULL AND NEW.{_OPEN})
+    EXECUTE FUNCTION tickets_humantask_due_at()
+    """,
+    f"""
+    CREATE TRIGGER tickets_humantask_due_at_delete AFTER DELETE ON tickets_humantask
+    FOR EACH ROW WHEN (OLD.due_at IS NOT NULL AND OLD.{_OPEN})
+    EXECUTE FUNCTION tickets_humantask_due_at()
+    """,
+    f"""
+    CREATE TRIGGER tickets_humantask_due_at_update
+    AFTER UPDATE OF due_at, state, ticket_id ON tickets_humantask
+    FOR EACH ROW WHEN (
+        ((OLD.due_at IS NOT NULL AND OLD.{_OPEN}) OR (NEW.due_at IS NOT NULL AND NEW.{_OPEN}))
+        AND (OLD.due_at, OLD.state, OLD.ticket_id) IS DISTINCT FROM
+            (NEW.due_at, NEW.state, NEW.ticket_id)
+    ) EXECUTE FUNCTION tickets_humantask_due_at()
     """,
 ]
 
@@ -154,6 +185,7 @@ DROP = {
     "search_text": {
         "postgresql": [
             "DROP TRIGGER IF EXISTS tickets_ticket_search_text ON tickets_ticket",
+            "DROP TRIGGER IF EXISTS tickets_ticket_search_text_update ON tickets_ticket",
             "DROP FUNCTION IF EXISTS tickets_ticket_search_text()",
         ],
         "sqlite": [
@@ -163,7 +195,7 @@ DROP = {
     },
     "due_at": {
         "postgresql": [
-            "DROP TRIGGER IF EXISTS tickets_humantask_due_at ON tickets_humantask",
+            *_DROP_TASK_TRIGGERS,
             "DROP FUNCTION IF EXISTS tickets_humantask_due_at()",
             "DROP TRIGGER IF EXISTS tickets_ticket_due_at ON tickets_ticket",
             "DROP FUNCTION IF EXISTS tickets_ticket_due_at()",

@@ -272,3 +272,38 @@ def test_a_message_webhook_is_masked_like_the_api_and_never_carries_notes(ticket
     text = hook.payload["data"]["text"]
     assert text.startswith("We will call ") and phone not in text  # the phone is masked
     assert hook.payload["data"]["visibility"] == "public"
+
+
+def test_the_job_written_in_the_steps_statement_carries_its_events_as_fan_out_later_does(
+    ticket, crew
+):
+    """A step's job row is built by SQL from the new event rows (write_step): the same
+    facts, in the same order, as the job `fan_out_later` builds from the events in Python."""
+    from django.db import connection
+
+    from tickets.models import TicketEvent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the job rides in the step's statement on PostgreSQL only")
+    FanoutJob.objects.all().delete()
+    actions.do_complete_task(crew["alice"], open_task(ticket).id, {"accepted": True})
+    (job,) = FanoutJob.objects.all()
+    wanted = fanout._interesting_kinds()
+    events = TicketEvent.objects.filter(id__gte=job.events[0]["id"]).order_by("id")
+    expected = [
+        fanout._as_dict(
+            fanout.EventFacts(
+                id=e.pk,
+                kind=e.kind,
+                ticket_id=e.ticket_id,
+                bpmn_id=e.bpmn_id or "",
+                detail=e.detail or {},
+                actor_id=e.actor_id,
+                task_id=e.task_id,
+            )
+        )
+        for e in events
+        if e.kind in wanted
+    ]
+    assert len(expected) >= 2 and job.events == expected
+    assert {e["kind"] for e in job.events} >= {"task_completed", "task_created"}

@@ -131,3 +131,28 @@ def test_the_ticket_list_page_keeps_its_sort_in_the_url(cast, desk, monkeypatch)
     shown = [numbers[n] for n in re.findall(r">([A-Z]+-\d{4}-\d+)</a>", rest) if n in numbers]
     assert shown == ["C", "D"]
     assert bob.get("/tickets/?sort=sideways").status_code == 200  # shown, newest first
+
+
+def test_only_open_tasks_with_a_due_time_move_the_tickets_due_time(cast, desk):
+    """The task triggers skip writes that cannot change the result (tickets.triggers):
+    these are the edges of that condition."""
+    tickets = desk["tickets"]
+    b, d = (Ticket.objects.get(id=tickets[name].id) for name in ("B", "D"))
+    task_b, task_d = b.tasks.get(), d.tasks.get()
+
+    def due(ticket):
+        return Ticket.objects.get(id=ticket.id).due_at
+
+    HumanTask.objects.filter(id=task_b.id).update(state=HumanTask.State.DONE)
+    assert due(b) is None  # an open task with a due time closed
+    later = desk["now"] + dt.timedelta(days=5)
+    HumanTask.objects.filter(id=task_b.id).update(due_at=later)
+    assert due(b) is None  # a closed task's due time counts for nothing
+    HumanTask.objects.filter(id=task_b.id).update(state=HumanTask.State.OPEN)
+    assert due(b) == later  # reopened with a due time
+    HumanTask.objects.filter(id=task_b.id).update(ticket_id=d.id)
+    assert due(b) is None and due(d) == min(later, task_d.due_at)  # moved to another ticket
+    HumanTask.objects.filter(id=task_d.id).delete()
+    assert due(d) == later  # an open task with a due time deleted
+    HumanTask.objects.filter(id=task_b.id).update(due_at=None)
+    assert due(d) is None
