@@ -40,7 +40,7 @@ def _candidate_of(user, task_ref: str = "pk") -> Q:
     their groups as candidates: EXISTS over the through tables, never a join + DISTINCT."""
     groups = HumanTask.candidate_groups.through.objects.filter(
         humantask_id=OuterRef(task_ref),
-        group_id__in=user.groups.through.objects.filter(user_id=user.id).values("group_id"),
+        group_id__in=org_queries.group_ids_of(user),
     )
     users = HumanTask.candidate_users.through.objects.filter(
         humantask_id=OuterRef(task_ref), user_id=user.id
@@ -54,7 +54,7 @@ def visible_tickets(user):
     go through tickets.search, which probes these for a bounded set of ids at a time."""
     if is_supervisor(user):
         return Ticket.objects.all()
-    my_groups = user.groups.through.objects.filter(user_id=user.id).values("group_id")
+    my_groups = org_queries.group_ids_of(user)
     held = HumanTask.objects.filter(ticket_id=OuterRef("pk"), assignee_id=user.id)
     for_my_groups = HumanTask.candidate_groups.through.objects.filter(
         humantask__ticket_id=OuterRef("pk"), group_id__in=my_groups
