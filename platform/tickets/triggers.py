@@ -20,6 +20,8 @@ SQLite drops a table's triggers when a migration rebuilds the table, so they are
 installed again after every `migrate` there (`IF NOT EXISTS`: nothing happens otherwise).
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 DATA_VALUES_PATH = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
 
 SEARCH_TEXT_POSTGRESQL = [
@@ -214,8 +216,8 @@ DROP = {
 def install(connection, feature: str) -> None:
     statements = FEATURES[feature].get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(
-            f"ticket {feature}: no trigger for the {connection.vendor} database"
+        raise ImproperlyConfigured(
+            f"ticket {feature}: flowdesk runs on PostgreSQL or SQLite, not {connection.vendor}"
         )
     with connection.cursor() as cursor:
         for sql in statements:
