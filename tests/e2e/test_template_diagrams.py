@@ -1,4 +1,5 @@
-"""The auto-repair example opens drawn in bpmn-js (bpmn.io, Camunda Modeler's viewer)."""
+"""Library templates open drawn in bpmn-js (bpmn.io, Camunda Modeler's viewer): every lane,
+node, boundary event and flow of the process file has its shape."""
 
 import json
 import shutil
@@ -13,18 +14,14 @@ pytestmark = pytest.mark.e2e
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
-def test_every_element_of_the_auto_repair_process_is_drawn_in_bpmn_js():
+@pytest.mark.parametrize("key", ["auto_repair", "equipment_maintenance"])
+def test_every_element_of_the_process_is_drawn_in_bpmn_js(key):
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "bpmn-js").is_dir():
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core and bpmn-js")
-    shot = ROOT / "var" / "e2e" / "auto_repair.png"
+    shot = ROOT / "var" / "e2e" / f"{key}.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [
-            "node",
-            str(ROOT / "tests" / "e2e" / "diagram.mjs"),
-            "processes/auto_repair.bpmn",
-            str(shot),
-        ],
+        ["node", str(ROOT / "tests" / "e2e" / "diagram.mjs"), f"processes/{key}.bpmn", str(shot)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -34,13 +31,12 @@ def test_every_element_of_the_auto_repair_process_is_drawn_in_bpmn_js():
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["warnings"] == []
-    tree = etree.parse(str(PROCESSES / "auto_repair.bpmn"))
-    process = tree.find(f"{BPMN}process")
+    process = etree.parse(str(PROCESSES / f"{key}.bpmn")).find(f"{BPMN}process")
     expected = {
         e.get("id")
         for e in process.iter()
         if e.get("id") and e.tag.endswith(("Event", "Task", "Gateway", "sequenceFlow", "lane"))
     }
-    expected.add("Participant_auto_repair")
+    expected.add(f"Participant_{key}")
     assert expected <= set(result["drawn"]), expected - set(result["drawn"])
     assert result["gfx"] >= len(expected) and shot.stat().st_size > 20_000
