@@ -50,3 +50,24 @@ export async function overflowsSideways(page) {
 export async function shot(page, name) {
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 }
+
+// The modeler's status line once it shows a message of `kind` (ok, error, …).
+export async function modelerStatus(page, kind, timeout = 60000) {
+  const box = page.locator(`[data-status][data-kind="${kind}"]`);
+  await box.waitFor({ timeout });
+  return (await box.textContent()).trim();
+}
+
+// Clicks a modeler button and waits until the status line says something new.
+export async function modelerClick(page, selector, timeout = 60000) {
+  const before = await page.locator("[data-status]").textContent();
+  await page.click(selector);
+  await page.waitForFunction(
+    (old) => {
+      const box = document.querySelector("[data-status]");
+      return box.dataset.kind && box.textContent !== old && !document.querySelector("[data-action]:disabled");
+    },
+    before,
+    { timeout },
+  );
+}

@@ -2,30 +2,19 @@
 // industry, copies the food-safety template into a process of her own, runs its scenarios
 // in the modeler and publishes it.
 // Usage: BASE_URL=http://127.0.0.1:8081 SHOTS=var/e2e node tests/e2e/library.mjs
-import { axeProblems, base, launch, loggedIn, overflowsSideways, shot } from "./lib.mjs";
+import {
+  axeProblems,
+  base,
+  launch,
+  loggedIn,
+  modelerClick as click,
+  modelerStatus as status,
+  overflowsSideways,
+  shot,
+} from "./lib.mjs";
 
 const browser = await launch();
 const result = {};
-
-async function status(page, kind) {
-  const box = page.locator(`[data-status][data-kind="${kind}"]`);
-  await box.waitFor({ timeout: 60000 });
-  return (await box.textContent()).trim();
-}
-
-// Clicks a modeler button and waits until the status line says something new.
-async function click(page, selector) {
-  const before = await page.locator("[data-status]").textContent();
-  await page.click(selector);
-  await page.waitForFunction(
-    (old) => {
-      const box = document.querySelector("[data-status]");
-      return box.dataset.kind && box.textContent !== old && !document.querySelector("[data-action]:disabled");
-    },
-    before,
-    { timeout: 60000 },
-  );
-}
 
 // The names a diagram draws for a step, a lane and the pool (bpmn-js: <tspan>s in the element).
 async function drawnNames(page, within) {

@@ -3,29 +3,19 @@
 // on the diagram, undoes it, gives the step candidate groups in the properties panel,
 // runs the scenarios, publishes, and finds the new version in the list.
 // Usage: BASE_URL=http://127.0.0.1:8081 SHOTS=var/e2e node tests/e2e/process_authoring.mjs
-import { axeProblems, base, launch, loggedIn, overflowsSideways, shot } from "./lib.mjs";
+import {
+  axeProblems,
+  base,
+  launch,
+  loggedIn,
+  modelerClick as click,
+  modelerStatus as status,
+  overflowsSideways,
+  shot,
+} from "./lib.mjs";
 
 const browser = await launch();
 const result = {};
-
-async function status(page, kind) {
-  const box = page.locator(`[data-status][data-kind="${kind}"]`);
-  await box.waitFor({ timeout: 30000 });
-  return (await box.textContent()).trim();
-}
-
-async function click(page, selector) {
-  const before = await page.locator("[data-status]").textContent();
-  await page.click(selector);
-  await page.waitForFunction(
-    (old) => {
-      const box = document.querySelector("[data-status]");
-      return box.dataset.kind && box.textContent !== old && !document.querySelector("[data-action]:disabled");
-    },
-    before,
-    { timeout: 30000 },
-  );
-}
 
 async function author(lang, groups) {
   const out = {};
