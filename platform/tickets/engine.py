@@ -354,6 +354,10 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
     ticket.waiting_messages = runtime.waiting_messages(workflow)
     ticket.lock_version += 1
     fields = {"incident", "data", "next_timer_at", "waiting_messages", "lock_version"}
+    # Written for its trigger (tickets.triggers): the ticket's UPDATE, run after the step's
+    # task writes in the one statement, takes the earliest due time of the tasks as they
+    # now are, so the tasks' own triggers find it right and do not write the row again.
+    fields.add("due_at")
     fields |= ticket.__dict__.pop("_changed_fields", set())
     if runtime.is_completed(workflow) and ticket.status == Ticket.Status.ACTIVE:
         ticket.status = Ticket.Status.COMPLETED
