@@ -354,6 +354,10 @@ def save_engine_result(ticket: Ticket, workflow, result: runtime.StepResult, act
     ticket.waiting_messages = runtime.waiting_messages(workflow)
     ticket.lock_version += 1
     fields = {"incident", "data", "next_timer_at", "waiting_messages", "lock_version"}
+    # Written for its trigger (tickets.triggers): the ticket's UPDATE, run after the step's
+    # task writes in the one statement, takes the earliest due time of the tasks as they
+    # now are, so the tasks' own triggers find it right and do not write the row again.
+    fields.add("due_at")
     fields |= ticket.__dict__.pop("_changed_fields", set())
     if runtime.is_completed(workflow) and ticket.status == Ticket.Status.ACTIVE:
         ticket.status = Ticket.Status.COMPLETED
@@ -400,11 +404,14 @@ def save_state(ticket: Ticket, state: str, later: bool = False):
 
 
 def _for_update():
-    # Lock the ticket row only: its ProcessInstance comes with it through the join (and is
-    # the nullable side of it, which PostgreSQL does not lock). The reference token rides
-    # along, so routing and decisions need no statement of their own to check their cache.
+    # The ticket and its ProcessInstance, both locked: a step that waited for another's
+    # lock then reads the state that one saved (PostgreSQL re-reads only locked rows of a
+    # join when it continues after the wait; an unlocked instance would be the version read
+    # before the wait). The reference token rides along, so routing and decisions need no
+    # statement of their own to check their cache.
     return (
-        Ticket.objects.select_for_update(of=("self",))
+        Ticket.objects.select_for_update(of=("self", "instance"), no_key=True)
+        .filter(instance__isnull=False)  # an inner join: its row can be locked
         .select_related("process_version", "instance")
         .annotate(reference_token=RawSQL(refdata.TOKEN_SQL, []))
     )

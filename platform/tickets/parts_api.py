@@ -2,12 +2,14 @@
 pricing:write). They live here, above pricing, because reading them is reading the ticket:
 the caller must see the ticket (tickets.access, a 404 otherwise, as for every ticket
 endpoint), unless they keep the stock (finance, process owners), who reserve, release and
-consume parts for any ticket reference and so read them all."""
+consume parts for any ticket and so read them all. A ticket is named by its number or id;
+reservations are kept under its number, and a reference that names no ticket is a 404."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from integrations.auth import require_scope
+from integrations.errors import ApiError
 from pricing.actions import (
     InsufficientStock,
     UnknownStock,
@@ -65,6 +67,20 @@ def _readable_ref(user, ticket_ref: str) -> str | None:
         return ticket_ref if may_edit_catalog(user) else None
 
 
+def _ticket_number(ticket_ref: str) -> str:
+    """The number of the ticket `ticket_ref` names (its number or id), for stock keepers;
+    ApiError 404 when it names none."""
+    ref = str(ticket_ref)
+    if ref.isdigit() and len(ref) <= 18:
+        found = Ticket.objects.filter(id=int(ref))
+    else:
+        found = Ticket.objects.filter(number=ref)
+    number = found.values_list("number", flat=True).first()
+    if number is None:
+        raise ApiError(404, f"ticket {ticket_ref} not found")
+    return number
+
+
 @router.post(
     "/pricing/reservations",
     response={201: ReservationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
@@ -75,7 +91,10 @@ def reserve(request: HttpRequest, body: ReserveIn):
     _writer(request)
     try:
         reservation = do_reserve_part(
-            ticket_id=body.ticket_id, sku=body.sku, warehouse=body.warehouse, quantity=body.quantity
+            ticket_id=_ticket_number(body.ticket_id),
+            sku=body.sku,
+            warehouse=body.warehouse,
+            quantity=body.quantity,
         )
     except UnknownStock as exc:
         return 404, {"detail": str(exc)}
@@ -99,22 +118,21 @@ def list_reservations(request: HttpRequest, ticket_id: str):
 
 def _close(request, ticket_id: str, body: CloseIn, action):
     _writer(request)
-    closed = action(ticket_id, body.reservation_ids)
+    closed = action(_ticket_number(ticket_id), body.reservation_ids)
     return [_reservation_out(r) for r in closed]
 
 
-@router.post(
-    "/pricing/reservations/{ticket_id}/release", response={200: list[ReservationOut], 403: ErrorOut}
-)
+CLOSED = {200: list[ReservationOut], 403: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/pricing/reservations/{ticket_id}/release", response=CLOSED)
 @require_scope("pricing:write")
 def release(request: HttpRequest, ticket_id: str, body: CloseIn):
     """Give back a ticket's held parts (all, or the listed reservations)."""
     return _close(request, ticket_id, body, do_release_reservations)
 
 
-@router.post(
-    "/pricing/reservations/{ticket_id}/consume", response={200: list[ReservationOut], 403: ErrorOut}
-)
+@router.post("/pricing/reservations/{ticket_id}/consume", response=CLOSED)
 @require_scope("pricing:write")
 def consume(request: HttpRequest, ticket_id: str, body: CloseIn):
     """Book a ticket's held parts as used (they leave the stock)."""

@@ -12,15 +12,92 @@ by the ORM each time: UPDATEs of known rows (`save_fields`), events (`insert_row
 rows with their many-to-many links (`insert_with_links`), and `write_step`, which puts a
 whole step (a new ticket or the changed rows, the new tasks and their candidates, the
 events) in one statement on PostgreSQL.
+
+On PostgreSQL the hot statements (`PreparedSelect`, `write_step`) are also prepared on
+the server (`execute`): once per connection and statement text, PostgreSQL parses it once
+and, after a few runs, plans it once, which is most of what a one-row lookup costs there.
+Named prepared statements belong to a session: a pooler in transaction mode (PgBouncer)
+in front of the database would need its prepared-statement support switched on.
 """
 
+import re
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
 from django.db.models.query import get_related_populators
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 SENTINEL = -7_304_519_273  # no id is negative: it stands for the value in the template
+
+
+PREPARED_PER_CONNECTION = 200  # statement texts; the least recently run is dropped
+_PLACEHOLDER = re.compile(r"%([s%])")
+
+
+class _Prepared:
+    """The statements prepared on one database session: text → name, oldest first."""
+
+    def __init__(self):
+        self.names: OrderedDict[str, str] = OrderedDict()
+        self.made = 0
+
+
+def _session(connection) -> _Prepared:
+    prepared = connection.__dict__.get("_flowdesk_prepared")
+    if prepared is None:
+        prepared = connection.__dict__["_flowdesk_prepared"] = _Prepared()
+    return prepared
+
+
+def _new_session(sender, connection, **kwargs) -> None:
+    connection.__dict__.pop("_flowdesk_prepared", None)  # a new session has none
+
+
+connection_created.connect(_new_session)
+
+
+def _numbered(sql: str) -> str:
+    """psycopg2's `%s` placeholders as PostgreSQL's `$1, $2…` (and `%%` as `%`)."""
+    count = 0
+
+    def number(match):
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql)
+
+
+def execute(cursor, sql: str, params) -> None:
+    """`cursor.execute(sql, params)`, through a statement prepared on the server on
+    PostgreSQL. The first run of a text sends PREPARE and EXECUTE together (one round
+    trip); if that fails, whether PREPARE took is unknown, so the text is prepared under
+    a new name the next time (the old one, if any, goes with the session)."""
+    connection = cursor.db
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    prepared = _session(connection)
+    name = prepared.names.get(sql)
+    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+    if name is not None:
+        prepared.names.move_to_end(sql)
+        cursor.execute(f"EXECUTE {name}{arguments}", params)
+        return
+    prepared.made += 1
+    name = f"flowdesk_{prepared.made}"
+    head = ""
+    if len(prepared.names) >= PREPARED_PER_CONNECTION:
+        head = f"DEALLOCATE {prepared.names.popitem(last=False)[1]}; "
+    cursor.execute(
+        f"{head}PREPARE {name} AS {_numbered(sql).replace('%', '%%')}; EXECUTE {name}{arguments}",
+        params,
+    )
+    prepared.names[sql] = name
 
 
 class PreparedSelect:
@@ -49,7 +126,7 @@ class PreparedSelect:
         compiler, sql, template, slot = compiled
         params = (*template[:slot], value, *template[slot + 1 :])
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+            execute(cursor, sql, params)
             results = cursor.fetchall()
         return self._objects(compiler, results, using)
 
@@ -371,7 +448,7 @@ class _Step:
             return
         body = " UNION ALL ".join(self.selects) if self.selects else "SELECT 3, 0, NULL"
         with self.connection.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(self.heads)} {body}", self.params)
+            execute(cursor, f"WITH {', '.join(self.heads)} {body}", self.params)
             results = cursor.fetchall()
         event_ids = sorted(pk for kind, pk, _key in results if kind == 0)  # one sequence
         new_ids = {key: pk for kind, pk, key in results if kind == 1}

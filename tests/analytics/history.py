@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from customers.models import Customer
 from org.models import BusinessCalendar
-from tickets.models import HumanTask, Ticket, TicketEvent
+from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 
 SH = ZoneInfo("Asia/Shanghai")
 FIRST, LAST = dt.date(2026, 11, 20), dt.date(2026, 11, 24)
@@ -38,6 +38,7 @@ def _ticket(version, number, channel, created, customer=None, closed=None):
         status=Ticket.Status.COMPLETED if closed else Ticket.Status.ACTIVE,
         closed_at=closed,
     )
+    ProcessInstance.objects.create(ticket=ticket)  # every ticket has one (engine calls lock it)
     Ticket.objects.filter(id=ticket.id).update(created_at=created)
     _event(ticket, "created", created)
     return ticket

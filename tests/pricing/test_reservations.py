@@ -15,6 +15,7 @@ from pricing.actions import (
 )
 from pricing.models import Part, Reservation, StockLevel, Warehouse
 from tests.integrations.support import post, token_client, token_for
+from tickets.models import Ticket
 
 
 def _stock(on_hand=10, sku="P-1"):
@@ -59,12 +60,20 @@ def test_bad_reservations_are_refused():
 
 
 @pytest.mark.django_db
-def test_reservation_api(cast):
+def test_reservation_api(cast, repair):
+    from tests.conftest import repair_start
+    from tickets.actions import do_start_ticket
+
     _stock(3)
+    number = do_start_ticket(cast["alice"], "repair", repair_start()).number
     client = token_client(token_for(cast["dave"], "pricing:read", "pricing:write"))
-    body = {"ticket_id": "SV-1", "sku": "P-1", "warehouse": "WH-BJ", "quantity": 2}
+    body = {"ticket_id": number, "sku": "P-1", "warehouse": "WH-BJ", "quantity": 2}
+    nowhere = post(client, "/api/v1/pricing/reservations", {**body, "ticket_id": "SV-404"})
+    assert nowhere.status_code == 404 and nowhere.json() == {"detail": "ticket SV-404 not found"}
+    assert post(client, "/api/v1/pricing/reservations/SV-404/release", {}).status_code == 404
     created = post(client, "/api/v1/pricing/reservations", body)
     assert created.status_code == 201 and created.json()["state"] == "reserved"
+    assert created.json()["ticket_id"] == number
     assert post(client, "/api/v1/pricing/reservations", body).status_code == 409
     assert post(client, "/api/v1/pricing/reservations", {**body, "sku": "X"}).status_code == 404
     assert post(client, "/api/v1/pricing/reservations", {**body, "quantity": 0}).status_code == 400
@@ -72,12 +81,16 @@ def test_reservation_api(cast):
     assert parts[0]["stock"] == [
         {"warehouse": "WH-BJ", "on_hand": 3, "reserved": 2, "available": 1}
     ]
-    done = post(client, "/api/v1/pricing/reservations/SV-1/consume", {})
+    done = post(client, f"/api/v1/pricing/reservations/{number}/consume", {})
     assert [r["state"] for r in done.json()] == ["consumed"]
-    listed = client.get("/api/v1/pricing/reservations?ticket_id=SV-1").json()
+    listed = client.get(f"/api/v1/pricing/reservations?ticket_id={number}").json()
     assert [(r["quantity"], r["state"]) for r in listed] == [(2, "consumed")]
-    again = post(client, "/api/v1/pricing/reservations", {**body, "quantity": 1})
-    released = post(client, "/api/v1/pricing/reservations/SV-1/release", {})
+    ticket_id = Ticket.objects.get(number=number).id  # by id, kept under the number
+    again = post(
+        client, "/api/v1/pricing/reservations", {**body, "ticket_id": str(ticket_id), "quantity": 1}
+    )
+    assert again.json()["ticket_id"] == number
+    released = post(client, f"/api/v1/pricing/reservations/{ticket_id}/release", {})
     assert [r["id"] for r in released.json()] == [again.json()["id"]]
     reader = token_client(token_for(cast["dave"], "pricing:read", name="ro"))
     assert post(reader, "/api/v1/pricing/reservations", body).status_code == 403

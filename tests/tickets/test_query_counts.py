@@ -355,3 +355,66 @@ def test_the_worklist_page_of_ten_and_of_a_hundred_rows_costs_the_same(
     assert response.content.count(b'name="task"') >= 60
     assert at_hundred == at_ten, "\n".join(sql)
     print(f"{connection.vendor}: worklist page {url}={at_ten} (10 and 100 rows)")
+
+
+def _row_writes() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname IN "
+            "('tickets_ticket', 'tickets_processinstance')"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_each_step_writes_the_ticket_row_once(cast):
+    """The step's UPDATE of the ticket already carries the earliest due time of its tasks
+    as they are after the step, so the tasks' triggers do not write the row a second time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("counts row versions with PostgreSQL's statistics views")
+    from django.contrib.auth.models import User
+
+    from tickets import actions
+    from tickets.models import HumanTask, Ticket
+
+    deploy_file(PROCESSES / "repair.bpmn")
+    User.objects.create_user("tom2", is_staff=True)
+    ticket = actions.do_start_ticket(cast["dave"], "repair", repair_start())
+    for bpmn_id, data in REPAIR_STEPS:
+        before = _row_writes()
+        task = next(t for t in ticket.open_task_rows if t.bpmn_id == bpmn_id)
+        ticket = actions.do_complete_task(cast["dave"], task.id, data)
+        after = _row_writes()
+        assert {k: after[k] - before.get(k, 0) for k in after} == {
+            "tickets_ticket": 1,
+            "tickets_processinstance": 1,
+        }, bpmn_id
+        open_due = [
+            t.due_at for t in HumanTask.objects.filter(ticket=ticket, state__in=["open", "claimed"])
+        ]
+        expected = min((d for d in open_due if d), default=None)
+        assert Ticket.objects.get(id=ticket.id).due_at == expected, bpmn_id
+
+
+def test_hot_statements_are_prepared_once_per_session_and_survive_a_failure(cast, smallest):
+    """tickets.prepared.execute: the second run of a text is an EXECUTE of the prepared
+    statement; a failed first run (PREPARE unknown) prepares again under a new name."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from django.db import DatabaseError, transaction
+
+    from tickets.prepared import execute
+
+    sql = "SELECT %s::int + 1, '100%%'"
+    with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+        execute(cursor, sql, [1])
+        assert cursor.fetchall() == [(2, "100%")]
+        execute(cursor, sql, [41])
+        assert cursor.fetchall() == [(42, "100%")]
+    assert captured[0]["sql"].startswith("PREPARE flowdesk_")
+    assert captured[1]["sql"].startswith("EXECUTE flowdesk_")
+    failing = "SELECT 1 / %s"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        execute(cursor, failing, [0])
+    with connection.cursor() as cursor:
+        execute(cursor, failing, [1])
+        assert cursor.fetchall() == [(1,)]
