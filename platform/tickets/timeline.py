@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tickets.decision_rules import rule_label, version_label
+from tickets.decision_rules import decision_name, rule_label, version_label
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
 from tickets.incident_text import incident_text
 from tickets.models import TicketEvent
@@ -126,22 +126,24 @@ def _assigned(event, detail, ctx) -> Line:
 def _decided_by(decision) -> str:
     if not isinstance(decision, Mapping) or not decision.get("id"):
         return ""
-    version = version_label(str(decision.get("version") or ""))
+    stored = str(decision.get("version") or "")
+    version = version_label(stored)
     rule = decision.get("rule")
-    label = rule_label(str(decision["id"]), str(decision.get("version") or ""), rule)
+    label = rule_label(str(decision["id"]), stored, rule)
+    name = decision_name(str(decision["id"]), stored)
     if label:
         return _("by rule ‘%(rule)s’ (%(decision)s %(version)s)") % {
             "rule": label,
-            "decision": decision["id"],
+            "decision": name,
             "version": version,
         }
     if rule:
         return _("by rule %(rule)s (%(decision)s %(version)s)") % {
             "rule": rule,
-            "decision": decision["id"],
+            "decision": name,
             "version": version,
         }
-    return _("by %(decision)s %(version)s") % {"decision": decision["id"], "version": version}
+    return _("by %(decision)s %(version)s") % {"decision": name, "version": version}
 
 
 def _sla_started(event, detail, ctx) -> Line:
@@ -211,7 +213,11 @@ def _decision(event, detail, ctx) -> Line:
     rules = detail.get("matched_rules") or ([detail["rule"]] if detail.get("rule") else [])
     version = str(detail.get("version") or "")
     label = rule_label(decision, version, rules[0]) if rules else ""
-    values = {"decision": decision, "version": version_label(version), "rule": label}
+    values = {
+        "decision": decision_name(decision, version),
+        "version": version_label(version),
+        "rule": label,
+    }
     if label:
         text = _("Decision table %(decision)s (%(version)s) applied rule ‘%(rule)s’") % values
     elif rules:

@@ -69,7 +69,7 @@ def test_the_page_reads_as_sentences_with_names_rules_and_reasons(named, repair)
         "wrong address",
         "Carol Chen rejected Approve the quote",
         "too dear",
-        "by rule ‘Other technician work: the least-loaded technician’ (assignment as shipped)",
+        "by rule ‘Other technician work: the least-loaded technician’ (Assignment as shipped)",
         "Approve the quote put in the finance queue",
     ):
         assert said in html, said

@@ -91,3 +91,29 @@ def test_sentences_are_translated():
     with translation.override("zh-hans"):
         line = line_of("transferred", EXAMPLES["transferred"])
     assert "转" in line.sentence and "Tom Zhang" in line.sentence
+
+
+def test_decision_tables_are_named_as_their_dmn_names_them_in_the_readers_language():
+    """A published table is named by its DMN `name` (both languages: the reader's one), not
+    by its id; a table that cannot be read keeps its id."""
+    from definitions.models import DecisionVersion
+
+    dmn = (
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" '
+        'namespace="x"><decision id="visit_fee" name="Visit fee (上门费)"><decisionTable '
+        'id="t" hitPolicy="FIRST"><input id="i"><inputExpression id="e"><text>region</text>'
+        '</inputExpression></input><output id="o" name="fee"/><rule id="r1">'
+        '<description>Remote areas (偏远地区)</description><inputEntry id="a"><text>-</text>'
+        '</inputEntry><outputEntry id="b"><text>80</text></outputEntry></rule>'
+        "</decisionTable></decision></definitions>"
+    )
+    DecisionVersion.objects.create(decision_id="visit_fee", version=2, dmn_xml=dmn)
+    detail = {"decision_id": "visit_fee", "version": "v2", "matched_rules": [1], "outputs": {}}
+    with translation.override("en"):
+        english = line_of("decision", detail).sentence
+        unknown = line_of("decision", {**detail, "decision_id": "gone"}).sentence
+    with translation.override("zh-hans"):
+        chinese = line_of("decision", detail).sentence
+    assert english == "Decision table Visit fee (v2) applied rule ‘Remote areas’"
+    assert "上门费" in chinese and "偏远地区" in chinese and "Visit fee" not in chinese
+    assert unknown.startswith("Decision table gone (v2)")
