@@ -129,6 +129,11 @@ def test_the_draft_page_offers_the_editor_rows_and_the_pricing_impact(owner_clie
     html = owner_client.get(f"/decisions/settlement_pricing/v{draft.version}/").content.decode()
     assert "data-dmn-editor" in html and 'data-decision-id="settlement_pricing"' in html
     assert f"/pricing/simulate/?version={draft.version}" in html
+    assert "<h1>Settlement pricing adjustments: draft version" in html  # one language a reader
+    zh = owner_client.get(
+        f"/decisions/settlement_pricing/v{draft.version}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "结算调价" in zh and "Settlement pricing adjustments" not in zh
     xml = owner_client.get(f"/decisions/settlement_pricing/v{draft.version}/dmn")
     assert xml["Content-Type"].startswith("application/xml") and b"sp_table" in xml.content
     assert (
