@@ -1,6 +1,6 @@
 """The ticket list sorts as the worklist does (newest, recently updated, due time, priority
 then due), in the API and on /tickets/, kept in the URL, by keyset pages with no gaps or
-repeats for a supervisor and for an agent whose visibility is checked chunk by chunk.
+repeats for a supervisor and for an agent whose visibility is checked window by window.
 
 A ticket's due time is the earliest of its open tasks' (tickets.triggers), whoever
 writes the tasks; the desk tickets of tests/tickets/test_worklists.py:
@@ -64,7 +64,7 @@ def test_a_tickets_due_time_is_the_earliest_of_its_open_tasks(cast, desk):
 
 @pytest.mark.parametrize("sort", list(SORTS))
 def test_each_sort_orders_the_list_for_a_supervisor_and_an_agent(cast, desk, sort, monkeypatch):
-    monkeypatch.setattr(search, "CHUNK", 1)  # the agent's page takes several chunks
+    monkeypatch.setattr(search, "WINDOWS", (1, 2))  # the agent's page takes several windows
     assert listed(desk, cast["bob"], sort) == EXPECTED[sort]
     assert listed(desk, cast["alice"], sort, limit=1) == EXPECTED[sort]
 
