@@ -133,6 +133,18 @@ def test_the_ticket_list_page_keeps_its_sort_in_the_url(cast, desk, monkeypatch)
     assert bob.get("/tickets/?sort=sideways").status_code == 200  # shown, newest first
 
 
+def test_the_ticket_list_shows_the_filters_chosen_and_names_a_bad_one(cast, desk):
+    bob = session_client(cast["bob"])
+    query = "status=active&priority=0&channel=phone&created_from=2026-11-01&process=nope"
+    page = bob.get(f"/tickets/?{query}").content.decode()
+    chosen = ('value="active" selected>', 'value="0" selected>', 'value="phone" selected>')
+    assert all(option in page for option in chosen) and page.count(" selected>") == 3
+    assert 'name="created_from" value="2026-11-01"' in page
+    assert 'name="created_to" id="id_created_to">' in page  # no value: none given
+    assert 'id="id_process" aria-invalid="true" aria-describedby="id_process_error"' in page
+    assert '<p class="fd-error" id="id_process_error">' in page
+
+
 def test_only_open_tasks_with_a_due_time_move_the_tickets_due_time(cast, desk):
     """The task triggers skip writes that cannot change the result (tickets.triggers):
     these are the edges of that condition."""
