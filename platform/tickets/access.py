@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Exists, F, Lookup, OuterRef, Q
+from django.db.models import Exists, F, Lookup, OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from org import queries as org_queries
@@ -50,8 +51,8 @@ def _candidate_of(user, task_ref: str = "pk") -> Q:
 
 def visible_tickets(user):
     """Tickets the user raised or holds (or may pick up) a task of; supervisors see all.
-    One EXISTS per way in (no join, no DISTINCT); newest-first pages of what a user sees
-    go through tickets.search, which probes these for a bounded set of ids at a time."""
+    One EXISTS per way in (no join, no DISTINCT); pages of what a user sees go through
+    tickets.search, which checks the same rule (`sees_ticket`) row by row over a window."""
     if is_supervisor(user):
         return Ticket.objects.all()
     my_groups = org_queries.group_ids_of(user)
@@ -65,6 +66,17 @@ def visible_tickets(user):
     return Ticket.objects.filter(
         Q(created_by_id=user.id) | Q(Exists(held)) | Q(Exists(for_my_groups)) | Q(Exists(for_me))
     )
+
+
+def sees_ticket(user) -> Q:
+    """The rule of visible_tickets for the ticket of each row, checked row by row (a
+    non-supervisor): the tickets a page walks in its order are probed through the
+    indexes, first match wins. The tasks are asked as one scalar subquery, which
+    PostgreSQL never turns into a hash of every task of the user's groups (as it may an
+    EXISTS when it expects many rows)."""
+    task = HumanTask.objects.filter(Q(assignee_id=user.id) | _candidate_of(user))
+    task = task.filter(ticket_id=OuterRef("pk")).order_by().values("id")[:1]
+    return Q(created_by_id=user.id) | IsNull(Subquery(task), False)
 
 
 class _OneOf(Lookup):

@@ -94,6 +94,8 @@ class Ticket(models.Model):
                 condition=models.Q(status="active"),
                 name="ticket_open_updated_idx",
             ),
+            # Searches filtered by channel: intersected with the trigram hits of the text.
+            models.Index(fields=["channel"], name="ticket_channel_idx"),
         ]
 
     def __str__(self) -> str:

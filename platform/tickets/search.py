@@ -12,15 +12,16 @@ customer's name (its own trigram index). SQLite walks the rows.
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db import connection
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from customers.identity import normalize_phone
 from customers.models import Customer
-from tickets.access import is_supervisor, visible_among, visible_tickets
+from tickets.access import is_supervisor, sees_ticket, visible_tickets
 from tickets.models import HumanTask, Ticket
 from tickets.pages import BadCursor, Page, Sort, decode_cursor, keyset_page
 
@@ -28,9 +29,9 @@ __all__ = ["BadCursor", "MAX_LIMIT", "Page", "SORTS", "TicketFilters", "search_t
 
 MAX_LIMIT = 100
 MAX_NAMED_CUSTOMERS = 500  # text matching more customers than that finds the first 500
-# Matching ids checked for visibility at a time: CHUNK first, then as many as the share
-# the user saw suggests (at most MAX_CHUNK), MAX_CHUNKS times before the database decides.
-CHUNK, MAX_CHUNK, MAX_CHUNKS = 500, 8000, 4
+# Matches walked for the rows a user may see: the first window, then a wider one, before
+# the database decides (a user who sees few of the matches).
+WINDOWS = (2000, 10000)
 _OPEN = (HumanTask.State.OPEN, HumanTask.State.CLAIMED)
 SUMMARY_FIELDS = (
     "id",
@@ -49,6 +50,7 @@ SUMMARY_FIELDS = (
     "process_version__id",
     "process_version__key",
     "process_version__name",
+    "process_version__content_hash",  # (the readers' field access is cached under it)
     "customer__id",
     "customer__name",
     "customer__tier",
@@ -153,34 +155,61 @@ def _matches(f: TicketFilters):
     return tickets
 
 
-def _visible_ids(user, matches, sort: Sort, want: int) -> list[int]:
-    """The first `want` ids, in `sort` order, of `matches` that `user` (no supervisor) may see.
+def _visible_rows(user, matches, sort: Sort, want: int) -> list[Ticket]:
+    """The first `want` rows, in `sort` order, of `matches` that `user` (no supervisor)
+    may see.
 
     Planned as one query, PostgreSQL collects everything the user may see before ordering
     (the whole history of their groups) or, guessing otherwise, walks every match probing
-    visibility. Instead: chunks of matching ids in the sort's order (an index range, or the
-    trigram hits), each checked by `visible_among`, sized by the share seen so far; when
-    the user sees few of the matches, the last step lets the database collect them.
+    visibility. Instead: windows of matches in the sort's order (an index range, or the
+    trigram hits), each walked until enough of its rows pass `sees_ticket`, in one
+    statement with the rows' summaries; past the last window the database decides.
     """
-    ordered = matches.order_by(*sort.order())
-    names = [name for name, _descending, _nullable in sort.columns]
-    group_ids = list(user.groups.values_list("id", flat=True))
-    found: list[int] = []
-    size, scanned = CHUNK, 0
-    for _ in range(MAX_CHUNKS):
-        chunk = list(ordered.values_list(*names)[:size])  # (the last column is the id)
-        ids = [key[-1] for key in chunk]
-        seen = visible_among(user, ids, group_ids)
-        found += [ticket_id for ticket_id in ids if ticket_id in seen]
-        if len(found) >= want or len(chunk) < size:
-            return found[:want]
-        ordered = ordered.filter(sort.after(chunk[-1]))
-        scanned += len(chunk)
-        # The next chunk: what the share seen so far says is missing, with a margin.
-        missing = (want - len(found)) * scanned / len(found) if found else size * 4
-        size = max(1, CHUNK // 5, min(MAX_CHUNK, math.ceil(missing * 1.5)))
-    rest = ordered.filter(id__in=visible_tickets(user).values("id"))
-    return found + list(rest.values_list("id", flat=True)[: want - len(found)])
+    rows: list[Ticket] = []
+    for size in WINDOWS:
+        seen = Ticket.objects.filter(id__in=_seen_in(user, matches, sort, size, want - len(rows)))
+        rows += _summaries(seen, sort, want - len(rows))
+        if len(rows) >= want:
+            return rows
+        ordered = matches.order_by(*sort.order()).values_list(*_names(sort))
+        last = list(ordered[size - 1 : size])  # the window's last match, if it was full
+        if not last:
+            return rows
+        matches = matches.filter(sort.after(last[0]))
+    rest = matches.filter(id__in=visible_tickets(user).values("id"))
+    return rows + _summaries(rest, sort, want - len(rows))
+
+
+def _seen_in(user, matches, sort: Sort, size: int, want: int) -> RawSQL:
+    """The ids of the first `want` rows the user may see among the first `size` matches,
+    each checked as it is read, in order, until the `want`th: numbered by row_number()
+    over the window (a subquery in FROM, which the ORM does not write), which PostgreSQL
+    stops reading at the bound. (A LIMIT would let the planner, guessing half the window
+    visible, walk an index for the first matches where a rare filter is better served by
+    collecting its trigram hits: 30 ms instead of 10 at 100,000 tickets.)"""
+    window = matches.order_by(*sort.order()).annotate(
+        seen=ExpressionWrapper(sees_ticket(user), output_field=BooleanField())
+    )
+    sql, params = window.values(*_names(sort), "seen")[:size].query.sql_with_params()
+    quote = connection.ops.quote_name
+    order = ", ".join(
+        f"c.{quote(name)} {'DESC' if descending else 'ASC'}{' NULLS LAST' if nullable else ''}"
+        for name, descending, nullable in sort.columns
+    )
+    numbered = (
+        f"SELECT c.{quote('id')} AS id, row_number() OVER (ORDER BY {order}) AS n "
+        f"FROM ({sql}) c WHERE c.{quote('seen')}"
+    )
+    return RawSQL(f"SELECT s.id FROM ({numbered}) s WHERE s.n <= %s", (*params, want))
+
+
+def _names(sort: Sort) -> list[str]:
+    return [name for name, _descending, _nullable in sort.columns]
+
+
+def _summaries(tickets, sort: Sort, limit: int) -> list[Ticket]:
+    rows = tickets.select_related("process_version", "customer").only(*SUMMARY_FIELDS)
+    return list(rows.order_by(*sort.order())[:limit])
 
 
 def search_tickets(user, filters: TicketFilters, *, limit: int = 50, cursor: str | None = None):
@@ -193,11 +222,8 @@ def search_tickets(user, filters: TicketFilters, *, limit: int = 50, cursor: str
     tickets = _matches(filters)
     if cursor:
         tickets = tickets.filter(sort.after(decode_cursor(cursor, *sort.kinds)))
-    if not is_supervisor(user):
-        tickets = Ticket.objects.filter(id__in=_visible_ids(user, tickets, sort, limit + 1))
-    rows = (
-        tickets.select_related("process_version", "customer")
-        .only(*SUMMARY_FIELDS)
-        .order_by(*sort.order())[: limit + 1]
-    )
+    if is_supervisor(user):
+        rows = _summaries(tickets, sort, limit + 1)
+    else:
+        rows = _visible_rows(user, tickets, sort, limit + 1)
     return keyset_page(rows, limit, sort.key)

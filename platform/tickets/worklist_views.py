@@ -324,6 +324,7 @@ def ticket_list(request):
             {
                 "ticket": t,
                 "title": reader.view(t).text(t.title),
+                "priority_label": PRIORITIES.get(t.priority, t.priority),
                 "status_label": TICKET_STATUSES.get(t.status, t.status),
                 "channel_label": CHANNELS.get(t.channel, t.channel),
             }

@@ -13,8 +13,8 @@ from django.utils import timezone
 from tests.conftest import FIXTURES, deploy_file
 from tests.integrations.support import session_client, token_client, token_for
 from tickets import actions, search, worklist_views
-from tickets.access import visible_among, visible_tickets, worklist
-from tickets.models import HumanTask
+from tickets.access import sees_ticket, visible_among, visible_tickets, worklist
+from tickets.models import HumanTask, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -120,12 +120,11 @@ def test_the_html_worklist_and_ticket_list_page_with_next_links(cast, queue, mon
     assert alice.get("/tickets/?after=garbage").status_code == 404
 
 
-def test_search_finds_newest_first_what_a_user_may_see_through_every_chunk(
+def test_search_finds_newest_first_what_a_user_may_see_through_every_window(
     cast, queue, monkeypatch
 ):
-    """Small chunks so that one page takes several chunks and then the final query."""
-    monkeypatch.setattr(search, "CHUNK", 1)
-    monkeypatch.setattr(search, "MAX_CHUNKS", 2)
+    """Small windows so that one page takes several windows and then the final query."""
+    monkeypatch.setattr(search, "WINDOWS", (1, 2))
     alice, tom = cast["alice"], cast["tom"]
     hidden = HumanTask.objects.get(id=queue[2])
     hidden.candidate_groups.clear()  # nobody's queue: alice may not see that ticket
@@ -147,3 +146,24 @@ def test_search_finds_newest_first_what_a_user_may_see_through_every_chunk(
     assert seen == [t.id for t in visible]
     tom_sees = token_client(token_for(tom, "tickets:read")).get("/api/v1/tickets").json()
     assert [item["id"] for item in tom_sees["items"]] == [mine.id]
+
+
+def test_the_search_checks_row_by_row_the_rule_of_visible_tickets(cast, queue):
+    """sees_ticket (the search's check, one ticket at a time) lets in exactly the tickets
+    visible_tickets does, whichever way in: raised, a task held (even done), a candidate
+    group, a candidate user."""
+    alice, tom = cast["alice"], cast["tom"]
+    hidden, held, named = HumanTask.objects.filter(id__in=queue[:3]).order_by("id")
+    for task in (hidden, held, named):
+        task.candidate_groups.clear()
+    HumanTask.objects.filter(id=held.id).update(assignee=tom, state=HumanTask.State.DONE)
+    named.candidate_users.set([tom])
+    raised = actions.do_start_ticket(tom, "payment", {})
+    for user, expected in (
+        (tom, {held.ticket_id, named.ticket_id, raised.id}),
+        (alice, {Ticket.objects.get(tasks=t).id for t in queue[3:]}),
+    ):
+        assert set(visible_tickets(user).values_list("id", flat=True)) == expected
+        assert (
+            set(Ticket.objects.filter(sees_ticket(user)).values_list("id", flat=True)) == expected
+        )

@@ -1,6 +1,6 @@
 """The ticket list sorts as the worklist does (newest, recently updated, due time, priority
 then due), in the API and on /tickets/, kept in the URL, by keyset pages with no gaps or
-repeats for a supervisor and for an agent whose visibility is checked chunk by chunk.
+repeats for a supervisor and for an agent whose visibility is checked window by window.
 
 A ticket's due time is the earliest of its open tasks' (tickets.triggers), whoever
 writes the tasks; the desk tickets of tests/tickets/test_worklists.py:
@@ -64,7 +64,7 @@ def test_a_tickets_due_time_is_the_earliest_of_its_open_tasks(cast, desk):
 
 @pytest.mark.parametrize("sort", list(SORTS))
 def test_each_sort_orders_the_list_for_a_supervisor_and_an_agent(cast, desk, sort, monkeypatch):
-    monkeypatch.setattr(search, "CHUNK", 1)  # the agent's page takes several chunks
+    monkeypatch.setattr(search, "WINDOWS", (1, 2))  # the agent's page takes several windows
     assert listed(desk, cast["bob"], sort) == EXPECTED[sort]
     assert listed(desk, cast["alice"], sort, limit=1) == EXPECTED[sort]
 
@@ -131,6 +131,18 @@ def test_the_ticket_list_page_keeps_its_sort_in_the_url(cast, desk, monkeypatch)
     shown = [numbers[n] for n in re.findall(r">([A-Z]+-\d{4}-\d+)</a>", rest) if n in numbers]
     assert shown == ["C", "D"]
     assert bob.get("/tickets/?sort=sideways").status_code == 200  # shown, newest first
+
+
+def test_the_ticket_list_shows_the_filters_chosen_and_names_a_bad_one(cast, desk):
+    bob = session_client(cast["bob"])
+    query = "status=active&priority=0&channel=phone&created_from=2026-11-01&process=nope"
+    page = bob.get(f"/tickets/?{query}").content.decode()
+    chosen = ('value="active" selected>', 'value="0" selected>', 'value="phone" selected>')
+    assert all(option in page for option in chosen) and page.count(" selected>") == 3
+    assert 'name="created_from" value="2026-11-01"' in page
+    assert 'name="created_to" id="id_created_to">' in page  # no value: none given
+    assert 'id="id_process" aria-invalid="true" aria-describedby="id_process_error"' in page
+    assert '<p class="fd-error" id="id_process_error">' in page
 
 
 def test_only_open_tasks_with_a_due_time_move_the_tickets_due_time(cast, desk):
