@@ -12,12 +12,13 @@ def may_author_processes(user) -> bool:
     """Analysts and process owners (by group) and administrators."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or bool(_roles(user) & set(AUTHOR_GROUPS))
+    return user.is_superuser or bool(roles_of(user) & set(AUTHOR_GROUPS))
 
 
-def _roles(user) -> frozenset[str]:
-    # The same cache entry as org.queries.roles_of (which this layer cannot import), so
-    # the navigation of every page costs no query of its own.
+def roles_of(user) -> frozenset[str]:
+    """The names of the user's groups, cached under the reference token (membership
+    changes bump it). The same cache entry as org.queries.roles_of, which the apps below
+    org cannot import, so the navigation of every page costs no query of its own."""
     return refdata.cached(
         ("roles", user.id), lambda: frozenset(user.groups.values_list("name", flat=True))
     )

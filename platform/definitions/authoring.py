@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from bpmn.dmn import Decision, DmnError, parse_dmn
 from bpmn.dmn_xml import DecisionSpec, read_definitions
 from definitions import decisions, example_rows
+from definitions.access import roles_of
 from definitions.models import DecisionVersion
 
 PROCESS_OWNERS = "process_owners"
@@ -36,8 +37,8 @@ def may_author_decisions(user) -> bool:
         return False
     return (
         user.is_superuser
+        or PROCESS_OWNERS in roles_of(user)
         or user.has_perm("definitions.change_decisionversion")
-        or user.groups.filter(name=PROCESS_OWNERS).exists()
     )
 
 

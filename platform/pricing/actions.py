@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from definitions.access import roles_of
 from pricing import catalogs, settle
 from pricing.balance import balance_of
 from pricing.csvio import ImportReport, RowError
@@ -36,8 +37,8 @@ def may_edit_catalog(user) -> bool:
         return False
     return (
         user.is_superuser
+        or bool(roles_of(user) & {"process_owners", "finance"})
         or user.has_perm("pricing.change_serviceitem")
-        or user.groups.filter(name__in=("process_owners", "finance")).exists()
     )
 
 
