@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from definitions import refdata
 from definitions.element_names import group_name, local_name
 from definitions.models import ProcessVersion
 from tickets import bulk
@@ -80,17 +81,40 @@ def assignable_people(user, text: str = "", limit: int = MAX_PEOPLE) -> list[Use
     return list(people.order_by("first_name", "last_name", "username")[:limit])
 
 
+def team_of(user) -> list[User]:
+    """`assignable_people(user)`, as the worklist's forms offer them: read once per
+    reference token (users, groups and memberships are reference data)."""
+    return list(refdata.cached(("team", user.id), lambda: tuple(assignable_people(user))))
+
+
 def transfer_groups(user) -> list[Group]:
-    """The queues `user` may move tasks to: their groups (supervisors: every group)."""
-    groups = Group.objects.all() if is_supervisor(user) else user.groups.all()
-    return list(groups.order_by("name"))
+    """The queues `user` may move tasks to: their groups (supervisors: every group); read
+    once per reference token."""
+
+    def load():
+        groups = Group.objects.all() if is_supervisor(user) else user.groups.all()
+        return tuple(groups.order_by("name"))
+
+    return list(refdata.cached(("transfer_groups", user.id), load))
 
 
 def _templates() -> list[tuple[str, str]]:
-    names = {}
-    for key, name in ProcessVersion.objects.order_by("key", "-version").values_list("key", "name"):
-        names.setdefault(key, local_name(name) or key)
+    """(key, name in the active language) of every template, by name; the latest version's
+    name (reference data: deploying a version bumps the token)."""
+    names = {key: local_name(name) or key for key, name in _latest_names()}
     return sorted(names.items(), key=lambda item: str(item[1]))
+
+
+def _latest_names() -> tuple[tuple[str, str], ...]:
+    def load():
+        latest = {}
+        for key, name in ProcessVersion.objects.order_by("key", "-version").values_list(
+            "key", "name"
+        ):
+            latest.setdefault(key, name)
+        return tuple(latest.items())
+
+    return refdata.cached(("template_names",), load)
 
 
 def _choices(empty, labels: dict) -> list:
