@@ -72,6 +72,7 @@ class RowText:
         self.ticket = reverse("tickets:ticket", args=["0"])[:-2]
         self.task = reverse("tickets:task", args=[0])[:-2]
         self.short = get_format("SHORT_DATETIME_FORMAT")
+        self.zone = timezone.get_current_timezone()
         self._names: dict[str, str] = {}
 
     def name(self, stored) -> str:
@@ -84,7 +85,7 @@ class RowText:
         """(machine-readable, as people read it) of an aware time, or two empty strings."""
         if value is None:
             return "", ""
-        local = timezone.localtime(value)
+        local = value.astimezone(self.zone)
         return local.isoformat(), dateformat.format(local, self.short)
 
 
