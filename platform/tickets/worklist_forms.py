@@ -81,21 +81,21 @@ def assignable_people(user, text: str = "", limit: int = MAX_PEOPLE) -> list[Use
     return list(people.order_by("first_name", "last_name", "username")[:limit])
 
 
-def team_of(user) -> list[User]:
-    """`assignable_people(user)`, as the worklist's forms offer them: read once per
-    reference token (users, groups and memberships are reference data)."""
-    return list(refdata.cached(("team", user.id), lambda: tuple(assignable_people(user))))
-
-
 def transfer_groups(user) -> list[Group]:
-    """The queues `user` may move tasks to: their groups (supervisors: every group); read
-    once per reference token."""
+    """The queues `user` may move tasks to: their groups (supervisors: every group)."""
+    groups = Group.objects.all() if is_supervisor(user) else user.groups.all()
+    return list(groups.order_by("name"))
+
+
+def offered_to(user) -> tuple[tuple[User, ...], tuple[Group, ...]]:
+    """The people and queues the worklist page offers `user` (`assignable_people`,
+    `transfer_groups`), read once per reference token: users, groups and memberships are
+    reference data. Shared instances, to show; a bulk action reads its own."""
 
     def load():
-        groups = Group.objects.all() if is_supervisor(user) else user.groups.all()
-        return tuple(groups.order_by("name"))
+        return tuple(assignable_people(user)), tuple(transfer_groups(user))
 
-    return list(refdata.cached(("transfer_groups", user.id), load))
+    return refdata.cached(("worklist_offers", user.id), load)
 
 
 def _templates() -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from tickets.worklist_forms import (
     WorklistFilterForm,
     assignable_people,
     display_name,
-    team_of,
+    offered_to,
     transfer_groups,
 )
 from tickets.worklist_rows import RowText, row_html
@@ -120,7 +120,7 @@ def _rows(request, people) -> dict:
 def worklist_page(request):
     """Tabs (mine, my groups, all for supervisors, overdue, due soon) with counts; the
     filters, sort, search and page (`after`) in the query string."""
-    people = team_of(request.user)
+    people, groups = offered_to(request.user)
     context = _rows(request, people)
     tab = _tab(request)
     counts = worklists.tab_counts(request.user)
@@ -138,7 +138,7 @@ def worklist_page(request):
         for name in worklists.tabs_for(request.user)
     ]
     context["cap"] = worklists.COUNT_CAP
-    context["bulk"] = BulkForm(people=people, groups=transfer_groups(request.user))
+    context["bulk"] = BulkForm(people=people, groups=groups)
     context["here"] = request.get_full_path()
     return render(request, "tickets/worklist.html", context)
 
@@ -149,7 +149,7 @@ def worklist_rows(request):
     """Only the rows of the worklist (htmx swaps them in when something changed): no
     context processors (the fragment shows no navigation), and the people an assignee
     filter chooses among only when the query has one."""
-    people = team_of(request.user) if request.GET.get("assignee") else ()
+    people = offered_to(request.user)[0] if request.GET.get("assignee") else ()
     context = _rows(request, people)
     return HttpResponse(render_to_string("tickets/_worklist_rows.html", context))
 
@@ -180,7 +180,7 @@ def _outcome_text(outcome: bulk.Outcome, request: bulk.BulkRequest) -> str:
 @require_POST
 def bulk_action(request):
     """Run one action on the selected rows; one message per ticket, back to the list."""
-    people = team_of(request.user)
+    people = assignable_people(request.user)
     form = BulkForm(request.POST, people=people, groups=transfer_groups(request.user))
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
