@@ -171,13 +171,12 @@ def worklist(
         state__in=(HumanTask.State.OPEN, HumanTask.State.CLAIMED),
         ticket__status=Ticket.Status.ACTIVE,
     )
-    queue = Q(assignee_id=None) & _candidate_of(user)
+    mine = Q(assignee_id=user.id)
     if scope == "mine":
-        tasks = tasks.filter(assignee_id=user.id)
-    elif scope == "group":
-        tasks = tasks.filter(queue)
-    else:
-        tasks = tasks.filter(Q(assignee_id=user.id) | queue)
+        tasks = tasks.filter(mine)
+    else:  # the candidate subqueries are built only for the scopes that use them
+        queue = Q(assignee_id=None) & _candidate_of(user)
+        tasks = tasks.filter(queue if scope == "group" else mine | queue)
     if scope == "overdue":
         tasks = tasks.filter(due_at__lt=now)
     elif scope == "due_soon":

@@ -33,6 +33,7 @@ from tickets.fields import roles_of, strictest_access, version_access
 from tickets.models import Ticket
 
 HIDDEN = "[hidden]"
+RESTRICTED = ("masked", "hidden")  # the access levels whose values are secrets
 # Values shorter than this are not searched for inside free text: "tv" or "12" would
 # match inside unrelated words and numbers. Such values are still removed by key and by
 # exact match in decision inputs.
@@ -90,11 +91,12 @@ class Reader:
 
     def prime(self, tickets) -> None:
         """Views for a page of tickets listed without their data (search, worklists): the
-        data their free text is scrubbed against comes in one query, not one per row."""
+        data their free text is scrubbed against comes in one query, not one per row, and
+        only for tickets whose template masks or hides a field from this reader (the
+        others have no secret to scrub)."""
         missing = [t for t in tickets if t.id not in self._views]
-        if not missing:
-            return
-        data = dict(Ticket.objects.filter(id__in=[t.id for t in missing]).values_list("id", "data"))
+        ids = [t.id for t in missing if _restricts(self.access(t))]
+        data = dict(Ticket.objects.filter(id__in=ids).values_list("id", "data")) if ids else {}
         for ticket in missing:
             self._views[ticket.id] = TicketView(self.access(ticket), data.get(ticket.id) or {})
 
@@ -212,6 +214,12 @@ def _pattern_of(text: str) -> str:
     return re.escape(text)
 
 
+def _restricts(access: Mapping) -> bool:
+    """Whether `access` masks or hides anything (else no value of the data is a secret)."""
+    levels = {getattr(access, "default", None), *access.values()}
+    return not levels.isdisjoint(RESTRICTED)
+
+
 def _secrets(data: Mapping, access: Mapping, kinds: Mapping):
     """(value, replacement) of every leaf of `data` that is masked or hidden for `access`."""
     default = getattr(access, "default", None)
@@ -230,7 +238,7 @@ def _leaves(value, path, access, level, kinds):
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _leaves(item, path, access, level, kinds)
-    elif level in ("masked", "hidden") and _is_scalar(value) and str(value).strip():
+    elif level in RESTRICTED and _is_scalar(value) and str(value).strip():
         yield value, HIDDEN if level == "hidden" else mask_value(value, kinds.get(path))
 
 

@@ -6,10 +6,13 @@ import datetime as dt
 from django import forms
 from django.contrib.auth.models import Group, User
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from definitions import refdata
 from definitions.element_names import group_name, local_name
 from definitions.models import ProcessVersion
 from tickets import bulk
@@ -84,15 +87,60 @@ def transfer_groups(user) -> list[Group]:
     return list(groups.order_by("name"))
 
 
+def offered_to(user) -> tuple[tuple[User, ...], tuple[Group, ...]]:
+    """The people and queues the worklist page offers `user` (`assignable_people`,
+    `transfer_groups`), read once per reference token: users, groups and memberships are
+    reference data. Shared instances, to show; a bulk action reads its own."""
+
+    def load():
+        return tuple(assignable_people(user)), tuple(transfer_groups(user))
+
+    return refdata.cached(("worklist_offers", user.id), load)
+
+
 def _templates() -> list[tuple[str, str]]:
-    names = {}
-    for key, name in ProcessVersion.objects.order_by("key", "-version").values_list("key", "name"):
-        names.setdefault(key, local_name(name) or key)
+    """(key, name in the active language) of every template, by name; the latest version's
+    name (reference data: deploying a version bumps the token)."""
+    names = {key: local_name(name) or key for key, name in _latest_names()}
     return sorted(names.items(), key=lambda item: str(item[1]))
+
+
+def _latest_names() -> tuple[tuple[str, str], ...]:
+    def load():
+        latest = {}
+        for key, name in ProcessVersion.objects.order_by("key", "-version").values_list(
+            "key", "name"
+        ):
+            latest.setdefault(key, name)
+        return tuple(latest.items())
+
+    return refdata.cached(("template_names",), load)
 
 
 def _choices(empty, labels: dict) -> list:
     return [("", empty), *((str(k), v) for k, v in labels.items())]
+
+
+class PlainSelect(forms.Select):
+    """The stock select's markup, its options joined in Python: the stock widget renders
+    each <option> through a template include, which on the worklist (ten selects, a
+    person per member of the agent's groups) cost more than its fifty rows. Choices
+    without groups."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>',
+            (
+                (option["value"], flatatt(option["attrs"]), option["label"])
+                for _group, options, _index in widget["optgroups"]
+                for option in options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}\n</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
 
 
 class _Filters(forms.Form):
@@ -135,20 +183,33 @@ class _Filters(forms.Form):
 
 class WorklistFilterForm(_Filters):
     state = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_choices(_("Any status"), TASK_STATES)
+        label=_("Status"),
+        required=False,
+        choices=_choices(_("Any status"), TASK_STATES),
+        widget=PlainSelect,
     )
     sla = forms.ChoiceField(
-        label=_("SLA"), required=False, choices=_choices(_("Any SLA state"), SLA_STATES)
+        label=_("SLA"),
+        required=False,
+        choices=_choices(_("Any SLA state"), SLA_STATES),
+        widget=PlainSelect,
     )
     assignee = forms.TypedChoiceField(
-        label=_("Assignee"), required=False, coerce=int, empty_value=None
+        label=_("Assignee"), required=False, coerce=int, empty_value=None, widget=PlainSelect
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORT_LABELS.items()))
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=list(SORT_LABELS.items()),
+        widget=PlainSelect,
+    )
 
     field_order = ["q", "process", "state", "priority", "sla", "assignee", "channel"]
 
     def __init__(self, data=None, *, people=(), **kwargs):
         super().__init__(data, **kwargs)
+        for name in ("process", "priority", "channel"):  # declared for the ticket list too
+            self.fields[name].widget = PlainSelect(choices=self.fields[name].choices)
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("0", _("Nobody (unclaimed)")),
@@ -211,14 +272,19 @@ class BulkForm(forms.Form):
 
     task = forms.TypedMultipleChoiceField(coerce=int, required=False)
     action = forms.ChoiceField(choices=[(a, a) for a in bulk.ACTIONS])
-    to_user = forms.TypedChoiceField(label=_("Assign to"), coerce=int, required=False)
-    to_group = forms.ChoiceField(label=_("Move to the queue of"), required=False)
+    to_user = forms.TypedChoiceField(
+        label=_("Assign to"), coerce=int, required=False, widget=PlainSelect
+    )
+    to_group = forms.ChoiceField(
+        label=_("Move to the queue of"), required=False, widget=PlainSelect
+    )
     priority = forms.TypedChoiceField(
         label=_("New priority"),
         coerce=int,
         required=False,
         empty_value=None,
         choices=_choices(_("Choose…"), PRIORITIES),
+        widget=PlainSelect,
     )
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
 

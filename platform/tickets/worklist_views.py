@@ -1,22 +1,18 @@
 """The worklist and ticket-list pages (thin: parse the filters, one query, a template),
 the rows fragment the live refresh swaps in, bulk actions and the people picker."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.formats import get_format
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from definitions.element_names import local_name
 from definitions.models import ProcessVersion
 from tickets import actions, bulk, worklists
 from tickets.pages import BadCursor
@@ -25,17 +21,17 @@ from tickets.visibility import reader_for
 from tickets.worklist_forms import (
     CHANNELS,
     PRIORITIES,
-    SLA_STATES,
     SORT_LABELS,
-    TASK_STATES,
     TICKET_STATUSES,
     BulkForm,
     TicketFilterForm,
     WorklistFilterForm,
     assignable_people,
     display_name,
+    offered_to,
     transfer_groups,
 )
+from tickets.worklist_rows import RowText, row_html
 
 PAGE_ROWS = 50
 TAB_LABELS = {
@@ -81,64 +77,6 @@ def _tab(request) -> str:
     return tab if tab in worklists.tabs_for(request.user) else "mine"
 
 
-class _RowText:
-    """What a page of rows shows, worked out once a page rather than once a row: the
-    ticket and task links, step and template names in the active language, times in the
-    reader's zone and the short format (the template filters would look up the language,
-    the zone and the format again for every value)."""
-
-    def __init__(self):
-        self.ticket = reverse("tickets:ticket", args=["0"])[:-2]
-        self.task = reverse("tickets:task", args=[0])[:-2]
-        self.short = get_format("SHORT_DATETIME_FORMAT")
-        self._names: dict[str, str] = {}
-
-    def of_ticket(self, number: str) -> str:
-        return f"{self.ticket}{quote(number, safe='')}/"
-
-    def of_task(self, task_id: int) -> str:
-        return f"{self.task}{int(task_id)}/"
-
-    def name(self, stored) -> str:
-        key = str(stored or "")
-        if key not in self._names:
-            self._names[key] = local_name(key)
-        return self._names[key]
-
-    def time(self, value) -> tuple[str, str]:
-        """(machine-readable, as people read it) of an aware time, or two empty strings."""
-        if value is None:
-            return "", ""
-        local = timezone.localtime(value)
-        return dateformat.format(local, "c"), dateformat.format(local, self.short)
-
-
-def _row(task, reader, now, text: _RowText) -> dict:
-    sla = worklists.sla_state(task.due_at, now)
-    ticket = task.ticket
-    due_iso, due_text = text.time(task.due_at)
-    created_iso, created_text = text.time(ticket.created_at)
-    return {
-        "task": task,
-        "ticket": ticket,
-        "ticket_url": text.of_ticket(ticket.number),
-        "task_url": text.of_task(task.id),
-        "step": text.name(task.name),
-        "template": text.name(ticket.process_version.name),
-        "priority_label": PRIORITIES.get(task.priority, task.priority),
-        "title": reader.view(ticket).text(ticket.title),
-        "sla": sla,
-        "sla_label": SLA_STATES[sla],
-        "due_iso": due_iso,
-        "due_text": due_text,
-        "created_iso": created_iso,
-        "created_text": created_text,
-        "state_label": TASK_STATES.get(task.state, task.state),
-        "channel_label": CHANNELS.get(ticket.channel, ticket.channel),
-        "assignee_name": display_name(task.assignee) if task.assignee_id else "",
-    }
-
-
 def _rows(request, people) -> dict:
     """The page of rows the filters ask for, as people read them."""
     form = WorklistFilterForm(request.GET or None, people=people)
@@ -163,9 +101,9 @@ def _rows(request, people) -> dict:
         page.items = [task for task in page.items if task.ticket_id in shown]
     else:
         reader.prime(tickets)
-    text = _RowText()
+    text = RowText()
     return {
-        "rows": [_row(task, reader, now, text) for task in page.items],
+        "rows": [row_html(task, reader, now, text) for task in page.items],
         "form": form,
         "filters": filters,
         "filtered": any(request.GET.get(name) for name in form.fields if name != "sort"),
@@ -182,7 +120,7 @@ def _rows(request, people) -> dict:
 def worklist_page(request):
     """Tabs (mine, my groups, all for supervisors, overdue, due soon) with counts; the
     filters, sort, search and page (`after`) in the query string."""
-    people = assignable_people(request.user)
+    people, groups = offered_to(request.user)
     context = _rows(request, people)
     tab = _tab(request)
     counts = worklists.tab_counts(request.user)
@@ -200,7 +138,7 @@ def worklist_page(request):
         for name in worklists.tabs_for(request.user)
     ]
     context["cap"] = worklists.COUNT_CAP
-    context["bulk"] = BulkForm(people=people, groups=transfer_groups(request.user))
+    context["bulk"] = BulkForm(people=people, groups=groups)
     context["here"] = request.get_full_path()
     return render(request, "tickets/worklist.html", context)
 
@@ -211,7 +149,7 @@ def worklist_rows(request):
     """Only the rows of the worklist (htmx swaps them in when something changed): no
     context processors (the fragment shows no navigation), and the people an assignee
     filter chooses among only when the query has one."""
-    people = assignable_people(request.user) if request.GET.get("assignee") else ()
+    people = offered_to(request.user)[0] if request.GET.get("assignee") else ()
     context = _rows(request, people)
     return HttpResponse(render_to_string("tickets/_worklist_rows.html", context))
 

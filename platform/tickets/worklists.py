@@ -47,6 +47,7 @@ ROW_FIELDS = (
     "ticket__process_version__id",
     "ticket__process_version__key",
     "ticket__process_version__name",
+    "ticket__process_version__content_hash",  # the reader's field access, cached by it
     "ticket__customer__id",
     "ticket__customer__name",
     "ticket__customer__tier",

@@ -68,3 +68,20 @@ def test_short_values_are_not_hunted_inside_words(cast, repair):
     assert view.text("the tv is in the tvroom") == "the tv is in the tvroom"
     assert view.value({"Note": "tv"}, exact=True) == {"Note": HIDDEN}
     assert "note" not in view.data(ticket.data)
+
+
+def test_a_listed_page_reads_the_data_only_of_readers_with_something_to_scrub(
+    cast, ticket, django_assert_num_queries
+):
+    """Lists load tickets without their data and prime the views of a page: finance (the
+    phone masked) gets it to scrub the title with; a dispatcher, who sees every field, has
+    no secret to look for and costs no query."""
+    Ticket.objects.filter(id=ticket.id).update(title=f"Call {PHONE}")
+    listed = Ticket.objects.select_related("process_version").defer("data").get(id=ticket.id)
+    finance, alice = Reader.staff(cast["carol"]), Reader.staff(cast["alice"])
+    finance.prime([listed])
+    assert finance.view(listed).text(listed.title) == "Call 138****1234"
+    alice.access(listed)  # the field access of the template version (cached)
+    with django_assert_num_queries(0):
+        alice.prime([listed])
+        assert alice.view(listed).text(listed.title) == f"Call {PHONE}"
