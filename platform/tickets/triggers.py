@@ -85,10 +85,15 @@ _DROP_TASK_TRIGGERS = [  # one trigger before migration 0015, one per operation 
 _EARLIEST_DUE = (
     "(SELECT min(due_at) FROM tickets_humantask WHERE ticket_id = {ticket} AND " + _OPEN + ")"
 )
-# PostgreSQL: min() of an expression, not of the column, or the planner may answer it by
-# walking the due-time index for the ticket's rows, which a bulk insert (statistics still
-# those of a small table) turns into a walk of the whole index per inserted task.
-_EARLIEST_DUE_PG = _EARLIEST_DUE.replace("min(due_at)", "min(due_at + interval '0 s')")
+# PostgreSQL: the ticket's tasks found by the ticket alone (OFFSET 0 keeps the state test
+# out of the scan) and min() of an expression, not of the column. Otherwise the planner
+# may answer it from an index of every open task (the due-time index, or an open-task
+# partial index in a BitmapAnd), which a bulk insert into a table never analysed turns
+# into a walk of that whole index per inserted task: 60,000 tasks took 47 s instead of 6.
+_EARLIEST_DUE_PG = (
+    "(SELECT min(t.due_at + interval '0 s') FROM (SELECT due_at, state FROM tickets_humantask "
+    "WHERE ticket_id = {ticket} OFFSET 0) AS t WHERE t." + _OPEN + ")"
+)
 DUE_AT_POSTGRESQL = [
     f"""
     CREATE OR REPLACE FUNCTION tickets_ticket_due_at() RETURNS trigger
