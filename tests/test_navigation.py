@@ -1,6 +1,7 @@
 """The navigation links each section only for the people who may open it."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -27,27 +28,35 @@ def test_each_role_sees_the_sections_it_may_open(cast):
             assert client.get("/analytics/").status_code == 200
 
 
-def test_the_sections_read_group_roles_from_the_reference_cache(
-    cast, django_assert_max_num_queries
-):
-    """Who may open what is worked out from the cached group names; only a Django
-    permission check (read once a request) may still ask the database."""
-    from django.contrib.auth.models import Group
+def test_the_sections_read_roles_and_permissions_from_the_reference_cache(cast, monkeypatch):
+    """Who may open what is worked out from cached group names and permissions: no
+    statement once the cache is warm; granting or revoking a permission shows at once."""
+    from django.contrib.auth.models import Group, Permission
     from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
 
+    from definitions import refdata
     from flowdesk.navigation import sections
 
+    monkeypatch.setattr(refdata, "MAX_AGE_S", 600.0)  # no token re-read on a slow machine
+    names = ("nav_analytics", "nav_pricing", "nav_processes", "nav_decisions")
     owner = cast["carol"]
     owner.groups.add(Group.objects.get_or_create(name="process_owners")[0])
-    for user, expected in (
-        (cast["alice"], (False, False, False, False)),
-        (owner, (False, True, True, True)),
-    ):
+
+    def shown(user) -> tuple:
         request = RequestFactory().get("/tasks/")
-        request.user = type(user).objects.get(id=user.id)  # no permissions cached on it
-        sections(request)  # the reference cache warmed
-        request.user = type(user).objects.get(id=user.id)
-        with django_assert_max_num_queries(2):
-            got = sections(request)
-        names = ("nav_analytics", "nav_pricing", "nav_processes", "nav_decisions")
-        assert tuple(got[n] for n in names) == expected, user.username
+        request.user = type(user).objects.get(id=user.id)  # nothing cached on the object
+        got = sections(request)
+        return tuple(got[n] for n in names)
+
+    for user, expected in ((cast["alice"], (False,) * 4), (owner, (False, True, True, True))):
+        shown(user)  # the cache warmed
+        with CaptureQueriesContext(connection) as queries:
+            assert shown(user) == expected, user.username
+        assert len(queries) == 1, [q["sql"] for q in queries]  # the user row the test reads
+
+    pricing = Permission.objects.get(codename="change_serviceitem")
+    cast["alice"].user_permissions.add(pricing)
+    assert shown(cast["alice"])[1] is True
+    cast["alice"].user_permissions.remove(pricing)
+    assert shown(cast["alice"])[1] is False

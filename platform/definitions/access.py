@@ -24,6 +24,18 @@ def roles_of(user) -> frozenset[str]:
     )
 
 
+def has_permission(user, permission: str) -> bool:
+    """`user.has_perm(permission)`, its permission set cached under the reference token
+    (granting or revoking a permission, to the user or a group, bumps it: org.refdata)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return permission in refdata.cached(
+        ("permissions", user.id), lambda: frozenset(user.get_all_permissions())
+    )
+
+
 def require_author(request) -> None:
     if not may_author_processes(request.user):
         raise PermissionDenied(_("Process pages are for analysts and process owners."))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from bpmn.dmn import Decision, DmnError, parse_dmn
 from bpmn.dmn_xml import DecisionSpec, read_definitions
 from definitions import decisions, example_rows
-from definitions.access import roles_of
+from definitions.access import has_permission, roles_of
 from definitions.models import DecisionVersion
 
 PROCESS_OWNERS = "process_owners"
@@ -38,7 +38,7 @@ def may_author_decisions(user) -> bool:
     return (
         user.is_superuser
         or PROCESS_OWNERS in roles_of(user)
-        or user.has_perm("definitions.change_decisionversion")
+        or has_permission(user, "definitions.change_decisionversion")
     )
 
 

@@ -1,5 +1,5 @@
 """Keep the reference-data caches honest: any change to groups, memberships, users,
-profiles, departments or calendars gives the reference token a new value
+their permissions, profiles, departments or calendars gives the reference token a new value
 (definitions.refdata.bump) in the same transaction."""
 
 from django.contrib.auth.models import Group, User
@@ -24,7 +24,13 @@ ROW_MODELS = (
     Department,
     SkillTag,
 )
-M2M = (User.groups.through, AgentProfile.skills.through, Department.members.through)
+M2M = (
+    User.groups.through,
+    User.user_permissions.through,  # (permissions are cached too: definitions.access)
+    Group.permissions.through,
+    AgentProfile.skills.through,
+    Department.members.through,
+)
 
 
 def _changed(**_kwargs) -> None:

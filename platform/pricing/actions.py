@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from definitions.access import roles_of
+from definitions.access import has_permission, roles_of
 from pricing import catalogs, settle
 from pricing.balance import balance_of
 from pricing.csvio import ImportReport, RowError
@@ -38,7 +38,7 @@ def may_edit_catalog(user) -> bool:
     return (
         user.is_superuser
         or bool(roles_of(user) & {"process_owners", "finance"})
-        or user.has_perm("pricing.change_serviceitem")
+        or has_permission(user, "pricing.change_serviceitem")
     )
 
 

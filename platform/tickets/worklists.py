@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from org import queries as org_queries
 from tickets import access
 from tickets.access import DUE_SOON, is_supervisor
 from tickets.models import HumanTask, Ticket
@@ -184,6 +185,8 @@ def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
     """Open tasks per tab, each counted up to COUNT_CAP + 1 (more shows as "99+"), in
     one statement whatever the queues' lengths."""
     now = now or timezone.now()
+    if not is_supervisor(user):
+        return _agent_counts(user, now)
     tabs = tabs_for(user)
     parts, params = [], []
     for i, tab in enumerate(tabs):
@@ -192,6 +195,48 @@ def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
         )
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab_{i})")
         params.extend(tab_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return dict(zip(tabs, cursor.fetchone(), strict=True))
+
+
+def _agent_counts(user, now: dt.datetime) -> dict[str, int]:
+    """tab_counts of a user who is no supervisor, written for the planner: the rule of
+    access.worklist (open tasks of active tickets, mine, or unassigned with me or one of
+    my groups as candidates), each open task's candidates probed through their unique
+    index as the task is read. The ORM's form of the rule (an EXISTS per candidate
+    relation, OR-ed) lets PostgreSQL hash every task its groups ever had (their whole
+    history) before it reads the first open one, per tab."""
+    groups = [int(g) for g in org_queries.group_ids_of(user)] or [None]
+    quote = connection.ops.quote_name
+    task, ticket = quote(HumanTask._meta.db_table), quote(Ticket._meta.db_table)
+    by_group = quote(HumanTask.candidate_groups.through._meta.db_table)
+    by_user = quote(HumanTask.candidate_users.through._meta.db_table)
+    in_groups = ", ".join(["%s"] * len(groups))
+    queued = (
+        f"(h.assignee_id IS NULL AND COALESCE("
+        f"(SELECT 1 FROM {by_group} WHERE humantask_id = h.id AND group_id IN ({in_groups}) LIMIT 1), "
+        f"(SELECT 1 FROM {by_user} WHERE humantask_id = h.id AND user_id = %s LIMIT 1)) IS NOT NULL)"
+    )
+    queued_params = [*groups, user.id]
+    mine_or_queued = f"(h.assignee_id = %s OR {queued})"
+    tabs = {
+        "mine": ("h.assignee_id = %s", [user.id]),
+        "groups": (queued, queued_params),
+        "overdue": (f"{mine_or_queued} AND h.due_at < %s", [user.id, *queued_params, now]),
+        "due_soon": (
+            f"{mine_or_queued} AND h.due_at >= %s AND h.due_at < %s",
+            [user.id, *queued_params, now, now + DUE_SOON],
+        ),
+    }
+    open_ = ", ".join(["%s"] * len(TASK_STATES))
+    parts, params = [], []
+    for where, values in tabs.values():
+        parts.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {task} h JOIN {ticket} t ON t.id = h.ticket_id "
+            f"WHERE h.state IN ({open_}) AND t.status = %s AND {where} LIMIT %s) AS x)"
+        )
+        params += [*TASK_STATES, Ticket.Status.ACTIVE, *values, COUNT_CAP + 1]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         return dict(zip(tabs, cursor.fetchone(), strict=True))

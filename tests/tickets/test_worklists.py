@@ -169,6 +169,29 @@ def test_tabs_hold_whose_work_it_is_with_counts(cast, desk):
     assert tab_counts(bob, desk["now"])["all"] == 4
 
 
+def test_an_agents_counts_follow_the_worklist_rule_whoever_asks(cast, desk, monkeypatch):
+    """Agents' tab counts are one hand-written statement: they must count what each tab
+    lists (candidate groups and users, claimed or not, due or not, closed tickets out),
+    up to the cap."""
+    from tickets import worklists
+
+    HumanTask.candidate_users.through.objects.create(
+        humantask=HumanTask.objects.get(ticket=desk["tickets"]["D"]), user=cast["carol"]
+    )
+    HumanTask.objects.filter(ticket=desk["tickets"]["D"]).update(assignee=None)
+    for cap in (99, 0):
+        monkeypatch.setattr(worklists, "COUNT_CAP", cap)
+        for user in cast.values():
+            if worklists.is_supervisor(user):
+                continue
+            expected = {
+                tab: min(worklists._tab(user, tab, desk["now"]).count(), cap + 1)
+                for tab in worklists.tabs_for(user)
+            }
+            assert tab_counts(user, desk["now"]) == expected, (user.username, cap)
+    assert tab_counts(cast["carol"], desk["now"])["groups"] == 1  # a candidate by name
+
+
 def test_the_page_shows_names_and_words_not_codes(cast, desk):
     client = Client()
     client.force_login(cast["bob"])
