@@ -117,3 +117,31 @@ def test_decision_tables_are_named_as_their_dmn_names_them_in_the_readers_langua
     assert english == "Decision table Visit fee (v2) applied rule ‘Remote areas’"
     assert "上门费" in chinese and "偏远地区" in chinese and "Visit fee" not in chinese
     assert unknown.startswith("Decision table gone (v2)")
+
+
+def test_the_shipped_decision_tables_word_their_rules_in_both_languages():
+    """Every described rule of the shipped routing, triage and service-level tables says
+    in both languages why it decided; each reader reads their own."""
+    import hashlib
+
+    from django.conf import settings
+
+    from tickets.decision_rules import _read_facts, rule_label
+
+    for name, decision_ids in {
+        "triage": ["triage"],
+        "assignment": ["assignment"],
+        "sla": ["intake_priority", "sla"],
+    }.items():
+        text = (Path(settings.DMN_DIR) / f"{name}.dmn").read_text(encoding="utf-8")
+        version = f"file:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        for decision_id in decision_ids:
+            described = [n for n, d in enumerate(_read_facts(decision_id, version)[1], 1) if d]
+            assert described, decision_id
+            for rule in described:
+                with translation.override("en"):
+                    english = rule_label(decision_id, version, rule)
+                with translation.override("zh-hans"):
+                    chinese = rule_label(decision_id, version, rule)
+                assert english and re.search(r"[\u3400-\u9fff]", chinese), (decision_id, rule)
+                assert not re.search(r"[\u3400-\u9fff]", english) or "专属客服" in english
