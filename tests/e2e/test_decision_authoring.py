@@ -54,7 +54,7 @@ WORDS = {
         "refused": "该决策表无法使用：",
         "passed": "第 1 行（VIP TV）: 通过 priority：3，符合期望",
         "published": "版本 2 已生效。",
-        "diff": "修改规则 1: VIP customers jump the queue",
+        "diff": "修改规则 1: VIP 客户优先处理",
         "history": "olga 发布了版本 2 （替换版本 1）",
         "rolled_back": "版本 1 已重新生效。",
         "live": "版本 1 生效中。",
