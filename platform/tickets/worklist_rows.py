@@ -9,7 +9,6 @@ whether it is a lazy translation first, which cost as much as the rest of the ro
 page's template shows the strings, and what it says when there are none.
 """
 
-import html
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -23,7 +22,14 @@ from django.utils.translation import pgettext
 
 from definitions.element_names import local_name
 from tickets import worklists
-from tickets.worklist_forms import CHANNELS, PRIORITIES, SLA_STATES, TASK_STATES, display_name
+from tickets.worklist_forms import (
+    CHANNELS,
+    PRIORITIES,
+    SLA_STATES,
+    TASK_STATES,
+    display_name,
+    html_text,
+)
 
 ROW = """
 <tr class="fd-row fd-sla-{sla}">
@@ -112,11 +118,6 @@ def _escaped(words: dict) -> dict:
     return {key: escape(str(word)) for key, word in words.items()}
 
 
-def _html(value) -> str:
-    """conditional_escape of a value that is no lazy translation."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
 def row_html(task, reader, now, text: RowText) -> SafeString:
     ticket = task.ticket
     sla = worklists.sla_state(task.due_at, now)
@@ -144,4 +145,4 @@ def row_html(task, reader, now, text: RowText) -> SafeString:
         created_iso=created_iso,
         created_text=created_text,
     )
-    return SafeString(text.row.format_map({key: _html(v) for key, v in values.items()}))
+    return SafeString(text.row.format_map({key: html_text(v) for key, v in values.items()}))
