@@ -1,5 +1,7 @@
 """Read paths of the in-app inbox and the outbox."""
 
+from django.db import connection
+
 from notify.models import InAppMessage, OutboxMessage
 
 
@@ -33,6 +35,20 @@ def unread_count(user) -> int:
 def latest_inbox_id(user) -> int:
     latest = InAppMessage.objects.filter(user=user).order_by("-id").values_list("id", flat=True)
     return latest.first() or 0
+
+
+def bell(user) -> tuple[int, int]:
+    """(unread_count, latest_inbox_id) in one statement: the bell of every page."""
+    mine = InAppMessage.objects.filter(user=user).order_by()
+    unread, unread_params = mine.filter(read_at__isnull=True).values("id").query.sql_with_params()
+    latest, latest_params = mine.order_by("-id").values("id")[:1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM ({unread}) AS unread), ({latest})",
+            [*unread_params, *latest_params],
+        )
+        count, latest_id = cursor.fetchone()
+    return count, latest_id or 0
 
 
 def inbox_item(message: InAppMessage) -> dict:
