@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.core.signals import request_started
+from django.db import connection
 
 from definitions.models import ReferenceVersion
 
@@ -48,9 +49,11 @@ def token() -> str:
     current = getattr(_snapshot, "token", _UNREAD)
     # A thread that runs no actions or requests (a sweep loop) still looks again soon.
     if current is _UNREAD or time.monotonic() - _snapshot.read_at > MAX_AGE_S:
-        current = (
-            ReferenceVersion.objects.filter(id=ROW_ID).values_list("token", flat=True).first() or ""
-        )
+        # Written out: a page reads it once, and building the queryset cost more than the read.
+        with connection.cursor() as cursor:
+            cursor.execute(TOKEN_SQL)
+            row = cursor.fetchone()
+        current = row[0] if row else ""
         prime(current)
     return current
 

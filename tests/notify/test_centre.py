@@ -42,6 +42,10 @@ def test_the_page_lists_notifications_with_links_and_the_bell_counts(inbox):
     assert 'href="/tickets/7/"' in html  # the notification links to its ticket
     assert "&lt;b&gt;SV-2026-000007&lt;/b&gt;" in html  # text, never markup
     assert bell_count(html) == "2"
+    newest = InAppMessage.objects.filter(user=inbox["alice"]).latest("id").id
+    assert (
+        f'data-notify-stream="/notify/inbox/stream/?after={newest}"' in html
+    )  # not bob's later one
     assert '<script src="/static/notify.js' in html and "<script>" not in html
 
 
@@ -67,6 +71,12 @@ def test_mark_one_then_all_read(inbox):
     assert not InAppMessage.objects.filter(user=alice, read_at__isnull=True).exists()
     assert bell_count(client.get("/notify/").content.decode()) == "0"
     assert client.post("/notify/read/", {"id": "x"}).status_code == 400
+
+
+def test_the_bell_of_someone_without_notifications(cast):
+    html = client_for(cast["alice"]).get("/notify/").content.decode()
+    assert bell_count(html) == "0" and 'data-unread="0" hidden' in html
+    assert 'data-notify-stream="/notify/inbox/stream/?after=0"' in html
 
 
 def test_the_centre_needs_a_login(db):

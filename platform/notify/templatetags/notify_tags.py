@@ -3,12 +3,12 @@ current from the inbox's event stream)."""
 
 from django import template
 
-from notify.queries import latest_inbox_id, unread_count
+from notify.queries import bell
 
 register = template.Library()
 
 
 @register.inclusion_tag("notify/_bell.html", takes_context=True)
 def notify_bell(context):
-    user = context["user"]
-    return {"unread": unread_count(user), "latest": latest_inbox_id(user)}
+    unread, latest = bell(context["user"])
+    return {"unread": unread, "latest": latest}
