@@ -18,6 +18,7 @@ from tickets import access
 from tickets.access import DUE_SOON, is_supervisor
 from tickets.models import HumanTask, Ticket
 from tickets.pages import Page, Sort, decode_cursor, keyset_page
+from tickets.prepared import execute
 from tickets.search import text_matches
 
 TABS = ("mine", "groups", "all", "overdue", "due_soon")
@@ -237,6 +238,6 @@ def _agent_counts(user, now: dt.datetime) -> dict[str, int]:
             f"WHERE h.state IN ({open_}) AND t.status = %s AND {where} LIMIT %s) AS x)"
         )
         params += [*TASK_STATES, Ticket.Status.ACTIVE, *values, COUNT_CAP + 1]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
+    with connection.cursor() as cursor:  # prepared: planning it cost a third of its time
+        execute(cursor, f"SELECT {', '.join(parts)}", params)
         return dict(zip(tabs, cursor.fetchone(), strict=True))
