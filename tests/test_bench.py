@@ -9,9 +9,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 TOY_SIZES = {
     "BENCH_TICKETS": "2",

@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import CORPUS, PROCESSES
 
+pytestmark = pytest.mark.slow
+
 
 def run(*paths):
     out = io.StringIO()

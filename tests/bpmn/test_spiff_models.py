@@ -12,6 +12,8 @@ from django.core.management import CommandError, call_command
 from bpmn import http_service, services
 from tests.conftest import CORPUS, FIXTURES, PROCESSES, deploy_file
 
+pytestmark = pytest.mark.slow
+
 SPIFF = FIXTURES / "spiff"
 
 

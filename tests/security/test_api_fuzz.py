@@ -29,7 +29,7 @@ from integrations.models import SCOPES
 from tests.conftest import repair_start
 from tests.integrations.support import post, session_client, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 schemathesis.serializer.alias("message/rfc822", "application/octet-stream")
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
