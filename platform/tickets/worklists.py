@@ -20,6 +20,7 @@ from tickets.models import HumanTask, Ticket
 from tickets.pages import Page, Sort, decode_cursor, keyset_page
 from tickets.prepared import execute
 from tickets.search import text_matches
+from tickets.worklist_sql import page_rows
 
 TABS = ("mine", "groups", "all", "overdue", "due_soon")
 SLA_STATES = ("overdue", "due_soon", "on_time", "none")
@@ -173,9 +174,16 @@ def worklist_page(
     is one too: its values do not fit)."""
     limit = max(1, min(limit, MAX_PAGE))
     sort = SORTS[filters.sort]
+    key = decode_cursor(cursor, *sort.kinds) if cursor else None
+    if tab not in TABS:
+        raise ValueError(f"unknown worklist {tab!r} ({', '.join(TABS)})")
+    if not filters.q:  # the same page, as one written-out statement (worklist_sql)
+        now = now or timezone.now()
+        rows = page_rows(user, tab, filters, sort, key, limit + 1, now, _rows)
+        return keyset_page(rows, limit, sort.key)
     tasks = worklist_tasks(user, tab, filters, now)
-    if cursor:
-        tasks = tasks.filter(sort.after(decode_cursor(cursor, *sort.kinds)))
+    if key is not None:
+        tasks = tasks.filter(sort.after(key))
     # The page's ids first, from the sort's covering index alone (no task row is read to
     # find that it is not in the queue), then those rows: one statement.
     page = tasks.values("id")[: limit + 1]
