@@ -98,13 +98,23 @@ class DefinitionsSpec:
     dialect: str = "mixed"  # feel, python (Python first) or mixed: see expression_dialect
 
 
-def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
+def _definitions(data: bytes | str, filename: str):
     try:
         root = parse_xml(data, filename)
     except UnsafeXmlError as exc:
         raise DmnError(str(exc)) from exc
     if _local(root) != "definitions":
         raise DmnError(f"{filename}: root element is <{_local(root)}>, not a DMN <definitions>")
+    return root
+
+
+def decision_ids(data: bytes | str, filename: str) -> set[str]:
+    """The ids of the decisions the file declares, nothing else read."""
+    return {el.get("id", "") for el in _children(_definitions(data, filename), "decision")}
+
+
+def read_definitions(data: bytes | str, filename: str) -> DefinitionsSpec:
+    root = _definitions(data, filename)
     decisions = [
         _read_decision(el, index, filename)
         for index, el in enumerate(_children(root, "decision"), start=1)

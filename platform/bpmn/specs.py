@@ -67,6 +67,18 @@ def parse_bundle_decisions(files: Mapping[str, str]) -> dict:
     return decisions
 
 
+def decision_ids(filename: str, text: str) -> set[str]:
+    """The ids of the decisions a DMN file declares, read without compiling them (a
+    bundle asks which files it needs before it compiles those)."""
+    from bpmn.dmn_xml import DmnError
+    from bpmn.dmn_xml import decision_ids as declared
+
+    try:
+        return declared(text, filename)
+    except DmnError as exc:
+        raise BundleError(str(exc)) from exc
+
+
 def compile_bundle(
     bpmn_filename: str,
     bpmn_text: str,

@@ -155,7 +155,7 @@ def read_bundle_folder(bpmn_path: Path) -> tuple[str, str, dict[str, str]]:
 def _referenced_only(bpmn_filename: str, text: str, files: dict[str, str]) -> dict[str, str]:
     """Keep the DMN files whose decisions the BPMN names and the form files it names, so
     that unrelated files do not change this bundle's content hash."""
-    from bpmn.specs import parse_bundle_decisions
+    from bpmn.specs import decision_ids
     from bpmn.xmlsafe import parse_xml
 
     root = parse_xml(text, bpmn_filename)
@@ -176,7 +176,7 @@ def _referenced_only(bpmn_filename: str, text: str, files: dict[str, str]) -> di
     result = {}
     for name, body in files.items():
         if name.endswith(".dmn"):
-            if decisions_used and set(parse_bundle_decisions({name: body})) & decisions_used:
+            if decisions_used and decision_ids(name, body) & decisions_used:
                 result[name] = body
         elif name in forms_used:
             result[name] = body
