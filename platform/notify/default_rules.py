@@ -183,28 +183,44 @@ DEFAULT_RULES = [
 
 
 def seed_rules(rule_model, template_model, *, overwrite: bool = False) -> int:
-    """Create the default rules that do not exist yet (all of them with `overwrite`)."""
-    created = 0
-    for spec in DEFAULT_RULES:
-        fields = {
-            "event_kind": spec["event_kind"],
-            "recipients": spec["recipients"],
-            "channels": spec["channels"],
-            "bpmn_ids": spec.get("bpmn_ids", []),
-            "conditions": spec.get("conditions", {}),
-            "description": spec["description"],
-        }
-        rule, made = rule_model.objects.get_or_create(key=spec["key"], defaults=fields)
-        if not made and not overwrite:
-            continue
-        if overwrite and not made:
-            for name, value in fields.items():
+    """Create the default rules that do not exist yet (all of them with `overwrite`): the
+    missing ones and their texts in two inserts."""
+    keys = [spec["key"] for spec in DEFAULT_RULES]
+    existing = {rule.key: rule for rule in rule_model.objects.filter(key__in=keys)}
+    missing = [spec for spec in DEFAULT_RULES if spec["key"] not in existing]
+    made = rule_model.objects.bulk_create(
+        [rule_model(key=spec["key"], **_rule_fields(spec)) for spec in missing]
+    )
+    by_key = {rule.key: rule for rule in made}
+    template_model.objects.bulk_create(
+        [
+            template_model(rule=by_key[spec["key"]], language=language, subject=subject, body=body)
+            for spec in missing
+            for language, (subject, body) in spec["texts"].items()
+        ]
+    )
+    if overwrite:
+        for spec in DEFAULT_RULES:
+            rule = existing.get(spec["key"])
+            if rule is None:
+                continue
+            for name, value in _rule_fields(spec).items():
                 setattr(rule, name, value)
             rule.enabled = True
             rule.save()
-        created += made
-        for language, (subject, body) in spec["texts"].items():
-            template_model.objects.update_or_create(
-                rule=rule, language=language, defaults={"subject": subject, "body": body}
-            )
-    return created
+            for language, (subject, body) in spec["texts"].items():
+                template_model.objects.update_or_create(
+                    rule=rule, language=language, defaults={"subject": subject, "body": body}
+                )
+    return len(missing)
+
+
+def _rule_fields(spec: dict) -> dict:
+    return {
+        "event_kind": spec["event_kind"],
+        "recipients": spec["recipients"],
+        "channels": spec["channels"],
+        "bpmn_ids": spec.get("bpmn_ids", []),
+        "conditions": spec.get("conditions", {}),
+        "description": spec["description"],
+    }

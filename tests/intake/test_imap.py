@@ -63,7 +63,7 @@ class Mailbox(socketserver.StreamRequestHandler):
 def imap_server():
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Mailbox)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"imap://support:secret@127.0.0.1:{server.server_address[1]}/INBOX"
     server.shutdown()

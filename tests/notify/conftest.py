@@ -83,7 +83,8 @@ def _start(receiver: Receiver) -> ThreadingHTTPServer:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # polled every 50 ms: shutdown() waits for the poll (0.5 s by default, at every test's end)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     receiver.url = f"http://127.0.0.1:{server.server_port}"
     return server
 

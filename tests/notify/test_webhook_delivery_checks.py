@@ -192,7 +192,7 @@ def tls_receiver(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = server_side.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     client_side = ssl.create_default_context(cafile=str(cert))
     yield server.server_port, client_side, seen
     server.shutdown()
