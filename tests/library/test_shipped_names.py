@@ -12,8 +12,12 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from bpmn.dmn_xml import read_definitions
+from definitions.decision_diff import diff_tables
 from definitions.element_names import GROUP_NAMES, element_labels, file_labels, local_name
+from definitions.example_rows import columns
 from tests.conftest import PROCESSES, ROOT, deploy_file
+from tickets.display import ENGINE_KEYS
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Names nobody reads as words: a message's name is the key integrators correlate with, an
@@ -79,6 +83,31 @@ def test_every_rule_of_a_shipped_decision_table_says_why_in_both_languages(path)
     assert [p for p in problems if p] == []
 
 
+def _called_decisions() -> set[str]:
+    found = set()
+    for path in PROCESSES.glob("*.bpmn"):
+        found |= set(re.findall(r"calledDecisionId>([^<]+)<", path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_what_a_shipped_decision_writes_into_a_ticket_is_titled_in_both_languages(path):
+    """A table's outputs land in the ticket's data under their names; the ticket page
+    titles them with the output's label (the engine's own keys excepted: the header shows
+    those)."""
+    called, problems = _called_decisions(), []
+    for decision in ElementTree.parse(path).getroot().iter():
+        if not decision.tag.endswith("}decision"):
+            continue
+        for output in (e for e in decision.iter() if e.tag.endswith("}output")):
+            where = f"{decision.get('id')} output {output.get('name')}"
+            if output.get("label"):
+                problems.append(_problem(where, output.get("label")))
+            elif decision.get("id") in called and output.get("name") not in ENGINE_KEYS:
+                problems.append(f"{where}: no label")
+    assert [p for p in problems if p] == []
+
+
 def test_the_diagram_names_gateways_and_their_arrows_in_the_readers_language(db):
     """The labels the diagram viewer puts on a deployed version's drawing, and on a library
     template's: gateways and the flows leaving them as well as the steps."""
@@ -126,3 +155,30 @@ def test_a_chinese_reader_reads_the_returns_rule_that_decided_on_the_timeline(de
     assert "opened within 7 days" not in pages["zh-hans"]
     assert "applied rule ‘VIP members: opened within 7 days, refund less 10%’" in pages["en"]
     assert "扣 10%" not in pages["en"]
+    # what the table wrote into the data is titled by its outputs' labels, on the page and
+    # under the timeline's decision line
+    assert (
+        pages["zh-hans"].count("<dt>处理结果</dt>") == 2 and "<dt>Outcome" not in pages["zh-hans"]
+    )
+    assert pages["en"].count("<dt>Outcome</dt>") == 2 and "<dt>扣费比例 %</dt>" in pages["zh-hans"]
+
+
+def test_a_decisions_columns_read_in_the_readers_language_on_its_draft_and_diff_pages():
+    text = (ROOT / "dmn" / "returns.dmn").read_text(encoding="utf-8")
+    [spec] = read_definitions(text, "returns.dmn").decisions
+    kinder = text.replace(
+        '<outputEntry id="return_policy_r8_o1"><text>&quot;refuse&quot;</text>',
+        '<outputEntry id="return_policy_r8_o1"><text>&quot;exchange&quot;</text>',
+    )
+    assert kinder != text
+    [edited] = read_definitions(kinder, "returns.dmn").decisions
+    with translation.override("zh-hans"):
+        outputs = [c.label for c in columns(spec)[1]]
+        [change] = diff_tables(spec, edited).rules
+    with translation.override("en"):
+        english = [c.label for c in columns(spec)[1]]
+    assert outputs == ["处理结果", "扣费比例 %"] and english == [
+        "Outcome",
+        "Restocking fee percent",
+    ]
+    assert [c.column for c in change.cells] == ["处理结果"]
