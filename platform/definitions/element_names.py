@@ -65,13 +65,14 @@ def local_name(name) -> str:
 
 
 def _bilingual(name: str) -> tuple[str, str] | None:
-    """(the English, the Chinese) of a name written in both, else None."""
-    found = _BILINGUAL.match(name)
-    if found is not None:
-        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
+    """(the English, the Chinese) of a name written in both, else None. A name that starts
+    in Chinese is read Chinese-first, brackets and all ("上门费（市区） Call-out (city)")."""
     found = _CHINESE_FIRST.match(name)
     if found is not None:
         return found["base"].strip(), found["zh"].strip()
+    found = _BILINGUAL.match(name)
+    if found is not None:
+        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
     return None
 
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
             "汽车维修",
         ),
         ("故障诊断 Diagnose", "Diagnose", "故障诊断"),
+        ("上门费（市区） Call-out (city)", "Call-out (city)", "上门费（市区）"),
         ("客户同意? Approved?", "Approved?", "客户同意?"),
         ("服务顾问 Service advisors (agents)", "Service advisors (agents)", "服务顾问"),
         ("Triage (priority, SLA)", "Triage (priority, SLA)", "Triage (priority, SLA)"),
