@@ -8,6 +8,7 @@ column added or removed shows as such rather than as every rule changed.
 from dataclasses import dataclass, field
 
 from bpmn.dmn_xml import DecisionSpec, RuleSpec
+from definitions.element_names import local_name
 
 
 @dataclass
@@ -42,9 +43,10 @@ class TableDiff:
 
 
 def _columns(spec: DecisionSpec) -> list[tuple[str, str]]:
-    """(key, label) of every column: inputs by expression, outputs by name."""
-    found = [(f"in:{i.expression}", i.label or i.expression) for i in spec.inputs]
-    found += [(f"out:{o.name}", o.label or o.name) for o in spec.outputs]
+    """(key, label) of every column: inputs by expression, outputs by name; labels in the
+    reader's language where written in both."""
+    found = [(f"in:{i.expression}", local_name(i.label or i.expression)) for i in spec.inputs]
+    found += [(f"out:{o.name}", local_name(o.label or o.name)) for o in spec.outputs]
     return found
 
 

@@ -8,7 +8,8 @@ The stored BPMN is never changed; its names are read three ways, first match win
   called by that title in that language;
 - a lane named after one of the usual staff groups ("agents") reads as that group's name.
 Any other name is shown as written. `element_labels` gives the whole map a diagram viewer
-needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's).
+needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's);
+`output_titles` names the data a version's decision tables write (their outputs' labels).
 """
 
 import json
@@ -64,13 +65,14 @@ def local_name(name) -> str:
 
 
 def _bilingual(name: str) -> tuple[str, str] | None:
-    """(the English, the Chinese) of a name written in both, else None."""
-    found = _BILINGUAL.match(name)
-    if found is not None:
-        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
+    """(the English, the Chinese) of a name written in both, else None. A name that starts
+    in Chinese is read Chinese-first, brackets and all ("上门费（市区） Call-out (city)")."""
     found = _CHINESE_FIRST.match(name)
     if found is not None:
         return found["base"].strip(), found["zh"].strip()
+    found = _BILINGUAL.match(name)
+    if found is not None:
+        return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
     return None
 
 
@@ -163,3 +165,26 @@ def _in_language(table: dict) -> dict[str, str]:
         element_id: group_name(base) if texts is None else _pick(base, texts)
         for element_id, (base, texts) in table.items()
     }
+
+
+def output_titles(version) -> dict[str, str]:
+    """{data key: title in the active language} of what the version's decision tables write
+    into the ticket's data: each output's `label` ("Outcome (处理结果)" for `outcome`)."""
+    table = _CACHE.get(("outputs", version.content_hash), lambda: _output_labels(version.files))
+    return {key: local_name(label) for key, label in table.items()}
+
+
+def _output_labels(files: Mapping[str, str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for filename, text in sorted(files.items()):
+        if not filename.endswith(".dmn"):
+            continue
+        try:
+            root = parse_xml(text, filename)
+        except UnsafeXmlError:
+            continue
+        for output in root.iter():
+            if isinstance(output.tag, str) and output.tag.endswith("}output"):
+                if output.get("name") and output.get("label"):
+                    labels.setdefault(output.get("name"), output.get("label"))
+    return labels

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from bpmn.dmn import Decision, DmnError, same_value
 from bpmn.dmn_xml import DecisionSpec
 from bpmn.feel_values import number_text, to_json
+from definitions.element_names import local_name
 
 NUMBER_TYPES = {"number", "integer", "long", "double", "decimal"}
 TRUE_WORDS = {"true", "yes", "y", "是", "1"}
@@ -38,11 +39,19 @@ class Column:
 
 
 def columns(spec: DecisionSpec) -> tuple[list[Column], list[Column]]:
-    inputs = [Column(i.expression, i.label or i.expression, i.type_ref) for i in spec.inputs]
+    """The input and output columns, labelled in the reader's language where the table
+    writes a label in both ("Outcome (处理结果)")."""
+    inputs = [
+        Column(i.expression, local_name(i.label or i.expression), i.type_ref) for i in spec.inputs
+    ]
     outputs = [
-        Column(o.name or spec.variable or spec.id, o.label or o.name or spec.name, o.type_ref)
+        Column(
+            o.name or spec.variable or spec.id,
+            local_name(o.label or o.name or spec.name),
+            o.type_ref,
+        )
         for o in spec.outputs
-    ] or [Column(spec.variable or spec.id, spec.name or spec.id, spec.type_ref or "")]
+    ] or [Column(spec.variable or spec.id, local_name(spec.name or spec.id), spec.type_ref or "")]
     return inputs, outputs
 
 

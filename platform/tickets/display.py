@@ -162,11 +162,13 @@ def plain(value: Any) -> str:
 
 
 class Formatter:
-    """Formats one ticket's data with its template's fields (`fields`: path -> Field)."""
+    """Formats one ticket's data with its template's fields (`fields`: path -> Field); data
+    no form describes is titled from `titles` (definitions.element_names.output_titles)."""
 
-    def __init__(self, fields: Mapping[str, Field], names: Names):
+    def __init__(self, fields: Mapping[str, Field], names: Names, titles: Mapping | None = None):
         self.fields = fields
         self.names = names
+        self.titles = titles or {}
 
     def text(self, f: Field | None, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -207,6 +209,7 @@ class Formatter:
         f = self.fields.get(path)
         title = (
             (local_name(f.title) if f and f.title else "")
+            or self.titles.get(path, "")
             or str(LINE_TABLES.get(key, ""))
             or humanize(key)
         )
@@ -248,10 +251,11 @@ def money_lines(value: Mapping) -> Table:
     return Table([_("Item"), _("Amount")], rows, footer)
 
 
-def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names):
-    """(entries under form titles, entries of data no form describes); times in the
-    active time zone (the view activates the reader's)."""
-    formatter = Formatter(fields, names)
+def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names, titles=None):
+    """(entries under form titles, entries of data no form describes, titled from
+    `titles` where it names them); times in the active time zone (the view activates the
+    reader's)."""
+    formatter = Formatter(fields, names, titles)
     shown = {k: v for k, v in data.items() if k not in ENGINE_KEYS and not k.startswith("_")}
     # In the forms' order (the start form's, then each step's), whatever order stored
     # JSON keeps its keys in; then the pricing results, then what no form describes.

@@ -120,7 +120,8 @@ def test_a_draft_with_problems_is_not_published(ann, draft):
 
 
 def test_publishing_a_draft_makes_the_next_version(ann, draft):
-    xml = draft.bpmn_xml.replace('name="Closed"', 'name="Closed and thanked"')
+    xml = draft.bpmn_xml.replace('name="Closed (已关闭)"', 'name="Closed and thanked"')
+    assert xml != draft.bpmn_xml
     assert save(ann, draft, xml)[1]["problems"] == []
     response = ann.post(f"/processes/drafts/{draft.id}/publish/")
     assert response.status_code == 201

@@ -1,0 +1,184 @@
+"""The words the shipped templates write into their BPMN and DMN files, and that people
+read (steps, events, gateways and the labels on their arrows in the diagram and on the
+timeline; the rule that decided, on the timeline and in a decision's diff), are written in
+both languages the way definitions/element_names reads them: a Chinese reader reads only
+Chinese, an English reader only English. A name in English alone fails here."""
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from bpmn.dmn_xml import read_definitions
+from definitions.decision_diff import diff_tables
+from definitions.element_names import GROUP_NAMES, element_labels, file_labels, local_name
+from definitions.example_rows import columns
+from tests.conftest import PROCESSES, ROOT, deploy_file
+from tickets.display import ENGINE_KEYS
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Names nobody reads as words: a message's name is the key integrators correlate with, an
+# extension property's is the engine's; a lane named after a staff group reads as that
+# group's translated name (GROUP_NAMES).
+NOT_SHOWN = ("property", "message")
+# The settlement table's rules are not quoted anywhere: a settlement line is named by the
+# rule's `component` output (pricing.compute), not by its description.
+UNDESCRIBED = {"settlement_pricing"}
+
+
+def _both(text: str) -> tuple[str, str]:
+    with translation.override("en"):
+        english = local_name(text)
+    with translation.override("zh-hans"):
+        chinese = local_name(text)
+    return english, chinese
+
+
+def _problem(where: str, text: str) -> str | None:
+    english, chinese = _both(text)
+    if not CJK.search(chinese):
+        return f"{where} {text!r}: no Chinese"
+    if CJK.search(english) or not re.search(r"[A-Za-z]", english):
+        return f"{where} {text!r}: the English reads {english!r}"
+    return None
+
+
+def _shown_names(path: Path):
+    """(element id, kind, name) of every element of a shipped BPMN file whose name is shown."""
+    for element in ElementTree.parse(path).getroot().iter():
+        kind = element.tag.rsplit("}", 1)[-1]
+        name = element.get("name")
+        if not name or not element.get("id") or kind in NOT_SHOWN:
+            continue
+        if kind in ("lane", "participant") and name in GROUP_NAMES:
+            continue
+        yield element.get("id"), kind, name
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_name_a_shipped_process_shows_is_in_both_languages(path):
+    problems = [
+        _problem(f"{kind} {element_id}", name) for element_id, kind, name in _shown_names(path)
+    ]
+    assert [p for p in problems if p] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_every_rule_of_a_shipped_decision_table_says_why_in_both_languages(path):
+    problems = []
+    for decision in ElementTree.parse(path).getroot().iter():
+        if not decision.tag.endswith("}decision"):
+            continue
+        rules = [r for r in decision.iter() if r.tag.endswith("}rule")]
+        for n, rule in enumerate(rules, 1):
+            text = (rule.findtext("{*}description") or "").strip()
+            if not text:
+                if decision.get("id") not in UNDESCRIBED:
+                    problems.append(f"{decision.get('id')} rule {n}: no description")
+                continue
+            problems.append(_problem(f"{decision.get('id')} rule {n}", text))
+    assert [p for p in problems if p] == []
+
+
+def _called_decisions() -> set[str]:
+    found = set()
+    for path in PROCESSES.glob("*.bpmn"):
+        found |= set(re.findall(r"calledDecisionId>([^<]+)<", path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_what_a_shipped_decision_writes_into_a_ticket_is_titled_in_both_languages(path):
+    """A table's outputs land in the ticket's data under their names; the ticket page
+    titles them with the output's label (the engine's own keys excepted: the header shows
+    those)."""
+    called, problems = _called_decisions(), []
+    for decision in ElementTree.parse(path).getroot().iter():
+        if not decision.tag.endswith("}decision"):
+            continue
+        for output in (e for e in decision.iter() if e.tag.endswith("}output")):
+            where = f"{decision.get('id')} output {output.get('name')}"
+            if output.get("label"):
+                problems.append(_problem(where, output.get("label")))
+            elif decision.get("id") in called and output.get("name") not in ENGINE_KEYS:
+                problems.append(f"{where}: no label")
+    assert [p for p in problems if p] == []
+
+
+def test_the_diagram_names_gateways_and_their_arrows_in_the_readers_language(db):
+    """The labels the diagram viewer puts on a deployed version's drawing, and on a library
+    template's: gateways and the flows leaving them as well as the steps."""
+    version = deploy_file(PROCESSES / "medical_clinic.bpmn")
+    with translation.override("zh-hans"):
+        zh, library = element_labels(version), file_labels(PROCESSES / "medical_clinic.bpmn")
+    with translation.override("en"):
+        en = element_labels(version)
+    assert (zh["follow_up_gw"], zh["f_follow_book"], zh["f_follow_discharge"]) == (
+        "需要复诊？",
+        "需要",
+        "不需要",
+    )
+    assert (en["follow_up_gw"], en["f_follow_book"], en["f_no_show"]) == (
+        "Follow-up visit?",
+        "yes",
+        "no",
+    )
+    assert library["emergency_gw"] == "急诊？" and library["f_gw_emergency"] == "急诊"
+    shown = [element_id for element_id, *_ in _shown_names(PROCESSES / "medical_clinic.bpmn")]
+    assert [i for i in shown if not CJK.search(zh.get(i, ""))] == []
+
+
+def test_a_chinese_reader_reads_the_returns_rule_that_decided_on_the_timeline(desk, deployed):
+    deployed("returns")
+    start = {
+        "customer_name": "Wang Fang",
+        "customer_phone": "13812341234",
+        "customer_tier": "VIP",
+        "item": "Headphones",
+        "price": "1290.00",
+        "days_since_purchase": 4,
+        "condition": "opened",
+        "request": "refund",
+    }
+    number = desk.start("alice", "returns", start)["number"]
+    pages = {}
+    for language in ("zh-hans", "en"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(desk.people["bob"])
+        response = client.get(f"/tickets/{number}/")
+        assert response.status_code == 200
+        pages[language] = response.content.decode()
+    assert "命中规则“VIP 会员：7 天内已拆封，扣 10% 后退款”" in pages["zh-hans"]
+    assert "opened within 7 days" not in pages["zh-hans"]
+    assert "applied rule ‘VIP members: opened within 7 days, refund less 10%’" in pages["en"]
+    assert "扣 10%" not in pages["en"]
+    # what the table wrote into the data is titled by its outputs' labels, on the page and
+    # under the timeline's decision line
+    assert (
+        pages["zh-hans"].count("<dt>处理结果</dt>") == 2 and "<dt>Outcome" not in pages["zh-hans"]
+    )
+    assert pages["en"].count("<dt>Outcome</dt>") == 2 and "<dt>扣费比例 %</dt>" in pages["zh-hans"]
+
+
+def test_a_decisions_columns_read_in_the_readers_language_on_its_draft_and_diff_pages():
+    text = (ROOT / "dmn" / "returns.dmn").read_text(encoding="utf-8")
+    [spec] = read_definitions(text, "returns.dmn").decisions
+    kinder = text.replace(
+        '<outputEntry id="return_policy_r8_o1"><text>&quot;refuse&quot;</text>',
+        '<outputEntry id="return_policy_r8_o1"><text>&quot;exchange&quot;</text>',
+    )
+    assert kinder != text
+    [edited] = read_definitions(kinder, "returns.dmn").decisions
+    with translation.override("zh-hans"):
+        outputs = [c.label for c in columns(spec)[1]]
+        [change] = diff_tables(spec, edited).rules
+    with translation.override("en"):
+        english = [c.label for c in columns(spec)[1]]
+    assert outputs == ["处理结果", "扣费比例 %"] and english == [
+        "Outcome",
+        "Restocking fee percent",
+    ]
+    assert [c.column for c in change.cells] == ["处理结果"]
