@@ -21,6 +21,9 @@ try {
   result.askZh = (await page.textContent("#appointment .fd-waiting")).trim();
   result.firstDayZh = (await page.textContent("#appointment legend")).trim();
   result.firstSlotZh = (await page.locator("label.fd-slot").first().innerText()).trim();
+  result.daysShownZh = await page.locator("#appointment fieldset.fd-slots:visible").count();
+  result.moreDaysZh = (await page.textContent("#appointment .fd-more-days > summary")).trim();
+  result.pageHeightZh = await page.evaluate(() => document.documentElement.scrollHeight);
   result.axeZh = await axeProblems(page);
   result.overflowZh = await overflowsSideways(page);
   await shot(page, "booking-portal-375-zh");

@@ -3,6 +3,7 @@ their own time zone), a second customer beaten to the slot, the agent's ticket p
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -63,6 +64,9 @@ def test_a_customer_books_a_slot_on_the_portal_and_the_agent_sees_it(cast, live_
     assert "星期" in seen["firstDayZh"]
     # The salon opens at 09:00 Shanghai time: 10:00 in Tokyo.
     assert seen["firstSlotZh"].startswith("10:00") and "Lily · Room 2" in seen["firstSlotZh"]
+    # three days of times on the phone's first screens, the others folded ("其余 7 天")
+    assert seen["daysShownZh"] == 3 and re.fullmatch(r"其余 \d+ 天", seen["moreDaysZh"])
+    assert seen["pageHeightZh"] < 2400  # the ten days one time a line were 3,970 px
     assert "10:00–11:30" in seen["bookedZh"] and "Lily · Room 2" in seen["bookedZh"]
     assert seen["takenStatus"] == 409
     assert (
