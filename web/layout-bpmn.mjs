@@ -3,7 +3,8 @@
 //   node web/layout-bpmn.mjs processes/repair.bpmn [...]
 // bpmn-auto-layout places the nodes in columns along the flow; a process with lanes is
 // then drawn in a pool with one band per lane (the lane where the flow starts on top),
-// each node in its lane's band and the flows routed at right angles.
+// each node in its lane's band and the flows routed at right angles; a named flow's label
+// sits beside the last stretch of its line.
 import fs from "node:fs";
 import { layoutProcess } from "bpmn-auto-layout";
 import { BpmnModdle } from "bpmn-moddle";
@@ -61,7 +62,13 @@ function attachBoundaries(process, shapes, moved) {
   }
 }
 
-function route(source, target, boundary, below) {
+// Does a vertical stretch at x from y1 to y2 run through a shape other than its ends?
+function crosses(x, y1, y2, others) {
+  const [top, bottom] = y1 < y2 ? [y1, y2] : [y2, y1];
+  return others.some((b) => b.x < x && x < b.x + b.width && b.y < bottom && top < b.y + b.height);
+}
+
+function route(source, target, boundary, below, others) {
   const [sx, sy] = centre(source);
   const [tx, ty] = centre(target);
   if (boundary) return [[sx, source.y + source.height], [sx, ty], [target.x, ty]];
@@ -74,7 +81,12 @@ function route(source, target, boundary, below) {
   }
   const start = [source.x + source.width, sy];
   if (Math.abs(sy - ty) < 1) return [start, [target.x, ty]];
-  return [start, [tx, sy], [tx, sy < ty ? target.y : target.y + target.height]];
+  const end = sy < ty ? target.y : target.y + target.height;
+  if (crosses(tx, sy, end, others) && !crosses(sx, sy, ty, others)) {
+    // the target's column holds another node on the way: turn down (or up) at the source
+    return [[sx, sy < ty ? source.y + source.height : source.y], [sx, ty], [target.x, ty]];
+  }
+  return [start, [tx, sy], [tx, end]];
 }
 
 function routeFlows(process, shapes, plane) {
@@ -85,7 +97,32 @@ function routeFlows(process, shapes, plane) {
     const target = shapes.get(flow.targetRef.id).bounds;
     const below = Math.max(source.y + source.height, target.y + target.height);
     const boundary = flow.sourceRef.$type === "bpmn:BoundaryEvent";
-    edge.waypoint = route(source, target, boundary, below).map(point);
+    const others = [...shapes.values()]
+      .map((shape) => shape.bounds)
+      .filter((b) => b !== source && b !== target);
+    edge.waypoint = route(source, target, boundary, below, others).map(point);
+  }
+}
+
+// A named flow's label beside the last stretch of its line, which is the flow's own (the
+// one before it when the last is a short hook into its target): two flows out of one
+// gateway share their first stretches, where bpmn-js would put both labels (at the middle
+// waypoint), one over the other.
+function labelFlows(plane) {
+  for (const edge of plane.planeElement) {
+    if (edge.$type !== "bpmndi:BPMNEdge" || !edge.bpmnElement?.name) continue;
+    const points = edge.waypoint;
+    let [a, b] = points.slice(-2);
+    if (points.length > 2 && Math.hypot(b.x - a.x, b.y - a.y) < 30) [a, b] = points.slice(-3, -1);
+    const [x, y] = [Math.round((a.x + b.x) / 2), Math.round((a.y + b.y) / 2)];
+    const w = Math.min(90, Math.max(60, Math.round(Math.abs(b.x - a.x)) - 6)); // within a short stretch
+    let box = { x: x - w / 2, y: y - 31, width: w, height: 27 }; // above a stretch to the right
+    if (b.x < a.x) box = { x: x - w / 2, y: y + 4, width: w, height: 27 }; // under one that goes back
+    if (Math.abs(a.x - b.x) < 1) {
+      // right of a vertical stretch, just before its end (its middle may pass other nodes)
+      box = { x: x + 6, y: b.y > a.y ? Math.max(a.y, b.y - 33) : Math.min(b.y + 6, a.y - 27), width: 90, height: 27 };
+    }
+    edge.label = moddle.create("bpmndi:BPMNLabel", { bounds: bounds(box) });
   }
 }
 
@@ -150,6 +187,7 @@ async function layout(path) {
     routeFlows(process, shapes, plane);
     addPool(definitions, process, plane, bands, shapes);
   }
+  labelFlows(plane);
   const { xml } = await moddle.toXML(definitions, { format: true });
   fs.writeFileSync(path, `${xml}\n`);
 }
