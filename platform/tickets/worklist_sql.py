@@ -109,9 +109,9 @@ def _conditions(user, tab: str, f, now) -> tuple[list[str], list]:
         "t.channel = %s": f.channel or None,
     }
     if f.created_from:
-        exact["t.created_at >= %s"] = _day_start(f.created_from)
+        exact["t.created_at >= %s"] = day_start(f.created_from)
     if f.created_to:
-        exact["t.created_at < %s"] = _day_start(f.created_to + dt.timedelta(days=1))
+        exact["t.created_at < %s"] = day_start(f.created_to + dt.timedelta(days=1))
     for condition, value in exact.items():
         if value is not None:
             where.append(condition)
@@ -153,7 +153,8 @@ def _sla(state: str, now) -> tuple[str, list]:
     }.get(state, ("", []))
 
 
-def _day_start(day: dt.date) -> dt.datetime:
+def day_start(day: dt.date) -> dt.datetime:
+    """The first moment of a day in the reader's time zone (date filters include both ends)."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 

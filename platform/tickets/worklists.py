@@ -20,7 +20,7 @@ from tickets.models import HumanTask, Ticket
 from tickets.pages import Page, Sort, decode_cursor, keyset_page
 from tickets.prepared import execute
 from tickets.search import text_matches
-from tickets.worklist_sql import page_rows
+from tickets.worklist_sql import day_start, page_rows
 
 TABS = ("mine", "groups", "all", "overdue", "due_soon")
 SLA_STATES = ("overdue", "due_soon", "on_time", "none")
@@ -128,10 +128,6 @@ def _by_sla(tasks, state: str, now: dt.datetime):
     return tasks
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def worklist_tasks(user, tab: str, f: WorklistFilters, now: dt.datetime | None = None):
     """The open tasks of `tab` matching the filters, in the filters' sort order."""
     now = now or timezone.now()
@@ -145,9 +141,9 @@ def worklist_tasks(user, tab: str, f: WorklistFilters, now: dt.datetime | None =
         "state": f.state or None,
         "priority": f.priority,
         "ticket__channel": f.channel or None,
-        "ticket__created_at__gte": _day_start(f.created_from) if f.created_from else None,
+        "ticket__created_at__gte": day_start(f.created_from) if f.created_from else None,
         "ticket__created_at__lt": (
-            _day_start(f.created_to + dt.timedelta(days=1)) if f.created_to else None
+            day_start(f.created_to + dt.timedelta(days=1)) if f.created_to else None
         ),
     }
     tasks = tasks.filter(**{k: v for k, v in exact.items() if v is not None})
