@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from django.contrib.auth.models import User
 
+from definitions import refdata
 from definitions.models import ProcessVersion
 from forms.fields import Field
 from forms.permissions import AccessMap, field_access, roles_named
@@ -173,7 +174,12 @@ def visible_ticket_data(user, ticket: Ticket, data: dict | None = None) -> dict:
 
 
 def _user_exists(username: str) -> bool:
-    return User.objects.filter(username=username, is_active=True).exists()
+    """An active user of that name (reference data: a saved or deleted user bumps the
+    token, see org.refdata; most pickers name the same few people)."""
+    return refdata.cached(
+        ("active_user", username),
+        lambda: User.objects.filter(username=username, is_active=True).exists(),
+    )
 
 
 LOOKUPS = {"user": _user_exists, "part": part_exists}
