@@ -66,6 +66,13 @@ def current_decision(decision_id: str, filename: str) -> tuple[Decision, str]:
 
 def evaluate(decision_id: str, filename: str, context: Mapping[str, Any]) -> Verdict:
     decision, version = current_decision(decision_id, filename)
+    return evaluate_decision(decision_id, decision, version, context)
+
+
+def evaluate_decision(
+    decision_id: str, decision: Decision, version: str, context: Mapping[str, Any]
+) -> Verdict:
+    """`evaluate` with the decision already found (`current_decision`)."""
     result = decision.evaluate(context)
     outputs = dict(result.task_data) if isinstance(result.task_data, Mapping) else {}
     rule = result.matched_rules[0] if result.matched_rules else None
