@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from bpmn.dmn import Decision, parse_dmn
-from definitions.decisions import resolve
+from definitions.decisions import published, resolve
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,25 @@ def file_decision(filename: str, decision_id: str) -> tuple[Decision, str]:
 
 
 def current_decision(decision_id: str, filename: str) -> tuple[Decision, str]:
-    try:
-        return resolve({}, decision_id)
-    except LookupError:
-        return file_decision(filename, decision_id)
+    # The usual case (nothing published) asks resolve() nothing: its refusal, an exception
+    # built and caught, cost as much as evaluating the table on every routed task.
+    if published(decision_id) is not None:
+        try:
+            return resolve({}, decision_id)
+        except LookupError:
+            pass
+    return file_decision(filename, decision_id)
 
 
 def evaluate(decision_id: str, filename: str, context: Mapping[str, Any]) -> Verdict:
     decision, version = current_decision(decision_id, filename)
+    return evaluate_decision(decision_id, decision, version, context)
+
+
+def evaluate_decision(
+    decision_id: str, decision: Decision, version: str, context: Mapping[str, Any]
+) -> Verdict:
+    """`evaluate` with the decision already found (`current_decision`)."""
     result = decision.evaluate(context)
     outputs = dict(result.task_data) if isinstance(result.task_data, Mapping) else {}
     rule = result.matched_rules[0] if result.matched_rules else None

@@ -42,10 +42,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from org.calendar import add_business_time, business_time_between, schedule_of
-from org.decisions import evaluate
+from org.decisions import current_decision, evaluate_decision
 from org.queries import calendar_for
 
 DECISION_ID = "sla"
@@ -94,13 +95,31 @@ def _fraction(value: Any, level: int) -> float | None:
 
 def sla_targets(process_key: str, priority: int, customer_tier: str | None) -> SlaTargets | None:
     """Targets for a template x priority x tier, from the published `sla` decision (else
-    dmn/sla.dmn). None when no rule matches: that template has no service level."""
+    dmn/sla.dmn). None when no rule matches: that template has no service level. Kept per
+    decision version and inputs (every routed task asks; the table's answer cannot change
+    without a new version)."""
     context = {
         "process_key": process_key or None,
         "priority": int(priority),
         "customer_tier": (customer_tier or "").strip() or None,
     }
-    verdict = evaluate(DECISION_ID, DECISION_FILE, context)
+    decision, version = current_decision(DECISION_ID, DECISION_FILE)
+    key = (version, *context.values())
+    kept = _TARGETS.get(key)
+    if kept is not None and kept[0] is decision:  # the entry keeps the decision it came from
+        return kept[1]
+    targets = _targets(evaluate_decision(DECISION_ID, decision, version, context))
+    if len(_TARGETS) >= _TARGETS_SIZE:
+        _TARGETS.clear()
+    _TARGETS[key] = (decision, targets)
+    return targets
+
+
+_TARGETS: dict[tuple, tuple[Any, SlaTargets | None]] = {}
+_TARGETS_SIZE = 1024
+
+
+def _targets(verdict) -> SlaTargets | None:
     if not verdict.matched:
         return None
     out = verdict.outputs
@@ -113,6 +132,7 @@ def sla_targets(process_key: str, priority: int, customer_tier: str | None) -> S
     )
 
 
+@lru_cache(maxsize=1024)  # a few targets and fractions: three marks of every routed task
 def _part(duration: dt.timedelta, fraction: float) -> dt.timedelta:
     micros = Decimal(duration // _MICROSECOND) * Decimal(str(fraction))
     return dt.timedelta(microseconds=int(micros.to_integral_value(ROUND_HALF_UP)))

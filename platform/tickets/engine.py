@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import router
 from django.db.models import Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -84,14 +85,36 @@ def json_safe(data: dict) -> dict:
 
 
 def _event(ticket, kind, *, actor=None, task=None, bpmn_id="", detail=None, **extra):
-    return TicketEvent(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        task=task,
-        bpmn_id=bpmn_id,
-        detail=json_safe({**(detail or {}), **extra}),
-    )
+    detail = json_safe({**(detail or {}), **extra})
+    if type(ticket) is not Ticket or type(actor) not in _ACTORS or type(task) not in _TASKS:
+        # anything else as the ORM takes (or refuses) it
+        return TicketEvent(
+            ticket=ticket, kind=kind, actor=actor, task=task, bpmn_id=bpmn_id, detail=detail
+        )
+    # An action writes a few events a step: built from their column values (Model.__init__'s
+    # positional path), with the related objects cached as keyword assignment caches them.
+    values = {
+        "ticket_id": ticket.pk,
+        "kind": kind,
+        "actor_id": actor.pk if actor is not None else None,
+        "task_id": task.pk if task is not None else None,
+        "bpmn_id": bpmn_id,
+        "detail": detail,
+    }
+    event = TicketEvent(*[values.get(name) for name in _EVENT_COLUMNS])
+    event._state.db = router.db_for_write(TicketEvent, instance=ticket)
+    for field, related in ((_EVENT_TICKET, ticket), (_EVENT_ACTOR, actor), (_EVENT_TASK, task)):
+        field.set_cached_value(event, related)
+        if related is not None and related._state.db is None:
+            related._state.db = router.db_for_write(type(related), instance=event)
+    return event
+
+
+_EVENT_COLUMNS = [f.attname for f in TicketEvent._meta.concrete_fields]
+_EVENT_TICKET, _EVENT_ACTOR, _EVENT_TASK = (
+    TicketEvent._meta.get_field(name) for name in ("ticket", "actor", "task")
+)
+_ACTORS, _TASKS = (User, type(None)), (HumanTask, type(None))
 
 
 def record_event(

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from django.contrib.auth.models import User
 
+from definitions import refdata
 from definitions.models import ProcessVersion
 from forms.fields import Field
 from forms.permissions import AccessMap, field_access, roles_named
@@ -43,21 +44,39 @@ def roles_of(user) -> list[str]:
     return sorted(org_queries.roles_of(user))
 
 
-def _node_properties(task: HumanTask) -> dict:
+def task_access(user, task: HumanTask, form: FormDefinition) -> AccessMap:
+    """The user's access to the fields of the task's form (a copy: the caller may change
+    it). It depends only on the version's node and form, the user's roles and whether they
+    may act, so it is worked out once for each of those (a version never changes)."""
+    version = task.ticket.process_version
+    roles = frozenset(roles_of(user))
+    may_act = may_act_on_task(user, task) and task.state in ("open", "claimed")
+    # The form is the cached parse (form_of): the entry keeps it, so its id stays its own.
+    key = (version.id, version.content_hash, task.bpmn_id, id(form), roles, may_act)
+    kept = _TASK_ACCESS.get(key)
+    if kept is None or kept[0] is not form:
+        if len(_TASK_ACCESS) >= _TASK_ACCESS_SIZE:
+            _TASK_ACCESS.clear()
+        kept = _TASK_ACCESS[key] = (form, _node_access(version, task.bpmn_id, form, roles, may_act))
+    levels = kept[1]
+    return AccessMap(levels, levels.mask_kinds, levels.default)
+
+
+_TASK_ACCESS: dict[tuple, tuple[FormDefinition, AccessMap]] = {}
+_TASK_ACCESS_SIZE = 4096
+
+
+def _node_access(version, bpmn_id: str, form: FormDefinition, roles, may_act: bool) -> AccessMap:
     from bpmn import runtime
     from definitions.deploy import compiled_for
 
-    info = runtime.node(compiled_for(task.ticket.process_version), task.bpmn_id)
-    return info.properties if info else {}
-
-
-def task_access(user, task: HumanTask, form: FormDefinition) -> AccessMap:
+    info = runtime.node(compiled_for(version), bpmn_id)
     return field_access(
         form,
-        task.bpmn_id,
-        roles_of(user),
-        node_properties=_node_properties(task),
-        may_act=may_act_on_task(user, task) and task.state in ("open", "claimed"),
+        bpmn_id,
+        roles,
+        node_properties=info.properties if info else {},
+        may_act=may_act,
     )
 
 
@@ -155,7 +174,12 @@ def visible_ticket_data(user, ticket: Ticket, data: dict | None = None) -> dict:
 
 
 def _user_exists(username: str) -> bool:
-    return User.objects.filter(username=username, is_active=True).exists()
+    """An active user of that name (reference data: a saved or deleted user bumps the
+    token, see org.refdata; most pickers name the same few people)."""
+    return refdata.cached(
+        ("active_user", username),
+        lambda: User.objects.filter(username=username, is_active=True).exists(),
+    )
 
 
 LOOKUPS = {"user": _user_exists, "part": part_exists}

@@ -100,6 +100,46 @@ def execute(cursor, sql: str, params) -> None:
     prepared.names[sql] = name
 
 
+class _Shape:
+    """How rows of one compiled select become objects, worked out once: the column
+    converters, the related-object populators and the annotation positions (what
+    Django's ModelIterable recomputes for every query)."""
+
+    def __init__(self, compiler, db: str):
+        select, klass_info = compiler.select, compiler.klass_info
+        self.db = db
+        self.model = klass_info["model"]
+        self.first = klass_info["select_fields"][0]
+        self.last = klass_info["select_fields"][-1] + 1
+        self.names = [column[0].target.attname for column in select[self.first : self.last]]
+        self.populators = get_related_populators(klass_info, select, db)
+        self.annotations = list(compiler.annotation_col_map.items())
+        columns = [s[0] for s in select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("a prepared select cannot read composite fields")
+        self.converters = list(compiler.get_converters(columns).items())
+
+    def objects(self, results, connection) -> list:
+        model, db, names, first, last = self.model, self.db, self.names, self.first, self.last
+        converters = self.converters
+        objects = []
+        for row in results:
+            if converters:
+                row = list(row)
+                for position, (functions, expression) in converters:
+                    value = row[position]
+                    for convert in functions:
+                        value = convert(value, expression, connection)
+                    row[position] = value
+            obj = model.from_db(db, names, row[first:last])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+
 class PreparedSelect:
     def __init__(self, build: Callable[[int], object]):
         """`build(value)` returns the queryset for one value (an id)."""
@@ -114,7 +154,7 @@ class PreparedSelect:
         slots = [i for i, value in enumerate(params) if value == SENTINEL]
         if len(slots) != 1:
             raise ValueError("a prepared select takes exactly one varying value")
-        return compiler, sql, params, slots[0]
+        return _Shape(compiler, alias), sql, params, slots[0]
 
     def fetch(self, value: int, using: str = "default") -> list:
         value = int(value)
@@ -123,30 +163,13 @@ class PreparedSelect:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        compiler, sql, template, slot = compiled
+        shape, sql, template, slot = compiled
         params = (*template[:slot], value, *template[slot + 1 :])
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             execute(cursor, sql, params)
             results = cursor.fetchall()
-        return self._objects(compiler, results, using)
-
-    @staticmethod
-    def _objects(compiler, results, db: str) -> list:
-        select, klass_info = compiler.select, compiler.klass_info
-        annotations = compiler.annotation_col_map
-        model = klass_info["model"]
-        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in select[first:last]]
-        populators = get_related_populators(klass_info, select, db)
-        objects = []
-        for row in compiler.results_iter([results]):
-            obj = model.from_db(db, names, row[first:last])
-            for populator in populators:
-                populator.populate(row, obj)
-            for name, position in annotations.items():
-                setattr(obj, name, row[position])
-            objects.append(obj)
-        return objects
+        return shape.objects(results, connection)
 
 
 _UPDATES: dict[tuple, str] = {}

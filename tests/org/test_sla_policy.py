@@ -79,6 +79,23 @@ def test_a_published_sla_version_replaces_the_file(org):
     assert (targets.resolution, targets.decision_version) == (20 * H, "v1")
 
 
+def test_targets_follow_each_publish(org):
+    """The targets are kept per decision version: asked before and after each change, every
+    answer is the current version's."""
+    assert sla_targets("repair", 1, "standard").resolution == 40 * H  # the file
+    for hours, version in ((20, "v1"), (30, "v2")):
+        _published(
+            DMN_FILE.read_text().replace(
+                '<outputEntry id="sla_r5_o2"><text>duration("PT40H")</text>',
+                f'<outputEntry id="sla_r5_o2"><text>duration("PT{hours}H")</text>',
+            ),
+            org.admin,
+        )
+        targets = sla_targets("repair", 1, "standard")
+        assert (targets.resolution, targets.decision_version) == (hours * H, version)
+    assert sla_targets("repair", 1, "standard").resolution == 30 * H  # asked again: kept
+
+
 def test_a_template_without_a_matching_rule_has_no_sla(org):
     xml = DMN_FILE.read_text()
     start = xml.index('<rule id="sla_r12">')
