@@ -100,7 +100,7 @@ def execute(cursor, sql: str, params) -> None:
     prepared.names[sql] = name
 
 
-class _Shape:
+class RowShape:
     """How rows of one compiled select become objects, worked out once: the column
     converters, the related-object populators and the annotation positions (what
     Django's ModelIterable recomputes for every query)."""
@@ -154,7 +154,7 @@ class PreparedSelect:
         slots = [i for i, value in enumerate(params) if value == SENTINEL]
         if len(slots) != 1:
             raise ValueError("a prepared select takes exactly one varying value")
-        return _Shape(compiler, alias), sql, params, slots[0]
+        return RowShape(compiler, alias), sql, params, slots[0]
 
     def fetch(self, value: int, using: str = "default") -> list:
         value = int(value)

@@ -20,7 +20,7 @@ from org import queries as org_queries
 from tickets.access import DUE_SOON, is_supervisor
 from tickets.models import HumanTask, Ticket
 from tickets.pages import Sort
-from tickets.prepared import SENTINEL, PreparedSelect, execute
+from tickets.prepared import SENTINEL, RowShape, execute
 
 # The sort columns of worklists.SORTS as the inner statement names them.
 COLUMNS = {
@@ -34,7 +34,7 @@ COLUMNS = {
 VERSIONS = ProcessVersion._meta.db_table
 BY_GROUP = HumanTask.candidate_groups.through._meta.db_table
 BY_USER = HumanTask.candidate_users.through._meta.db_table
-_ROWS: dict[tuple, tuple] = {}  # (sort, database) → (compiler, SELECT … FROM … JOIN …, ORDER BY …)
+_ROWS: dict[tuple, tuple] = {}  # (sort, database) → (RowShape, SELECT … FROM … JOIN …, ORDER BY …)
 
 
 def page_rows(user, tab: str, filters, sort: Sort, key, count: int, now, rows: Callable):
@@ -54,14 +54,14 @@ def page_rows(user, tab: str, filters, sort: Sort, key, count: int, now, rows: C
         f"JOIN {quote(Ticket._meta.db_table)} t ON t.id = h.ticket_id "
         f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
     )
-    compiler, head, outer_order = _rows_statement(rows, sort, using)
+    shape, head, outer_order = _rows_statement(rows, sort, using)
     sql = f"{head} WHERE {quote(HumanTask._meta.db_table)}.id IN ({inner}) ORDER BY {outer_order}"
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(p) if isinstance(p, dt.datetime) else p for p in params]
     with connection.cursor() as cursor:
         execute(cursor, sql, [*params, count])
         results = cursor.fetchall()
-    return PreparedSelect._objects(compiler, results, using)
+    return shape.objects(results, connection)
 
 
 def _rows_statement(rows: Callable, sort: Sort, using: str) -> tuple:
@@ -74,7 +74,7 @@ def _rows_statement(rows: Callable, sort: Sort, using: str) -> tuple:
         if list(params) != [SENTINEL]:
             raise ValueError("the worklist's row statement takes no value but the id")
         head, rest = sql.split(" WHERE ", 1)
-        _ROWS[key] = (compiler, head, rest.split(" ORDER BY ", 1)[1])
+        _ROWS[key] = (RowShape(compiler, using), head, rest.split(" ORDER BY ", 1)[1])
     return _ROWS[key]
 
 
