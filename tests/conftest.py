@@ -86,6 +86,17 @@ def _default_notification_rules(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (English): a request in Chinese leaves its
+    language active in the thread, which changed what the next test in that worker read."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_spec_cache():
     from definitions import refdata
     from definitions.deploy import SPEC_CACHE
