@@ -1,12 +1,13 @@
-"""A worklist page without text search as one written-out statement, prepared on the server.
+"""A worklist page without text search as written-out statements, prepared on the server.
 
 The ORM built the same page in about as much time as PostgreSQL took to plan and run it:
 compiling the tab's rule, the filters, the keyset condition and the row columns cost ~5 ms
-a page at 100,000 open tasks, planning ~2 ms more. Here the statement is text put together
-from the filters that are set (one text per combination, so that each is prepared once
-per connection), with the row columns and joins of `worklists._rows` compiled once per
-sort and the objects built as the ORM builds them. `worklists.worklist_tasks` stays the
-rule's reference: a test holds this page to it for every tab, filter, sort and cursor.
+a page at 100,000 open tasks, planning ~2 ms more. Here the page's ids come from text put
+together from the filters that are set (one text per combination, so that each is prepared
+once per connection), then its rows by those ids with the columns and joins of
+`worklists._rows`, compiled once per sort, the objects built as the ORM builds them.
+`worklists.worklist_tasks` stays the rule's reference: a test holds this page to it for
+every tab, filter, sort and cursor.
 """
 
 import datetime as dt
@@ -54,12 +55,22 @@ def page_rows(user, tab: str, filters, sort: Sort, key, count: int, now, rows: C
         f"JOIN {quote(Ticket._meta.db_table)} t ON t.id = h.ticket_id "
         f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
     )
-    shape, head, outer_order = _rows_statement(rows, sort, using)
-    sql = f"{head} WHERE {quote(HumanTask._meta.db_table)}.id IN ({inner}) ORDER BY {outer_order}"
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(p) if isinstance(p, dt.datetime) else p for p in params]
+    shape, head, outer_order = _rows_statement(rows, sort, using)
+    # Two statements, not one with the ids as a subquery: the ids' statement plans in a
+    # third of the time of both, and the rows' one (by ids alone) is planned once.
     with connection.cursor() as cursor:
-        execute(cursor, sql, [*params, count])
+        execute(cursor, inner, [*params, count])
+        ids = [task_id for (task_id,) in cursor.fetchall()]
+        if not ids:
+            return []
+        if connection.vendor == "postgresql":
+            by_id, id_params = "= ANY(%s)", [ids]
+        else:
+            by_id, id_params = f"IN ({_in(ids)})", ids
+        task_id = f"{quote(HumanTask._meta.db_table)}.id"
+        execute(cursor, f"{head} WHERE {task_id} {by_id} ORDER BY {outer_order}", id_params)
         results = cursor.fetchall()
     return shape.objects(results, connection)
 
