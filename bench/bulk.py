@@ -7,7 +7,9 @@ Columns come from the models, so a column added later is copied as it is on the 
 PostgreSQL only (generate_series, nextval).
 """
 
-from django.db import connection
+import sys
+
+from django.db import DatabaseError, connection
 
 from tickets.models import HumanTask, Ticket
 
@@ -106,6 +108,12 @@ def spread_candidate_groups(low: int, high: int, group_ids: list[int]) -> None:
 
 def vacuum_analyze() -> None:
     """Statistics and the visibility map, as autovacuum leaves a table in service
-    (index-only scans need the map)."""
+    (index-only scans need the map); then a checkpoint, so that the bulk load's dirty pages
+    (and any other database's on this server) are written before reads are timed, not
+    while they are."""
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+        try:
+            cursor.execute("CHECKPOINT")
+        except DatabaseError as exc:  # needs superuser or pg_checkpoint: the figures are noisier
+            print(f"bench: no CHECKPOINT before timing ({exc})".strip(), file=sys.stderr)
