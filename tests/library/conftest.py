@@ -10,6 +10,17 @@ from django.test import Client
 
 from tests.conftest import PROCESSES, _user, deploy_file
 
+# The customer most library stories raise their tickets for, and a returns request of hers.
+WANG_FANG = {"customer_name": "Wang Fang", "customer_phone": "13812341234"}
+RETURNS_VIP_REFUND = {
+    **WANG_FANG,
+    "customer_tier": "VIP",
+    "item": "Headphones",
+    "price": "1290.00",
+    "days_since_purchase": 4,
+    "condition": "opened",
+    "request": "refund",
+}
 EXTRA_PEOPLE = {
     "lin": ["store_managers"],
     "wei": ["warehouse"],

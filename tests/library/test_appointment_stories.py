@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from scheduling.models import Resource, Service
+from tests.library.conftest import WANG_FANG
 from tests.pricing.test_auto_repair_story import CHECK_IN, DIAGNOSIS, workshop  # noqa: F401
 from tests.scheduling.conftest import next_monday, shop  # noqa: F401
 from tickets.models import TicketEvent
 
 pytestmark = pytest.mark.django_db
-WANG_FANG = {"customer_name": "Wang Fang", "customer_phone": "13812341234"}
 
 
 def _slot(code: str, at: dt.datetime) -> str:

@@ -8,12 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.library.conftest import WANG_FANG
 from tickets.actions import do_fire_due_timers
 from tickets.models import Ticket, TicketEvent, TicketRating
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WANG_FANG = {"customer_name": "Wang Fang", "customer_phone": "13812341234"}
 
 
 def _kinds(number: str) -> set[str]:

@@ -17,6 +17,7 @@ from definitions.decision_diff import diff_tables
 from definitions.element_names import GROUP_NAMES, element_labels, file_labels, local_name
 from definitions.example_rows import columns
 from tests.conftest import PROCESSES, ROOT, deploy_file
+from tests.library.conftest import RETURNS_VIP_REFUND
 from tickets.display import ENGINE_KEYS
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -133,17 +134,7 @@ def test_the_diagram_names_gateways_and_their_arrows_in_the_readers_language(db)
 
 def test_a_chinese_reader_reads_the_returns_rule_that_decided_on_the_timeline(desk, deployed):
     deployed("returns")
-    start = {
-        "customer_name": "Wang Fang",
-        "customer_phone": "13812341234",
-        "customer_tier": "VIP",
-        "item": "Headphones",
-        "price": "1290.00",
-        "days_since_purchase": 4,
-        "condition": "opened",
-        "request": "refund",
-    }
-    number = desk.start("alice", "returns", start)["number"]
+    number = desk.start("alice", "returns", RETURNS_VIP_REFUND)["number"]
     pages = {}
     for language in ("zh-hans", "en"):
         client = Client(HTTP_ACCEPT_LANGUAGE=language)

@@ -5,12 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.library.conftest import RETURNS_VIP_REFUND, WANG_FANG
 from tickets.actions import do_fire_due_timers
 from tickets.models import TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WANG_FANG = {"customer_name": "Wang Fang", "customer_phone": "13812341234"}
 
 
 def test_food_safety_late_response_escalates_and_finance_approves_the_compensation(desk, deployed):
@@ -163,16 +162,7 @@ def test_trial_lesson_no_show_arranged_again_then_enrolled(desk, deployed):
 
 def test_returns_vip_refund_received_and_settled(desk, deployed):
     deployed("returns")
-    start = {
-        **WANG_FANG,
-        "customer_tier": "VIP",
-        "item": "Headphones",
-        "price": "1290.00",
-        "days_since_purchase": 4,
-        "condition": "opened",
-        "request": "refund",
-    }
-    number = desk.start("alice", "returns", start)["number"]
+    number = desk.start("alice", "returns", RETURNS_VIP_REFUND)["number"]
     assert desk.ticket(number)["data"]["resolution"] == "refund"
     seen_by_warehouse = desk.ticket(number, "wei")["data"]
     assert "price" not in seen_by_warehouse and seen_by_warehouse["item"] == "Headphones"
