@@ -14,6 +14,7 @@ from customers.actions import UnknownIdentity, do_link_customer
 from integrations.auth import require_scope
 from integrations.idempotency import idempotent
 from integrations.openapi import MAX_ID
+from integrations.responses import built, listed
 from tickets import actions, conversation, operations
 from tickets.access import access_ticket, may_see_ticket, worklist_page
 from tickets.models import MessageAttachment, Ticket
@@ -389,7 +390,7 @@ def list_tasks(
         following["cursor"] = page.next_cursor
         response["X-Next-Cursor"] = page.next_cursor
         response["Link"] = f'<{request.path}?{following.urlencode()}>; rel="next"'
-    return page.items
+    return listed(request, response, TaskOut, page.items)
 
 
 @router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS})
@@ -581,7 +582,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]):
         page.items = shown_matches(reader, page.items, query.q)
     else:
         reader.prime(page.items)
-    return page
+    return built(TicketPageOut, page, {"request": request})
 
 
 # ---------------------------------------------------------------- conversation
