@@ -36,6 +36,14 @@ async function author(lang, groups) {
   await Promise.all([page.waitForURL(/\/processes\/drafts\/\d+\//), page.click('form[action$="/edit/"] button')]);
   await page.waitForSelector(".fd-modeler-ready");
   out.paletteTitle = await page.getAttribute('.djs-palette [data-action="create.start-event"]', "aria-label");
+  // The opened diagram lies beside the palette, not under it.
+  out.underPalette = await page.evaluate(() => {
+    const palette = document.querySelector(".djs-palette").getBoundingClientRect();
+    return [...document.querySelectorAll(".djs-shape")]
+      .map((shape) => [shape.dataset.elementId, shape.getBoundingClientRect()])
+      .filter(([, box]) => box.width && box.left < palette.right && box.top < palette.bottom)
+      .map(([id]) => id);
+  });
   // Delete the flow out of "Confirm with the customer" with the context pad's bin.
   const flow = await page.locator('.djs-connection[data-element-id="f_confirm_done"]').first().boundingBox();
   await page.mouse.click(flow.x + flow.width / 2, flow.y + flow.height / 2);

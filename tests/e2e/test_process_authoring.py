@@ -46,6 +46,7 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert "has no outgoing flow" in " ".join(en["pinNotes"])
     assert "没有流出" in " ".join(zh["pinNotes"])
     assert en["paletteTitle"] == "Create start event" and zh["paletteTitle"] == "创建开始事件"
+    assert en["underPalette"] == [] and zh["underPalette"] == [], "shapes drawn under the palette"
     scenarios = json.loads((ROOT / "processes" / "tests" / "test_repair.json").read_text())
     assert en["results"] == [f"{name}: Passed" for name in scenarios]
     assert zh["results"] == [f"{name}: 通过" for name in scenarios]

@@ -47,9 +47,30 @@ class DraftModeler {
     const response = await fetch(this.root.dataset.xmlUrl, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`${response.status}`);
     await this.modeler.importXML(await response.text());
-    this.modeler.get("canvas").zoom("fit-viewport");
+    this.fitBesidePalette();
     this.showProblems(readJSON("fd-modeler-problems") || []);
     this.root.classList.add("fd-modeler-ready");
+  }
+
+  // The whole diagram in view, to the right of the palette that floats over the canvas's
+  // left edge (zoom("fit-viewport") centres it under the palette).
+  fitBesidePalette() {
+    const canvas = this.modeler.get("canvas");
+    const { inner, outer } = canvas.viewbox();
+    const palette = this.root.querySelector(".djs-palette");
+    const left = (palette ? palette.offsetLeft + palette.offsetWidth : 0) + 16;
+    const gap = 16;
+    if (!inner.width || !inner.height || outer.width <= left + gap) {
+      canvas.zoom("fit-viewport");
+      return;
+    }
+    const scale = Math.min((outer.width - left - gap) / inner.width, (outer.height - 2 * gap) / inner.height, 1.5);
+    canvas.viewbox({
+      x: inner.x - left / scale,
+      y: inner.y - gap / scale,
+      width: outer.width / scale,
+      height: outer.height / scale,
+    });
   }
 
   say(text, kind = "") {
