@@ -4,7 +4,9 @@ timeline; the rule that decided, on the timeline and in a decision's diff), are 
 both languages the way definitions/element_names reads them: a Chinese reader reads only
 Chinese, an English reader only English. A name in English alone fails here."""
 
+import json
 import re
+from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -81,6 +83,61 @@ def test_every_rule_of_a_shipped_decision_table_says_why_in_both_languages(path)
                     problems.append(f"{decision.get('id')} rule {n}: no description")
                 continue
             problems.append(_problem(f"{decision.get('id')} rule {n}", text))
+    assert [p for p in problems if p] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_every_input_a_shipped_decision_table_reads_is_labelled_in_both_languages(path):
+    """A table's input columns head its draft and diff pages, and key the inputs a decision
+    records on the timeline."""
+    problems = []
+    for element in ElementTree.parse(path).getroot().iter():
+        if element.tag.endswith("}input"):
+            where = f"input {element.get('id')}"
+            label = element.get("label")
+            problems.append(_problem(where, label) if label else f"{where}: no label")
+    assert [p for p in problems if p] == []
+
+
+def test_every_adjustment_a_settlement_can_carry_is_named_in_both_languages():
+    """The settlement table's `component` is the name of the line it adds to a settlement."""
+    root = ElementTree.parse(ROOT / "dmn" / "settlement_pricing.dmn").getroot()
+    outputs = [e.get("name") for e in root.iter() if e.tag.endswith("}output")]
+    column = outputs.index("component")
+    problems = []
+    for rule in (e for e in root.iter() if e.tag.endswith("}rule")):
+        cell = rule.findall("{*}outputEntry")[column].findtext("{*}text").strip()
+        problems.append(_problem(f"rule {rule.get('id')}", cell.strip('"')))
+    assert len(problems) >= 20 and [p for p in problems if p] == []
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_way_out_of_a_shipped_gateway_that_chooses_is_named(path):
+    """A gateway that chooses between ways labels each arrow in the diagram (a join, with
+    one way out, chooses nothing and its arrow needs no label); the names' languages are
+    held by the test above."""
+    root = ElementTree.parse(path).getroot()
+    gateways = {e.get("id") for e in root.iter() if e.tag.endswith("Gateway")}
+    flows = [e for e in root.iter() if e.tag.endswith("}sequenceFlow")]
+    ways_out = Counter(f.get("sourceRef") for f in flows if f.get("sourceRef") in gateways)
+    unnamed = [
+        f"{f.get('sourceRef')} → {f.get('targetRef')} ({f.get('id')})"
+        for f in flows
+        if ways_out[f.get("sourceRef")] > 1 and not f.get("name")
+    ]
+    assert unnamed == []
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PROCESSES / "tests").glob("test_*.json")), ids=lambda p: p.stem
+)
+def test_every_shipped_scenario_is_titled_in_both_languages(path):
+    """A version's page lists its scenario tests, and their results, by title."""
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    problems = [
+        _problem(name, case["title"]) if case.get("title") else f"{name}: no title"
+        for name, case in cases.items()
+    ]
     assert [p for p in problems if p] == []
 
 
