@@ -9,7 +9,8 @@ The stored BPMN is never changed; its names are read three ways, first match win
 - a lane named after one of the usual staff groups ("agents") reads as that group's name.
 Any other name is shown as written. `element_labels` gives the whole map a diagram viewer
 needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's);
-`output_titles` names the data a version's decision tables write (their outputs' labels).
+`output_titles` names the data a version's decision tables write (their outputs' labels),
+`output_options` the values they write where an output lists them with labels.
 """
 
 import json
@@ -188,3 +189,40 @@ def _output_labels(files: Mapping[str, str]) -> dict[str, str]:
                 if output.get("name") and output.get("label"):
                     labels.setdefault(output.get("name"), output.get("label"))
     return labels
+
+
+def output_options(version) -> dict[str, dict[str, str]]:
+    """{data key: {value: label in the active language}} of the values the version's
+    decision tables write where an output lists them, each with a label, in its extension
+    elements (`<flowdesk:option value="refund" label="Refund (退款)" />`): a code people
+    would otherwise read raw ("key_account_dispatchers", "routine")."""
+    table = _CACHE.get(("options", version.content_hash), lambda: _output_options(version.files))
+    return {
+        key: {value: local_name(label) for value, label in labels.items()}
+        for key, labels in table.items()
+    }
+
+
+def _output_options(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    options: dict[str, dict[str, str]] = {}
+    for filename, text in sorted(files.items()):
+        if not filename.endswith(".dmn"):
+            continue
+        try:
+            root = parse_xml(text, filename)
+        except UnsafeXmlError:
+            continue
+        for output in root.iter():
+            if not (isinstance(output.tag, str) and output.tag.endswith("}output")):
+                continue
+            labels = {
+                option.get("value"): option.get("label")
+                for option in output.iter()
+                if isinstance(option.tag, str)
+                and option.tag.rsplit("}", 1)[-1] == "option"
+                and option.get("value") is not None
+                and option.get("label")
+            }
+            if output.get("name") and labels:
+                options.setdefault(output.get("name"), {}).update(labels)
+    return options

@@ -111,6 +111,29 @@ def test_every_adjustment_a_settlement_can_carry_is_named_in_both_languages():
     assert len(problems) >= 20 and [p for p in problems if p] == []
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_every_code_a_shipped_decision_writes_into_a_ticket_has_a_label_in_both_languages(path):
+    """A ticket shows what a template's table wrote by its label ("大客户调度", not
+    "key_account_dispatchers"): each text a called table's rule writes is one of its
+    output's options (definitions.element_names.output_options)."""
+    called, problems = _called_decisions(), []
+    for decision in ElementTree.parse(path).getroot().iter():
+        if not decision.tag.endswith("}decision") or decision.get("id") not in called:
+            continue
+        outputs = [e for e in decision.iter() if e.tag.endswith("}output")]
+        for n, output in enumerate(outputs):
+            options = {
+                o.get("value"): o.get("label") for o in output.iter() if o.tag.endswith("}option")
+            }
+            where = f"{decision.get('id')} output {output.get('name')}"
+            problems += [_problem(f"{where} option {v!r}", label) for v, label in options.items()]
+            for rule in (e for e in decision.iter() if e.tag.endswith("}rule")):
+                cell = rule.findall("{*}outputEntry")[n].findtext("{*}text").strip()
+                if re.fullmatch(r'"[^"]+"', cell) and cell.strip('"') not in options:
+                    problems.append(f"{where} writes {cell} without a label")
+    assert [p for p in problems if p] == []
+
+
 @pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
 def test_every_way_out_of_a_shipped_gateway_that_chooses_is_named(path):
     """A gateway that chooses between ways labels each arrow in the diagram (a join, with

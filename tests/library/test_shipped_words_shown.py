@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from pricing.models import Settlement
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,15 @@ def test_a_versions_scenario_tests_read_by_their_titles_in_the_readers_language(
     assert "VIP 空调维修，需要备件" in cases and len(cases) == 3
     english = [case for case in cases if ENGLISH_WORD.search(case.replace("VIP", ""))]
     assert english == [] and all(CJK.search(case) for case in cases)
+
+
+def test_what_a_decision_wrote_reads_by_its_label_on_the_page_and_the_timeline():
+    call_command("load_demo", stdout=io.StringIO())
+    ticket = Ticket.objects.get(title="冷库压缩机停机（VIP）")  # the equipment template's VIP
+    chinese = _page("bob", f"/tickets/{ticket.number}/", "zh-hans")
+    english = _page("bob", f"/tickets/{ticket.number}/", "en")
+    assert ticket.data["dispatcher_group"] == "key_account_dispatchers"
+    # in the data and under the timeline's decision line
+    assert chinese.count("<dt>调度组</dt><dd>大客户调度</dd>") == 2
+    assert english.count("<dd>Key account dispatchers</dd>") == 2
+    assert "key_account_dispatchers" not in chinese + english
