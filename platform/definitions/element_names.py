@@ -169,60 +169,54 @@ def _in_language(table: dict) -> dict[str, str]:
 
 
 def output_titles(version) -> dict[str, str]:
-    """{data key: title in the active language} of what the version's decision tables write
-    into the ticket's data: each output's `label` ("Outcome (处理结果)" for `outcome`)."""
-    table = _CACHE.get(("outputs", version.content_hash), lambda: _output_labels(version.files))
-    return {key: local_name(label) for key, label in table.items()}
-
-
-def _output_labels(files: Mapping[str, str]) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for filename, text in sorted(files.items()):
-        if not filename.endswith(".dmn"):
-            continue
-        try:
-            root = parse_xml(text, filename)
-        except UnsafeXmlError:
-            continue
-        for output in root.iter():
-            if isinstance(output.tag, str) and output.tag.endswith("}output"):
-                if output.get("name") and output.get("label"):
-                    labels.setdefault(output.get("name"), output.get("label"))
-    return labels
+    """{data key: title in the active language} of what the version's decision tables and
+    scripts write into the ticket's data: each decision output's `label` ("Outcome
+    (处理结果)" for `outcome`), and what a script task says it writes, in its extension
+    elements (`<flowdesk:writes name="billed_hours" label="Billed hours (计费工时)" />`)."""
+    table = _CACHE.get(("outputs", version.content_hash), lambda: _written(version))
+    return {key: local_name(label) for key, (label, _options) in table.items() if label}
 
 
 def output_options(version) -> dict[str, dict[str, str]]:
-    """{data key: {value: label in the active language}} of the values the version's
-    decision tables write where an output lists them, each with a label, in its extension
-    elements (`<flowdesk:option value="refund" label="Refund (退款)" />`): a code people
-    would otherwise read raw ("key_account_dispatchers", "routine")."""
-    table = _CACHE.get(("options", version.content_hash), lambda: _output_options(version.files))
+    """{data key: {value: label in the active language}} of the values those outputs and
+    scripts write where they list them, each with a label (`<flowdesk:option
+    value="refund" label="Refund (退款)" />` inside the output or the `writes`): a code
+    people would otherwise read raw ("key_account_dispatchers", "routine")."""
+    table = _CACHE.get(("outputs", version.content_hash), lambda: _written(version))
     return {
-        key: {value: local_name(label) for value, label in labels.items()}
-        for key, labels in table.items()
+        key: {value: local_name(label) for value, label in options.items()}
+        for key, (_label, options) in table.items()
+        if options
     }
 
 
-def _output_options(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    options: dict[str, dict[str, str]] = {}
+def _written(version) -> dict[str, tuple[str, dict[str, str]]]:
+    """{data key: (label as written, {value: label as written})} from the version's DMN
+    outputs and its BPMN files' `writes`; the first to name a key wins."""
+    files = {version.bpmn_filename: version.bpmn_xml, **version.files}
+    found: dict[str, tuple[str, dict[str, str]]] = {}
     for filename, text in sorted(files.items()):
-        if not filename.endswith(".dmn"):
+        kind = {"dmn": "output", "bpmn": "writes"}.get(filename.rsplit(".", 1)[-1].lower())
+        if kind is None:
             continue
         try:
             root = parse_xml(text, filename)
         except UnsafeXmlError:
             continue
-        for output in root.iter():
-            if not (isinstance(output.tag, str) and output.tag.endswith("}output")):
-                continue
-            labels = {
-                option.get("value"): option.get("label")
-                for option in output.iter()
-                if isinstance(option.tag, str)
-                and option.tag.rsplit("}", 1)[-1] == "option"
-                and option.get("value") is not None
-                and option.get("label")
-            }
-            if output.get("name") and labels:
-                options.setdefault(output.get("name"), {}).update(labels)
-    return options
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag.rsplit("}", 1)[-1] == kind:
+                name = element.get("name")
+                if name and (element.get("label") or _options(element)):
+                    found.setdefault(name, (element.get("label") or "", _options(element)))
+    return found
+
+
+def _options(element) -> dict[str, str]:
+    return {
+        option.get("value"): option.get("label")
+        for option in element.iter()
+        if isinstance(option.tag, str)
+        and option.tag.rsplit("}", 1)[-1] == "option"
+        and option.get("value") is not None
+        and option.get("label")
+    }

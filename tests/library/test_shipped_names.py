@@ -16,11 +16,18 @@ from django.utils import translation
 
 from bpmn.dmn_xml import read_definitions
 from definitions.decision_diff import diff_tables
-from definitions.element_names import GROUP_NAMES, element_labels, file_labels, local_name
+from definitions.element_names import (
+    GROUP_NAMES,
+    element_labels,
+    file_labels,
+    local_name,
+    output_titles,
+)
 from definitions.example_rows import columns
 from tests.conftest import PROCESSES, ROOT, deploy_file
 from tests.library.conftest import RETURNS_VIP_REFUND
 from tickets.display import ENGINE_KEYS
+from tickets.fields import version_fields
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Names nobody reads as words: a message's name is the key integrators correlate with, an
@@ -187,6 +194,41 @@ def test_what_a_shipped_decision_writes_into_a_ticket_is_titled_in_both_language
             elif decision.get("id") in called and output.get("name") not in ENGINE_KEYS:
                 problems.append(f"{where}: no label")
     assert [p for p in problems if p] == []
+
+
+def _script_writes(path: Path) -> set[str]:
+    """The data keys a BPMN file's script tasks assign."""
+    keys = set()
+    for task in ElementTree.parse(path).getroot().iter():
+        if task.tag.endswith("}scriptTask"):
+            script = task.findtext("{*}script") or ""
+            keys |= set(re.findall(r"^\s*([a-z_]\w*)\s*\+?=(?!=)", script, re.M))
+    return keys
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(PROCESSES.glob("*.bpmn")) if _script_writes(p)],
+    ids=lambda p: p.stem,
+)
+def test_what_a_shipped_script_writes_into_a_ticket_is_titled_in_both_languages(db, path):
+    """The ticket page titles data by its form field, else by what a decision output or a
+    script task (its `flowdesk:writes`) calls it; a key a script sets must not show raw."""
+    version = deploy_file(path)
+    fields = version_fields(version)
+    titled = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            titled[language] = {
+                **output_titles(version),
+                **{key: local_name(f.title) for key, f in fields.items() if f.title},
+            }
+    problems = []
+    for key in sorted(_script_writes(path)):
+        english, chinese = titled["en"].get(key, ""), titled["zh-hans"].get(key, "")
+        if not CJK.search(local_name(chinese)) or CJK.search(local_name(english)):
+            problems.append(f"{key}: {english!r} / {chinese!r}")
+    assert problems == []
 
 
 def test_the_diagram_names_gateways_and_their_arrows_in_the_readers_language(db):

@@ -76,3 +76,18 @@ def test_what_a_decision_wrote_reads_by_its_label_on_the_page_and_the_timeline()
     assert chinese.count("<dt>调度组</dt><dd>大客户调度</dd>") == 2
     assert english.count("<dd>Key account dispatchers</dd>") == 2
     assert "key_account_dispatchers" not in chinese + english
+
+
+def test_what_a_script_wrote_reads_by_its_title_and_label():
+    call_command("load_demo", stdout=io.StringIO())
+    labels = {"refund": "退款", "exchange": "换货"}
+    returns = Ticket.objects.filter(process_version__key="returns", data__has_key="resolution")
+    assert {t.data["resolution"] for t in returns} == {"refund", "exchange"}
+    for ticket in returns:
+        page = _page("bob", f"/tickets/{ticket.number}/", "zh-hans")
+        assert f"<dt>处理方式</dt><dd>{labels[ticket.data['resolution']]}</dd>" in page
+        assert "<dt>退款金额</dt>" in page and "<dt>Resolution" not in page
+    [chiller] = Ticket.objects.filter(title="冷库压缩机停机（VIP）")
+    page = _page("bob", f"/tickets/{chiller.number}/", "zh-hans")
+    assert "<dt>计费工时</dt>" in page and "<dt>上门次数</dt>" in page
+    assert "Billed hours" not in page and "Visit count" not in page
