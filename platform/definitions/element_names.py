@@ -35,9 +35,11 @@ GROUP_NAMES = {
     "agents": _("Agents"),
     "supervisors": _("Supervisors"),
     "dispatchers": _("Dispatchers"),
+    "key_account_dispatchers": _("Key account dispatchers"),
     "technicians": _("Technicians"),
     "finance": _("Finance"),
     "warehouse": _("Warehouse"),
+    "warehouse_east": _("East warehouse"),
     "store_managers": _("Store managers"),
     "teachers": _("Teachers"),
     "reception": _("Reception"),
@@ -46,6 +48,7 @@ GROUP_NAMES = {
     "doctors": _("Doctors"),
     "beauticians": _("Beauticians"),
     "process_owners": _("Process owners"),
+    "directors": _("Directors"),
 }
 _CACHE = SpecCache(size=128)
 

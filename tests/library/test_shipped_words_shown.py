@@ -91,3 +91,17 @@ def test_what_a_script_wrote_reads_by_its_title_and_label():
     page = _page("bob", f"/tickets/{chiller.number}/", "zh-hans")
     assert "<dt>计费工时</dt>" in page and "<dt>上门次数</dt>" in page
     assert "Billed hours" not in page and "Visit count" not in page
+
+
+def test_every_staff_group_of_the_demo_reads_in_chinese():
+    """Queues, transfers and a decision's group outputs name groups through group_name."""
+    from django.contrib.auth.models import Group
+    from django.utils import translation
+
+    from definitions.element_names import group_name
+
+    call_command("load_demo", stdout=io.StringIO())
+    names = sorted(Group.objects.values_list("name", flat=True))
+    assert "key_account_dispatchers" in names
+    with translation.override("zh-hans"):
+        assert [n for n in names if not CJK.search(group_name(n))] == []
