@@ -107,8 +107,23 @@ function routeFlows(process, shapes, plane) {
 // A named flow's label beside the last stretch of its line, which is the flow's own (the
 // one before it when the last is a short hook into its target): two flows out of one
 // gateway share their first stretches, where bpmn-js would put both labels (at the middle
-// waypoint), one over the other.
+// waypoint), one over the other. A label that would cover one placed before it moves
+// along its stretch (a long stretch going back passes under other flows' labels).
+const overlaps = (p, q) => p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height;
+
+function clear(box, a, b, placed) {
+  if (Math.abs(a.x - b.x) < 1) return box; // a vertical stretch: kept just before its end
+  const [left, right] = [Math.min(a.x, b.x), Math.max(a.x, b.x)];
+  for (const step of [0, 1, -1, 2, -2, 3, -3]) {
+    const moved = { ...box, x: box.x + step * (box.width + 6) };
+    const inside = moved.x >= left && moved.x + moved.width <= right;
+    if ((step === 0 || inside) && !placed.some((other) => overlaps(moved, other))) return moved;
+  }
+  return box;
+}
+
 function labelFlows(plane) {
+  const placed = [];
   for (const edge of plane.planeElement) {
     if (edge.$type !== "bpmndi:BPMNEdge" || !edge.bpmnElement?.name) continue;
     const points = edge.waypoint;
@@ -122,6 +137,8 @@ function labelFlows(plane) {
       // right of a vertical stretch, just before its end (its middle may pass other nodes)
       box = { x: x + 6, y: b.y > a.y ? Math.max(a.y, b.y - 33) : Math.min(b.y + 6, a.y - 27), width: 90, height: 27 };
     }
+    box = clear(box, a, b, placed);
+    placed.push(box);
     edge.label = moddle.create("bpmndi:BPMNLabel", { bounds: bounds(box) });
   }
 }

@@ -17,7 +17,7 @@ from definitions import drafts
 from definitions.access import require_author
 from definitions.bundle_files import bundle_zip
 from definitions.models import DecisionVersion, ProcessDraft
-from definitions.problem_text import scenario_text, with_texts
+from definitions.problem_text import scenario_text, scenario_titles, with_texts
 
 
 def _draft(request, draft_id: int) -> ProcessDraft:
@@ -111,7 +111,7 @@ def draft_page(request, draft_id: int):
         "urls": urls,
         "options": options,
         "problems": with_texts(draft.problems),
-        "cases": sorted(drafts.scenarios_of(draft.files)),
+        "cases": list(scenario_titles(drafts.scenarios_of(draft.files)).values()),
         "texts": modeler_texts(),
     }
     return render(request, "definitions/process_modeler.html", context)
@@ -166,7 +166,8 @@ def draft_save(request, draft_id: int):
 def draft_scenarios(request, draft_id: int):
     draft = _draft(request, draft_id)
     results = drafts.run_scenarios(draft.bpmn_filename, draft.bpmn_xml, draft.files)
-    lines = [scenario_text(r) for r in results]
+    titles = scenario_titles(drafts.scenarios_of(draft.files))
+    lines = [scenario_text(r, titles) for r in results]
     return JsonResponse(
         {"results": [{"case": r.case, "passed": r.passed, "text": r.text} for r in lines]}
     )

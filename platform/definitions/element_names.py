@@ -9,7 +9,8 @@ The stored BPMN is never changed; its names are read three ways, first match win
 - a lane named after one of the usual staff groups ("agents") reads as that group's name.
 Any other name is shown as written. `element_labels` gives the whole map a diagram viewer
 needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's);
-`output_titles` names the data a version's decision tables write (their outputs' labels).
+`output_titles` names the data a version's decision tables write (their outputs' labels),
+`output_options` the values they write where an output lists them with labels.
 """
 
 import json
@@ -34,9 +35,11 @@ GROUP_NAMES = {
     "agents": _("Agents"),
     "supervisors": _("Supervisors"),
     "dispatchers": _("Dispatchers"),
+    "key_account_dispatchers": _("Key account dispatchers"),
     "technicians": _("Technicians"),
     "finance": _("Finance"),
     "warehouse": _("Warehouse"),
+    "warehouse_east": _("East warehouse"),
     "store_managers": _("Store managers"),
     "teachers": _("Teachers"),
     "reception": _("Reception"),
@@ -45,6 +48,7 @@ GROUP_NAMES = {
     "doctors": _("Doctors"),
     "beauticians": _("Beauticians"),
     "process_owners": _("Process owners"),
+    "directors": _("Directors"),
 }
 _CACHE = SpecCache(size=128)
 
@@ -168,23 +172,54 @@ def _in_language(table: dict) -> dict[str, str]:
 
 
 def output_titles(version) -> dict[str, str]:
-    """{data key: title in the active language} of what the version's decision tables write
-    into the ticket's data: each output's `label` ("Outcome (处理结果)" for `outcome`)."""
-    table = _CACHE.get(("outputs", version.content_hash), lambda: _output_labels(version.files))
-    return {key: local_name(label) for key, label in table.items()}
+    """{data key: title in the active language} of what the version's decision tables and
+    scripts write into the ticket's data: each decision output's `label` ("Outcome
+    (处理结果)" for `outcome`), and what a script task says it writes, in its extension
+    elements (`<flowdesk:writes name="billed_hours" label="Billed hours (计费工时)" />`)."""
+    table = _CACHE.get(("outputs", version.content_hash), lambda: _written(version))
+    return {key: local_name(label) for key, (label, _options) in table.items() if label}
 
 
-def _output_labels(files: Mapping[str, str]) -> dict[str, str]:
-    labels: dict[str, str] = {}
+def output_options(version) -> dict[str, dict[str, str]]:
+    """{data key: {value: label in the active language}} of the values those outputs and
+    scripts write where they list them, each with a label (`<flowdesk:option
+    value="refund" label="Refund (退款)" />` inside the output or the `writes`): a code
+    people would otherwise read raw ("key_account_dispatchers", "routine")."""
+    table = _CACHE.get(("outputs", version.content_hash), lambda: _written(version))
+    return {
+        key: {value: local_name(label) for value, label in options.items()}
+        for key, (_label, options) in table.items()
+        if options
+    }
+
+
+def _written(version) -> dict[str, tuple[str, dict[str, str]]]:
+    """{data key: (label as written, {value: label as written})} from the version's DMN
+    outputs and its BPMN files' `writes`; the first to name a key wins."""
+    files = {version.bpmn_filename: version.bpmn_xml, **version.files}
+    found: dict[str, tuple[str, dict[str, str]]] = {}
     for filename, text in sorted(files.items()):
-        if not filename.endswith(".dmn"):
+        kind = {"dmn": "output", "bpmn": "writes"}.get(filename.rsplit(".", 1)[-1].lower())
+        if kind is None:
             continue
         try:
             root = parse_xml(text, filename)
         except UnsafeXmlError:
             continue
-        for output in root.iter():
-            if isinstance(output.tag, str) and output.tag.endswith("}output"):
-                if output.get("name") and output.get("label"):
-                    labels.setdefault(output.get("name"), output.get("label"))
-    return labels
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag.rsplit("}", 1)[-1] == kind:
+                name = element.get("name")
+                if name and (element.get("label") or _options(element)):
+                    found.setdefault(name, (element.get("label") or "", _options(element)))
+    return found
+
+
+def _options(element) -> dict[str, str]:
+    return {
+        option.get("value"): option.get("label")
+        for option in element.iter()
+        if isinstance(option.tag, str)
+        and option.tag.rsplit("}", 1)[-1] == "option"
+        and option.get("value") is not None
+        and option.get("label")
+    }

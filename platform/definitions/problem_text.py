@@ -2,11 +2,13 @@
 The flow checks of the modeler are translated; the engine's own messages (which name
 files, lines and elements) are shown as the engine wrote them."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from bpmn.scenarios import CaseResult
+from definitions.element_names import local_name
 
 
 def problem_text(problem: dict) -> str:
@@ -41,7 +43,20 @@ class ScenarioLine:
     text: str
 
 
-def scenario_text(result: CaseResult) -> ScenarioLine:
+def scenario_titles(cases: Mapping[str, Mapping]) -> dict[str, str]:
+    """{case name: what people read}, in the order of the names: a case's `title`, which
+    the shipped scenarios write in both languages ("Answered (已答复)"), else its name with
+    spaces for underscores."""
+    titles = {}
+    for name, case in sorted(cases.items()):
+        title = case.get("title") if isinstance(case, Mapping) else None
+        has_title = isinstance(title, str) and title.strip()
+        titles[name] = local_name(title) if has_title else name.replace("_", " ")
+    return titles
+
+
+def scenario_text(result: CaseResult, titles: Mapping[str, str]) -> ScenarioLine:
+    case = titles.get(result.case, result.case)
     if result.passed:
-        return ScenarioLine(result.case, True, _("Passed"))
-    return ScenarioLine(result.case, False, _("Failed: %(reason)s") % {"reason": result.message})
+        return ScenarioLine(case, True, _("Passed"))
+    return ScenarioLine(case, False, _("Failed: %(reason)s") % {"reason": result.message})

@@ -14,7 +14,7 @@ from definitions.access import require_author
 from definitions.bundle_files import UploadRefused, bundle_zip, read_upload
 from definitions.element_names import element_labels
 from definitions.models import ProcessVersion
-from definitions.problem_text import problem_texts, scenario_text
+from definitions.problem_text import problem_texts, scenario_text, scenario_titles
 
 
 def _version(key: str, number: int) -> ProcessVersion:
@@ -43,6 +43,7 @@ def version_page(request, key: str, number: int):
         results = drafts.run_scenarios(
             version.bpmn_filename, version.bpmn_xml, {**version.files, **scenarios}
         )
+    titles = scenario_titles(drafts.scenarios_of(scenarios))
     versions = list(process_queries.versions_with_running(key))
     context = {
         "version": version,
@@ -50,8 +51,8 @@ def version_page(request, key: str, number: int):
         "running": next((v.running for v in versions if v.id == version.id), 0),
         "forms": process_queries.forms_of(version.bpmn_filename, version.bpmn_xml, version.files),
         "decisions": process_queries.decisions_of(version.bpmn_filename, version.bpmn_xml),
-        "cases": sorted(drafts.scenarios_of(scenarios)),
-        "results": [scenario_text(r) for r in results] if results is not None else None,
+        "cases": list(titles.values()),
+        "results": [scenario_text(r, titles) for r in results] if results is not None else None,
         "drafts": process_queries.open_drafts(key),
         "labels": element_labels(version),
     }

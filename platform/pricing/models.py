@@ -9,7 +9,11 @@ constraints below hold the same invariant in the database.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from definitions.element_names import local_name
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 AMOUNT = {"max_digits": 16, "decimal_places": 2}  # settlement amounts: prices x quantities
@@ -234,6 +238,29 @@ class SettlementLine(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.amount}"
+
+    @property
+    def item_name(self) -> str:
+        """What the line is for, in the reader's language. The stored description is the
+        record (in English for the lines the arithmetic names itself); a service's or part's
+        name and a pricing rule's component are written in both languages ("上门费（市区）
+        Call-out (city)", "Urgent service (加急服务)") and read through local_name."""
+        if self.kind == self.Kind.LABOUR:
+            return gettext("Labour")
+        if self.kind == self.Kind.DISCOUNT:
+            rate = f"{(self.settlement.tier_discount_rate * 100).normalize():f}"
+            return gettext("Customer tier discount (%(rate)s%%)") % {"rate": rate}
+        return local_name(self.description)
+
+    @property
+    def item_names(self) -> str:
+        """What the line is for in Chinese and then in English, for the printed statement,
+        which is written in both ("上门费（市区） Call-out (city)", "人工 Labour")."""
+        with translation.override("zh-hans"):
+            chinese = self.item_name
+        with translation.override("en"):
+            english = self.item_name
+        return chinese if chinese == english else f"{chinese} {english}"
 
 
 class PaymentDue(models.Model):

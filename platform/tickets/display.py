@@ -163,12 +163,20 @@ def plain(value: Any) -> str:
 
 class Formatter:
     """Formats one ticket's data with its template's fields (`fields`: path -> Field); data
-    no form describes is titled from `titles` (definitions.element_names.output_titles)."""
+    no form describes is titled from `titles` (definitions.element_names.output_titles) and
+    its values read by their labels in `options` (output_options)."""
 
-    def __init__(self, fields: Mapping[str, Field], names: Names, titles: Mapping | None = None):
+    def __init__(
+        self,
+        fields: Mapping[str, Field],
+        names: Names,
+        titles: Mapping | None = None,
+        options: Mapping[str, Mapping[str, str]] | None = None,
+    ):
         self.fields = fields
         self.names = names
         self.titles = titles or {}
+        self.options = options or {}
 
     def text(self, f: Field | None, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -223,6 +231,9 @@ class Formatter:
             )
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             return Entry(key, title, table=self.table(path, value))
+        if f is None and path in self.options and value not in (None, "", []):
+            labels = self.options[path]
+            return Entry(key, title, text=self._each(value, lambda v: labels.get(str(v), plain(v))))
         return Entry(key, title, text=self.text(f, value))
 
     def table(self, path: str, rows: list[Mapping]) -> Table:
@@ -251,11 +262,13 @@ def money_lines(value: Mapping) -> Table:
     return Table([_("Item"), _("Amount")], rows, footer)
 
 
-def data_entries(data: Mapping, fields: Mapping[str, Field], names: Names, titles=None):
+def data_entries(
+    data: Mapping, fields: Mapping[str, Field], names: Names, titles=None, options=None
+):
     """(entries under form titles, entries of data no form describes, titled from
-    `titles` where it names them); times in the active time zone (the view activates the
-    reader's)."""
-    formatter = Formatter(fields, names, titles)
+    `titles` where it names them and its values labelled from `options`); times in the
+    active time zone (the view activates the reader's)."""
+    formatter = Formatter(fields, names, titles, options)
     shown = {k: v for k, v in data.items() if k not in ENGINE_KEYS and not k.startswith("_")}
     # In the forms' order (the start form's, then each step's), whatever order stored
     # JSON keeps its keys in; then the pricing results, then what no form describes.

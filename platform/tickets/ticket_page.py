@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from bpmn import runtime
 from definitions.deploy import compiled_for
-from definitions.element_names import element_labels, local_name, output_titles
+from definitions.element_names import element_labels, local_name, output_options, output_titles
 from notify.models import ChannelPreference
 from tickets import operations
 from tickets.access import may_act_on_task, visible_tickets
@@ -97,8 +97,8 @@ def timeline(ticket: Ticket, view: TicketView, cursor: str = ""):
     details = [view.detail(e.kind, e.detail) for e in page.items]
     fields = version_fields(ticket.process_version)
     names = Names.load(usernames_in(details) | _usernames_of_data(details, fields))
-    titles = output_titles(ticket.process_version)
-    ctx = Context(names, Steps(ticket), Formatter(fields, names, titles))
+    titles, options = output_titles(ticket.process_version), output_options(ticket.process_version)
+    ctx = Context(names, Steps(ticket), Formatter(fields, names, titles, options))
     return _folded(sentences(page.items, details, ctx)), page.next_cursor
 
 
@@ -205,8 +205,8 @@ def page_context(user, ticket: Ticket, reader: Reader) -> dict:
     shown = view.data(ticket.data)
     users, customers = referenced_names(shown, fields)
     names = Names.load(users, customers)
-    titles = output_titles(ticket.process_version)
-    described, other = data_entries(shown, fields, names, titles)
+    titles, options = output_titles(ticket.process_version), output_options(ticket.process_version)
+    described, other = data_entries(shown, fields, names, titles, options)
     lines, next_cursor = timeline(ticket, view)
     return {
         "ticket": ticket,

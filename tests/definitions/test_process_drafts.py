@@ -99,9 +99,9 @@ def test_scenarios_run_against_the_draft(ann, draft):
     assert response.json()["results"] == [
         {"case": case, "passed": True, "text": "Passed"}
         for case in (
-            "vip_air_conditioner_with_parts",
-            "no_parts_needed_skips_the_quote",
-            "quote_rejected_then_diagnosed_again",
+            "VIP air conditioner repair with parts",
+            "No parts needed: the quote is skipped",
+            "Quote rejected, then diagnosed again",
         )
     ]
     broken = draft.bpmn_xml.replace("needs_parts == True", "needs_parts == False")

@@ -88,14 +88,16 @@ def test_the_version_page_shows_forms_decisions_and_scenarios(cast, ann):
     assert 'data-xml-url="/processes/repair/v1/diagram.bpmn"' in page
     assert "Diagnose on site" in page  # a step showing a form
     assert 'href="/decisions/repair_pricing/"' in page and 'href="/decisions/triage/"' in page
-    assert "vip_air_conditioner_with_parts" in page
+    # a scenario by its title, not its key
+    assert "VIP air conditioner repair with parts" in page
+    assert "vip_air_conditioner_with_parts" not in page
     assert "True" not in page and "{&#x27;" not in page
 
 
 def test_running_the_scenarios_of_a_version_shows_each_result_in_words(cast, ann):
     deploy_file(PROCESSES / "repair.bpmn")
     page = client_for(ann).post("/processes/repair/v1/").content.decode()
-    assert re.search(r"<strong>vip_air_conditioner_with_parts</strong>: Passed", page)
+    assert re.search(r"<strong>VIP air conditioner repair with parts</strong>: Passed", page)
 
 
 def test_the_version_page_costs_the_same_at_one_and_at_three_versions(cast, ann):

@@ -4,7 +4,9 @@ timeline; the rule that decided, on the timeline and in a decision's diff), are 
 both languages the way definitions/element_names reads them: a Chinese reader reads only
 Chinese, an English reader only English. A name in English alone fails here."""
 
+import json
 import re
+from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -14,11 +16,18 @@ from django.utils import translation
 
 from bpmn.dmn_xml import read_definitions
 from definitions.decision_diff import diff_tables
-from definitions.element_names import GROUP_NAMES, element_labels, file_labels, local_name
+from definitions.element_names import (
+    GROUP_NAMES,
+    element_labels,
+    file_labels,
+    local_name,
+    output_titles,
+)
 from definitions.example_rows import columns
 from tests.conftest import PROCESSES, ROOT, deploy_file
 from tests.library.conftest import RETURNS_VIP_REFUND
 from tickets.display import ENGINE_KEYS
+from tickets.fields import version_fields
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Names nobody reads as words: a message's name is the key integrators correlate with, an
@@ -84,6 +93,84 @@ def test_every_rule_of_a_shipped_decision_table_says_why_in_both_languages(path)
     assert [p for p in problems if p] == []
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_every_input_a_shipped_decision_table_reads_is_labelled_in_both_languages(path):
+    """A table's input columns head its draft and diff pages, and key the inputs a decision
+    records on the timeline."""
+    problems = []
+    for element in ElementTree.parse(path).getroot().iter():
+        if element.tag.endswith("}input"):
+            where = f"input {element.get('id')}"
+            label = element.get("label")
+            problems.append(_problem(where, label) if label else f"{where}: no label")
+    assert [p for p in problems if p] == []
+
+
+def test_every_adjustment_a_settlement_can_carry_is_named_in_both_languages():
+    """The settlement table's `component` is the name of the line it adds to a settlement."""
+    root = ElementTree.parse(ROOT / "dmn" / "settlement_pricing.dmn").getroot()
+    outputs = [e.get("name") for e in root.iter() if e.tag.endswith("}output")]
+    column = outputs.index("component")
+    problems = []
+    for rule in (e for e in root.iter() if e.tag.endswith("}rule")):
+        cell = rule.findall("{*}outputEntry")[column].findtext("{*}text").strip()
+        problems.append(_problem(f"rule {rule.get('id')}", cell.strip('"')))
+    assert len(problems) >= 20 and [p for p in problems if p] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dmn").glob("*.dmn")), ids=lambda p: p.stem)
+def test_every_code_a_shipped_decision_writes_into_a_ticket_has_a_label_in_both_languages(path):
+    """A ticket shows what a template's table wrote by its label ("大客户调度", not
+    "key_account_dispatchers"): each text a called table's rule writes is one of its
+    output's options (definitions.element_names.output_options)."""
+    called, problems = _called_decisions(), []
+    for decision in ElementTree.parse(path).getroot().iter():
+        if not decision.tag.endswith("}decision") or decision.get("id") not in called:
+            continue
+        outputs = [e for e in decision.iter() if e.tag.endswith("}output")]
+        for n, output in enumerate(outputs):
+            options = {
+                o.get("value"): o.get("label") for o in output.iter() if o.tag.endswith("}option")
+            }
+            where = f"{decision.get('id')} output {output.get('name')}"
+            problems += [_problem(f"{where} option {v!r}", label) for v, label in options.items()]
+            for rule in (e for e in decision.iter() if e.tag.endswith("}rule")):
+                cell = rule.findall("{*}outputEntry")[n].findtext("{*}text").strip()
+                if re.fullmatch(r'"[^"]+"', cell) and cell.strip('"') not in options:
+                    problems.append(f"{where} writes {cell} without a label")
+    assert [p for p in problems if p] == []
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_way_out_of_a_shipped_gateway_that_chooses_is_named(path):
+    """A gateway that chooses between ways labels each arrow in the diagram (a join, with
+    one way out, chooses nothing and its arrow needs no label); the names' languages are
+    held by the test above."""
+    root = ElementTree.parse(path).getroot()
+    gateways = {e.get("id") for e in root.iter() if e.tag.endswith("Gateway")}
+    flows = [e for e in root.iter() if e.tag.endswith("}sequenceFlow")]
+    ways_out = Counter(f.get("sourceRef") for f in flows if f.get("sourceRef") in gateways)
+    unnamed = [
+        f"{f.get('sourceRef')} → {f.get('targetRef')} ({f.get('id')})"
+        for f in flows
+        if ways_out[f.get("sourceRef")] > 1 and not f.get("name")
+    ]
+    assert unnamed == []
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PROCESSES / "tests").glob("test_*.json")), ids=lambda p: p.stem
+)
+def test_every_shipped_scenario_is_titled_in_both_languages(path):
+    """A version's page lists its scenario tests, and their results, by title."""
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    problems = [
+        _problem(name, case["title"]) if case.get("title") else f"{name}: no title"
+        for name, case in cases.items()
+    ]
+    assert [p for p in problems if p] == []
+
+
 def _called_decisions() -> set[str]:
     found = set()
     for path in PROCESSES.glob("*.bpmn"):
@@ -107,6 +194,41 @@ def test_what_a_shipped_decision_writes_into_a_ticket_is_titled_in_both_language
             elif decision.get("id") in called and output.get("name") not in ENGINE_KEYS:
                 problems.append(f"{where}: no label")
     assert [p for p in problems if p] == []
+
+
+def _script_writes(path: Path) -> set[str]:
+    """The data keys a BPMN file's script tasks assign."""
+    keys = set()
+    for task in ElementTree.parse(path).getroot().iter():
+        if task.tag.endswith("}scriptTask"):
+            script = task.findtext("{*}script") or ""
+            keys |= set(re.findall(r"^\s*([a-z_]\w*)\s*\+?=(?!=)", script, re.M))
+    return keys
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(PROCESSES.glob("*.bpmn")) if _script_writes(p)],
+    ids=lambda p: p.stem,
+)
+def test_what_a_shipped_script_writes_into_a_ticket_is_titled_in_both_languages(db, path):
+    """The ticket page titles data by its form field, else by what a decision output or a
+    script task (its `flowdesk:writes`) calls it; a key a script sets must not show raw."""
+    version = deploy_file(path)
+    fields = version_fields(version)
+    titled = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            titled[language] = {
+                **output_titles(version),
+                **{key: local_name(f.title) for key, f in fields.items() if f.title},
+            }
+    problems = []
+    for key in sorted(_script_writes(path)):
+        english, chinese = titled["en"].get(key, ""), titled["zh-hans"].get(key, "")
+        if not CJK.search(local_name(chinese)) or CJK.search(local_name(english)):
+            problems.append(f"{key}: {english!r} / {chinese!r}")
+    assert problems == []
 
 
 def test_the_diagram_names_gateways_and_their_arrows_in_the_readers_language(db):

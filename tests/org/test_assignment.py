@@ -152,8 +152,8 @@ def test_default_rule_is_round_robin_in_the_candidate_group(org, loads):
 
 def test_the_decision_inputs_and_version_go_on_the_timeline(org, loads):
     route = decide_route(request(loads, ("finance",), "approve_quote", amount="60000.5"))
-    assert route.verdict.inputs["Amount"] == Decimal("60000.5")
-    assert route.verdict.inputs["Task"] == "approve_quote"
+    assert route.verdict.inputs["Amount (金额)"] == Decimal("60000.5")
+    assert route.verdict.inputs["Task (任务)"] == "approve_quote"
     detail = choose_assignee(
         request(loads, ("finance",), "approve_quote", amount="60000.5", region="tier1")
     ).as_event_detail()

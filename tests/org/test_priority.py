@@ -44,7 +44,7 @@ def test_intake_priority_from_the_dmn_file(db, data, expected):
 def test_the_decision_record_names_the_rule_and_version(db):
     decided = decide_priority({"customer_tier": "gold", "category": "fridge"})
     assert decided.verdict.rule == 4 and decided.verdict.version.startswith("file:")
-    assert decided.verdict.as_detail()["inputs"]["Customer tier"] == "gold"
+    assert decided.verdict.as_detail()["inputs"]["Customer tier (客户等级)"] == "gold"
 
 
 def test_a_published_intake_table_is_used_and_clamped_to_the_scale(db):

@@ -35,35 +35,35 @@ def test_the_table_reads_at_least_twenty_dimensions():
         (
             {"urgency": "emergency", "weekend_or_holiday": True},
             [
-                ("Emergency service", Decimal("0.60"), 0),
-                ("Weekend / holiday surcharge", Decimal("0.25"), 0),
+                ("Emergency service (紧急服务)", Decimal("0.60"), 0),
+                ("Weekend / holiday surcharge (周末/节假日附加费)", Decimal("0.25"), 0),
             ],
         ),
         ({"distance_km": 20}, []),  # (20..50] starts above 20
-        ({"distance_km": "20.5"}, [("Travel 20-50 km", 0, 30)]),
-        ({"distance_km": 50}, [("Travel 20-50 km", 0, 30)]),
-        ({"distance_km": 51}, [("Travel over 50 km", 0, 80)]),
-        ({"floor": 7, "lift": False}, [("Upper floor without lift", 0, 25)]),
+        ({"distance_km": "20.5"}, [("Travel 20-50 km (路程 20–50 公里)", 0, 30)]),
+        ({"distance_km": 50}, [("Travel 20-50 km (路程 20–50 公里)", 0, 30)]),
+        ({"distance_km": 51}, [("Travel over 50 km (路程超过 50 公里)", 0, 80)]),
+        ({"floor": 7, "lift": False}, [("Upper floor without lift (高楼层无电梯)", 0, 25)]),
         ({"floor": 7, "lift": True}, []),
         (
             {"customer_tier": "gold", "service_type": "maintenance"},
-            [("Gold tier maintenance", Decimal("-0.10"), 0)],
+            [("Gold tier maintenance (金卡会员保养)", Decimal("-0.10"), 0)],
         ),
         ({"customer_tier": "gold", "service_type": "repair"}, []),
         (
             {"season": "peak", "service_type": "air_conditioning", "brand": "Daikin"},
             [
-                ("Premium brand", Decimal("0.10"), 0),
-                ("Peak season air conditioning", Decimal("0.10"), 0),
+                ("Premium brand (高端品牌)", Decimal("0.10"), 0),
+                ("Peak season air conditioning (空调旺季)", Decimal("0.10"), 0),
             ],
         ),
         (
             {"sla_level": "premium", "vip": True, "repeat_visit": True, "device_age_years": 9},
             [
-                ("Premium contract", Decimal("-0.15"), 0),
-                ("Repeat visit for the same fault", Decimal("-0.50"), 0),
-                ("Device older than 8 years", Decimal("0.10"), 0),
-                ("VIP courtesy", Decimal("-0.05"), 0),
+                ("Premium contract (高级合同)", Decimal("-0.15"), 0),
+                ("Repeat visit for the same fault (同一故障再次上门)", Decimal("-0.50"), 0),
+                ("Device older than 8 years (设备使用超过 8 年)", Decimal("0.10"), 0),
+                ("VIP courtesy (VIP 礼遇)", Decimal("-0.05"), 0),
             ],
         ),
         (
@@ -74,10 +74,10 @@ def test_the_table_reads_at_least_twenty_dimensions():
                 "region": "remote",
             },
             [
-                ("Coupon NEW50", 0, -50),
-                ("Online booking", 0, -10),
-                ("Monthly account", Decimal("0.02"), 0),
-                ("Remote region", 0, 50),
+                ("Coupon NEW50 (优惠券 NEW50)", 0, -50),
+                ("Online booking (在线预约)", 0, -10),
+                ("Monthly account (月结客户)", Decimal("0.02"), 0),
+                ("Remote region (偏远地区)", 0, 50),
             ],
         ),
         (
@@ -91,12 +91,12 @@ def test_the_table_reads_at_least_twenty_dimensions():
                 "after_hours": True,
             },
             [
-                ("After-hours surcharge", Decimal("0.20"), 0),
-                ("Extended warranty cover", Decimal("-0.50"), 0),
-                ("Volume installation", Decimal("-0.05"), 0),
-                ("Long job", Decimal("-0.05"), 0),
-                ("Instalment handling", 0, 15),
-                ("Hazardous parts handling", 0, 40),
+                ("After-hours surcharge (非工作时间附加费)", Decimal("0.20"), 0),
+                ("Extended warranty cover (延保承担)", Decimal("-0.50"), 0),
+                ("Volume installation (批量安装)", Decimal("-0.05"), 0),
+                ("Long job (长工时作业)", Decimal("-0.05"), 0),
+                ("Instalment handling (分期手续费)", 0, 15),
+                ("Hazardous parts handling (危险品备件处理)", 0, 40),
             ],
         ),
     ],
@@ -116,8 +116,8 @@ def test_a_published_version_prices_new_settlements_and_is_recorded(cast):
     shipped = do_settle("SV-10", request)
     assert shipped.total == Decimal("110.24")  # (80 + 24) x 1.06
     dearer = SHIPPED.replace(
-        '<text>"Urgent service"</text></outputEntry>\n        <outputEntry id="sp_r1_o2"><text>0.30</text>',
-        '<text>"Urgent service"</text></outputEntry>\n        <outputEntry id="sp_r1_o2"><text>0.50</text>',
+        '<text>"Urgent service (加急服务)"</text></outputEntry>\n        <outputEntry id="sp_r1_o2"><text>0.30</text>',
+        '<text>"Urgent service (加急服务)"</text></outputEntry>\n        <outputEntry id="sp_r1_o2"><text>0.50</text>',
     )
     assert dearer != SHIPPED
     (version,) = do_create_decision_versions(rules.FILENAME, dearer, cast["dave"], publish=True)
