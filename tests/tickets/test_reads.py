@@ -7,13 +7,15 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import FIXTURES, deploy_file
 from tests.integrations.support import session_client, token_client, token_for
 from tickets import actions, search, worklist_views
-from tickets.access import sees_ticket, visible_among, visible_tickets, worklist
+from tickets.access import sees_ticket, sees_ticket_sql, visible_among, visible_tickets, worklist
 from tickets.models import HumanTask, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +169,16 @@ def test_the_search_checks_row_by_row_the_rule_of_visible_tickets(cast, queue):
         assert (
             set(Ticket.objects.filter(sees_ticket(user)).values_list("id", flat=True)) == expected
         )
+        assert _seen_by_compiled_rule(user) == expected
+
+    # The compiled rule is cached per user: a new group of alice's shows at once.
+    reviewers = Group.objects.create(name="reviewers")
+    hidden.candidate_groups.set([reviewers])
+    alice.groups.add(reviewers)
+    assert hidden.ticket_id in _seen_by_compiled_rule(alice)
+
+
+def _seen_by_compiled_rule(user) -> set[int]:
+    sql, params = sees_ticket_sql(user, connection)
+    seen = Ticket.objects.alias(seen=RawSQL(sql, params, output_field=BooleanField()))
+    return set(seen.filter(seen=True).values_list("id", flat=True))
