@@ -6,9 +6,8 @@ statement began, before it waited for the lock: a step that held the lock and co
 meanwhile (a new task, a completed one) would be missed, and its task created twice. So
 the tasks are read by a VOLATILE function (`tickets_humantask_of`), to whose queries
 PostgreSQL gives a fresh snapshot each, in a LATERAL join on the locked row. The
-locking select is a subquery of its own (its FOR UPDATE keeps the planner from merging it
-into the outer query), so the executor calls the function only for a row it has locked:
-the function sees what a separate SELECT after the lock would see.
+locking select is a WITH query of its own, so the executor calls the function only for a
+row it has locked: the function sees what a separate SELECT after the lock would see.
 
 PostgreSQL only; `LockedWithRows.fetch` is not called on other databases (see
 tickets.engine.locked_ticket_of_task_with_open_rows).
@@ -60,23 +59,18 @@ class LockedWithRows:
         if rows_sql.count(source) != 1:
             raise ValueError(f"the rows' select must read {table} once")
         rows_sql = rows_sql.replace(source, f"FROM {self._rows_of}(locked.locked_key) AS {table} ")
-        # The rows keep their select's ORDER BY: the join runs the subquery once for the
-        # one locked row and returns its rows in their order.
-        sql = (
-            f"SELECT * FROM ({lock_sql}) AS locked(locked_key) "
-            f"LEFT JOIN LATERAL ({rows_sql}) AS other_rows ON true"
-        )
-        shape = RowShape(rows, alias)
+        # The locked row first, then the other rows in their select's order (the join runs
+        # the subquery once, for the one locked row), each padded with NULLs to the width
+        # of both: the locked row (engine state and all) is sent once, however many rows.
         width = lock.col_count
-        return (
-            locked,
-            shape,
-            width,
-            width + shape.first,
-            sql,
-            (*lock_params, *rows_params),
-            slots[0],
+        sql = (
+            f"WITH locked(locked_key) AS MATERIALIZED ({lock_sql}) "
+            f"SELECT locked.*{', NULL' * rows.col_count} FROM locked "
+            f"UNION ALL SELECT {'NULL, ' * width}other_rows.* FROM locked "
+            f"CROSS JOIN LATERAL ({rows_sql}) AS other_rows"
         )
+        params = (*lock_params, *rows_params)
+        return locked, RowShape(rows, alias), width, sql, params, slots[0]
 
     def fetch(self, value: int, using: str = "default") -> tuple[list, list]:
         """The locked row (a list of none or one object) and its other rows."""
@@ -86,7 +80,7 @@ class LockedWithRows:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
-        locked, shape, width, key, sql, template, slot = compiled
+        locked, shape, width, sql, template, slot = compiled
         params = (*template[:slot], value, *template[slot + 1 :])
         connection = connections[using]
         with connection.cursor() as cursor:
@@ -94,5 +88,5 @@ class LockedWithRows:
             results = cursor.fetchall()
         if not results:
             return [], []
-        rows = [row[width:] for row in results if row[key] is not None]
+        rows = [row[width:] for row in results[1:]]
         return locked.objects([results[0][:width]], connection), shape.objects(rows, connection)
