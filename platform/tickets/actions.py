@@ -17,9 +17,8 @@ from tickets.engine import (
     flush_events,
     load_workflow,
     locked_ticket,
-    locked_ticket_of_task,
+    locked_ticket_of_task_with_open_rows,
     mark_changed,
-    open_rows_of,
     queue_event,
     record_event,
     save_engine_result,
@@ -228,8 +227,9 @@ def do_complete_task(user, task_id: int, data: dict) -> Ticket:
     """Complete a READY task once: a stale or repeated completion is a Conflict."""
     refdata.refresh()
     with transaction.atomic():
-        ticket = locked_ticket_of_task(task_id)  # lock first: then the task cannot change
-        task = next((t for t in open_rows_of(ticket) if t.id == task_id), None)
+        # The ticket locked first, its open rows read after: then the task cannot change.
+        ticket, open_rows = locked_ticket_of_task_with_open_rows(task_id)
+        task = next((t for t in open_rows if t.id == task_id), None)
         if task is None:
             state = HumanTask.objects.filter(id=task_id).values_list("state", flat=True).get()
             raise Conflict(f"task {task_id} is {state}")

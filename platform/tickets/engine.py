@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import router
+from django.db import connections, router
 from django.db.models import Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -22,6 +22,7 @@ from definitions import refdata
 from definitions.deploy import compiled_for
 from tickets import live, notifying, routing, taskstate
 from tickets.errors import Conflict, NotFound
+from tickets.locked_rows import TASKS_OF_TICKET, LockedWithRows
 from tickets.models import HumanTask, ProcessInstance, Ticket, TicketEvent
 from tickets.prepared import (
     PreparedSelect,
@@ -202,11 +203,12 @@ _OPEN_ROWS = PreparedSelect(
 )
 
 
-def open_rows_of(ticket: Ticket) -> list[HumanTask]:
-    """The ticket's open rows, read once by a completion and handed to sync_worklist. Only
-    a send back makes an earlier engine task ready again, so after a completion a ready
-    task without an open row is a new one."""
-    rows = _OPEN_ROWS.fetch(ticket.id)
+def open_rows_of(ticket: Ticket, rows: list[HumanTask] | None = None) -> list[HumanTask]:
+    """The ticket's open rows (`rows` when already read), read once by a completion and
+    handed to sync_worklist. Only a send back makes an earlier engine task ready again, so
+    after a completion a ready task without an open row is a new one."""
+    if rows is None:
+        rows = _OPEN_ROWS.fetch(ticket.id)
     for row in rows:
         row.ticket = ticket
     ticket._open_rows = rows  # noqa: SLF001 - read (once) by sync_worklist
@@ -471,6 +473,27 @@ def locked_ticket_of_task(task_id: int) -> Ticket:
     if ticket is None:
         raise NotFound(f"task {task_id} not found")
     return ticket
+
+
+_LOCK_TICKET_OF_TASK_WITH_OPEN_ROWS = LockedWithRows(
+    lambda task_id: _for_update().filter(id=Subquery(_owner(task_id))).order_by(),
+    lambda: HumanTask.objects.filter(state__in=OPEN_STATES).select_related("assignee"),
+    rows_of=TASKS_OF_TICKET,
+)
+
+
+def locked_ticket_of_task_with_open_rows(task_id: int) -> tuple[Ticket, list[HumanTask]]:
+    """`locked_ticket_of_task` and then `open_rows_of` the ticket: in one statement on
+    PostgreSQL, the rows read after the lock all the same (tickets.locked_rows)."""
+    using = router.db_for_write(Ticket)
+    if connections[using].vendor != "postgresql":
+        ticket = locked_ticket_of_task(task_id)
+        return ticket, open_rows_of(ticket)
+    tickets, rows = _LOCK_TICKET_OF_TASK_WITH_OPEN_ROWS.fetch(task_id, using=using)
+    ticket = _locked(tickets)
+    if ticket is None:
+        raise NotFound(f"task {task_id} not found")
+    return ticket, open_rows_of(ticket, rows)
 
 
 def load_workflow(ticket: Ticket):

@@ -35,3 +35,41 @@ def test_the_earliest_due_time_is_found_through_the_ticket_alone(cast):
     for index in ("open_tasks_assignee_idx", "humantask_open_", "worklist_idx"):
         assert index not in plan, plan
     assert f"ticket_id = {ticket.id + 1}" in plan
+
+
+def _ticket_row_updates(call) -> int:
+    """Versions of ticket rows `call` writes (this backend's count, exact within its
+    transaction)."""
+    query = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'tickets_ticket'"
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        before = cursor.fetchone()[0]
+        call()
+        cursor.execute(query)
+        return cursor.fetchone()[0] - before
+
+
+def test_a_step_writes_its_ticket_row_once_with_the_due_time_of_its_new_task(cast, repair):
+    """The step's UPDATE of the ticket runs after its task writes in the one statement
+    (tickets.prepared.write_step), so the ticket's trigger computes the due time from the
+    tasks as they now are and the tasks' triggers find nothing to correct: one new version
+    of the wide, much-indexed ticket row per step, not two."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statistics")
+    from tests.conftest import repair_start
+
+    ticket = actions.do_start_ticket(cast["dave"], "repair", repair_start())
+    for bpmn_id, data in [
+        ("accept", {"accepted": True}),
+        ("schedule_visit", {"technician": "tom", "visit_date": "2026-11-24"}),
+    ]:
+        task = HumanTask.objects.get(ticket=ticket, bpmn_id=bpmn_id)
+        assert (
+            _ticket_row_updates(
+                lambda t=task, d=data: actions.do_complete_task(cast["dave"], t.id, d)
+            )
+            == 1
+        )
+        ticket.refresh_from_db()
+        open_task = HumanTask.objects.get(ticket=ticket, state__in=actions.OPEN_STATES)
+        assert open_task.due_at is not None and ticket.due_at == open_task.due_at
