@@ -88,5 +88,7 @@ class LockedWithRows:
             results = cursor.fetchall()
         if not results:
             return [], []
-        rows = [row[width:] for row in results[1:]]
-        return locked.objects([results[0][:width]], connection), shape.objects(rows, connection)
+        # The locked row is the one with its key (the other rows' key column is NULL).
+        mine = [row[:width] for row in results if row[0] is not None]
+        rows = [row[width:] for row in results if row[0] is None]
+        return locked.objects(mine, connection), shape.objects(rows, connection)
