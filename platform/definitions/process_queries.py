@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from bpmn.xmlsafe import UnsafeXmlError, parse_xml
 from definitions.drafts import is_scenario_file
 from definitions.element_names import local_title
-from definitions.models import ProcessDraft, ProcessVersion
+from definitions.models import DecisionVersion, ProcessDraft, ProcessVersion
 
 RUNNING = Q(tickets__status="active")  # Ticket.Status.ACTIVE, read through the relation
 
@@ -135,6 +135,18 @@ def decisions_of(bpmn_filename: str, bpmn_xml: str) -> list[tuple[str, str]]:
         if ref:
             found.append((ref, task.get("name") or task.get("id")))
     return found
+
+
+def decisions_named(bpmn_filename: str, bpmn_xml: str) -> list[tuple[str, str, str]]:
+    """(decision id, its name, step name) of the business rule tasks: the name of the
+    decision's latest version ("Triage (分诊)"), else its id."""
+    used = decisions_of(bpmn_filename, bpmn_xml)
+    names = dict(
+        DecisionVersion.objects.filter(decision_id__in={d for d, _ in used})
+        .order_by("version")
+        .values_list("decision_id", "name")
+    )
+    return [(decision, names.get(decision) or decision, step) for decision, step in used]
 
 
 def scenario_files(version: ProcessVersion) -> dict[str, str]:

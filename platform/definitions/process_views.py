@@ -50,7 +50,7 @@ def version_page(request, key: str, number: int):
         "versions": versions,
         "running": next((v.running for v in versions if v.id == version.id), 0),
         "forms": process_queries.forms_of(version.bpmn_filename, version.bpmn_xml, version.files),
-        "decisions": process_queries.decisions_of(version.bpmn_filename, version.bpmn_xml),
+        "decisions": process_queries.decisions_named(version.bpmn_filename, version.bpmn_xml),
         "cases": list(titles.values()),
         "results": [scenario_text(r, titles) for r in results] if results is not None else None,
         "drafts": process_queries.open_drafts(key),

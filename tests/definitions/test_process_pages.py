@@ -88,6 +88,7 @@ def test_the_version_page_shows_forms_decisions_and_scenarios(cast, ann):
     assert 'data-xml-url="/processes/repair/v1/diagram.bpmn"' in page
     assert "Diagnose on site" in page  # a step showing a form
     assert 'href="/decisions/repair_pricing/"' in page and 'href="/decisions/triage/"' in page
+    assert ">Triage</a>" in page and ">Repair pricing</a>" in page  # by name, not id
     # a scenario by its title, not its key
     assert "VIP air conditioner repair with parts" in page
     assert "vip_air_conditioner_with_parts" not in page
