@@ -1,6 +1,7 @@
 """Bookable demo resources and services for the beauty salon, clinic and equipment
 maintenance templates (`load_demo`): rooms, doctors and field technicians (with their
-skills and regions) on the office calendar. Safe to run again."""
+skills and regions) on the office calendar. Safe to run again. Names are written in both
+languages, "English (中文)", and pages show the reader's (element_names.local_name)."""
 
 from django.contrib.auth import get_user_model
 
@@ -9,35 +10,35 @@ from scheduling.models import Resource, Service
 
 SERVICES = [
     # code, name, minutes, resource kind
-    ("facial", "Facial 面部护理", 90, Resource.Kind.ROOM),
-    ("massage", "Massage 按摩", 60, Resource.Kind.ROOM),
-    ("hair-colour", "Hair colouring 染发", 120, Resource.Kind.ROOM),
-    ("manicure", "Manicure 美甲", 60, Resource.Kind.ROOM),
-    ("clinic-consultation", "Consultation 门诊", 20, Resource.Kind.TECHNICIAN),
-    ("clinic-follow-up", "Follow-up visit 复诊", 20, Resource.Kind.TECHNICIAN),
+    ("facial", "Facial (面部护理)", 90, Resource.Kind.ROOM),
+    ("massage", "Massage (按摩)", 60, Resource.Kind.ROOM),
+    ("hair-colour", "Hair colouring (染发)", 120, Resource.Kind.ROOM),
+    ("manicure", "Manicure (美甲)", 60, Resource.Kind.ROOM),
+    ("clinic-consultation", "Consultation (门诊)", 20, Resource.Kind.TECHNICIAN),
+    ("clinic-follow-up", "Follow-up visit (复诊)", 20, Resource.Kind.TECHNICIAN),
 ]
 RESOURCES = [
     # code, name, kind, region (the clinic's department), username
-    ("salon-room-1", "Room 1 一号护理间", Resource.Kind.ROOM, "", ""),
-    ("salon-room-2", "Room 2 二号护理间", Resource.Kind.ROOM, "", ""),
-    ("dr-li", "Dr Li 李医生", Resource.Kind.TECHNICIAN, "general", ""),
-    ("dr-wu", "Dr Wu 吴医生", Resource.Kind.TECHNICIAN, "pediatrics", ""),
-    ("tom", "Tom (field technician)", Resource.Kind.TECHNICIAN, "tier1", "tom"),
+    ("salon-room-1", "Room 1 (一号护理间)", Resource.Kind.ROOM, "", ""),
+    ("salon-room-2", "Room 2 (二号护理间)", Resource.Kind.ROOM, "", ""),
+    ("dr-li", "Dr Li (李医生)", Resource.Kind.TECHNICIAN, "general", ""),
+    ("dr-wu", "Dr Wu (吴医生)", Resource.Kind.TECHNICIAN, "pediatrics", ""),
+    ("tom", "Tom, field technician (外勤技师汤姆)", Resource.Kind.TECHNICIAN, "tier1", "tom"),
 ]
 # Equipment maintenance: a two-hour visit per skill; scheduling.dispatch books the
 # least-busy technician with the skill in the site's region (city, suburb, outskirts).
 FIELD_SERVICES = [
     # code, name, skill
-    ("eq-hvac", "HVAC and refrigeration visit 暖通制冷上门", "hvac"),
-    ("eq-electrical", "Electrical and controls visit 电气控制上门", "electrical"),
-    ("eq-mechanical", "Mechanical visit 机械上门", "mechanical"),
+    ("eq-hvac", "HVAC and refrigeration visit (暖通制冷上门)", "hvac"),
+    ("eq-electrical", "Electrical and controls visit (电气控制上门)", "electrical"),
+    ("eq-mechanical", "Mechanical visit (机械上门)", "mechanical"),
 ]
 FIELD_TECHNICIANS = [
     # code, name, region, username, skills
-    ("fs-tom", "Tom 汤姆 (city)", "city", "tom", ("hvac", "electrical")),
-    ("fs-jun", "Jun 王军 (city)", "city", "jun", ("hvac", "mechanical")),
-    ("fs-kai", "Kai 陈凯 (suburbs)", "suburb", "kai", ("hvac", "electrical", "mechanical")),
-    ("fs-ling", "Ling 林玲 (outskirts)", "outskirts", "ling", ("hvac", "electrical", "mechanical")),
+    ("fs-tom", "Tom, city (汤姆，市区)", "city", "tom", ("hvac", "electrical")),
+    ("fs-jun", "Jun, city (王军，市区)", "city", "jun", ("hvac", "mechanical")),
+    ("fs-kai", "Kai, suburbs (陈凯，近郊)", "suburb", "kai", ("hvac", "electrical", "mechanical")),
+    ("fs-ling", "Ling, outskirts (林玲，远郊)", "outskirts", "ling", ("hvac", "electrical", "mechanical")),
 ]
 
 

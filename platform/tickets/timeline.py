@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from definitions.element_names import local_name
 from tickets.decision_rules import decision_name, rule_label, version_label
 from tickets.display import ENGINE_KEYS, Entry, Formatter, Names, humanize, when
 from tickets.incident_text import incident_text
@@ -408,9 +409,9 @@ def _appointment(sentence: str):
             "start": when(detail.get("start") or ""),
             "at": when(detail.get("at_time") or ""),
             "previous": when(detail.get("previous") or ""),
-            "resource": detail.get("resource") or "",
+            "resource": local_name(detail.get("resource")),
         }
-        return Line(event, text, note=str(detail.get("service") or ""))
+        return Line(event, text, note=local_name(detail.get("service")))
 
     return write
 
@@ -442,8 +443,11 @@ def _appointment_cancelled(event, detail, ctx) -> Line:
             "The appointment of %(start)s with %(resource)s was cancelled because the ticket "
             "was cancelled"
         )
-    values = {"start": when(detail.get("start") or ""), "resource": detail.get("resource") or ""}
-    return Line(event, text % values, note=str(detail.get("service") or ""))
+    values = {
+        "start": when(detail.get("start") or ""),
+        "resource": local_name(detail.get("resource")),
+    }
+    return Line(event, text % values, note=local_name(detail.get("service")))
 
 
 SENTENCES: dict[str, Callable[[TicketEvent, dict, Context], Line]] = {

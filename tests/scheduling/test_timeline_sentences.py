@@ -36,3 +36,15 @@ def test_the_message_that_books_reads_as_words():
     with translation.override("en"):
         line = line_of("message", {"name": "appointment_booked"})
     assert line.sentence == "Message “Appointment booked” arrived"
+
+
+def test_a_resource_and_a_service_named_in_both_languages_read_in_the_readers():
+    named = {**BOOKED, "resource": "Dr Li (李医生)", "service": "Consultation (门诊)"}
+    with translation.override("zh-hans"), timezone.override("Asia/Shanghai"):
+        chinese = line_of("appointment_booked", named)
+        cancelled = line_of("appointment_cancelled", {**named, "reason": "cancelled"})
+    with translation.override("en"):
+        english = line_of("appointment_moved", named)
+    assert "李医生" in chinese.sentence and "Dr Li" not in chinese.sentence
+    assert chinese.note == "门诊" and cancelled.note == "门诊" and "李医生" in cancelled.sentence
+    assert english.sentence.endswith("with Dr Li") and english.note == "Consultation"
