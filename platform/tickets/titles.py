@@ -1,12 +1,15 @@
 """A ticket's title when whoever raised it gave none: the form's subject, else the
 template's `titleExpression` (a property of its start event, evaluated by the sandbox over
 the start data), else the first words of the description, else the template's name and
-the customer's. Two tickets raised from the same form rarely read the same."""
+the customer's. Two tickets raised from the same form rarely read the same. A template
+named in both languages ("Home appliance repair (上门维修)") gives its name in the language
+of whoever raises the ticket: a stored title is read by everyone as it was written."""
 
 import logging
 
 from bpmn import runtime, sandbox
 from definitions.deploy import compiled_for
+from definitions.element_names import local_name
 from definitions.models import ProcessVersion
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ def title_for(version: ProcessVersion, data: dict, given: str = "") -> str:
     description = str(data.get("description") or "")
     if description.strip():
         return _one_line(description, FIRST_WORDS)
-    name = compiled.name or version.key
+    name = local_name(compiled.name) or version.key
     who = str(data.get("customer_name") or "").strip()
     return _one_line(f"{name} · {who}" if who else name, LONGEST)
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.conftest import repair_start
 from tickets import actions, operations
@@ -224,6 +224,8 @@ def test_titles_of_tickets_raised_without_one(named, repair):
         "no cooling since Monday"
     )
     assert title_for(version, {"customer_name": "Wang Fang"}) == (
-        "Home appliance repair (上门维修) · Wang Fang"
+        "Home appliance repair · Wang Fang"
     )
+    with translation.override("zh-hans"):
+        assert title_for(version, {"customer_name": "王芳"}) == "上门维修 · 王芳"
     assert title_for(version, {}, "Given") == "Given"
