@@ -17,8 +17,9 @@ note reaches staff-scoped subscriptions only.
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from definitions.element_names import local_name
 from notify.drafts import Drafts, Notification, chosen_channels
 from notify.models import DEFAULT_LANGUAGE, ChannelName, NotificationRule, Recipient
 
@@ -101,6 +102,14 @@ def _texts(rule: NotificationRule, language: str) -> tuple[str, str]:
     return chosen.subject, chosen.body
 
 
+def _context_in(context: dict, language: str, **more) -> dict:
+    """The event's context for readers of `language`: a step named in both languages
+    ("Diagnose on site (上门检测)") by its name in theirs."""
+    with translation.override(language):
+        task = local_name(context.get("task", ""))
+    return {**context, "task": task, "language": language, **more}
+
+
 def _rule_rows(rule: NotificationRule, event, audience, drafts: Drafts, now) -> None:
     users = _users_for(rule, audience)
     prefs = drafts.load_preferences(users)
@@ -115,7 +124,7 @@ def _rule_rows(rule: NotificationRule, event, audience, drafts: Drafts, now) -> 
         note = Notification(
             event_type=rule.event_kind,
             ticket_id=event.ticket_id,
-            context={**audience.context, "language": language},
+            context=_context_in(audience.context, language),
             urgent=rule.urgent,
             base_key=f"rule:{rule.key}:{event.id}:{language}",
             now=now,
@@ -136,7 +145,7 @@ def _rule_rows(rule: NotificationRule, event, audience, drafts: Drafts, now) -> 
             note = Notification(
                 event_type=rule.event_kind,
                 ticket_id=event.ticket_id,
-                context={**audience.context, "language": contact.language, "to_customer": 1},
+                context=_context_in(audience.context, contact.language, to_customer=1),
                 urgent=rule.urgent,
                 base_key=f"rule:{rule.key}:{event.id}:c{index}",
                 now=now,

@@ -104,13 +104,19 @@ def test_assigned_to_you_in_the_recipients_language(ticket, crew):
     assert diagnose.assignee.username == "tom"
     told = rows(event_type="assigned", recipient=crew["tom"])
     assert {r.channel for r in told} == {"inapp", "email"}
-    assert all(r.subject == f"[{ticket.number}] Assigned to you: {diagnose.name}" for r in told)
+    # the step is named in both languages; each reader gets theirs
+    assert diagnose.name == "Diagnose on site (检测)"
+    assert all(r.subject == f"[{ticket.number}] Assigned to you: Diagnose on site" for r in told)
     # technician scheduled: the customer hears of it by e-mail, in Chinese
     [scheduled] = rows(event_type="task_completed", address="wang.fang@example.cn")
     assert scheduled.subject == f"[{ticket.number}] 已安排工程师上门"
     deliver_pending()
     inbox = InAppMessage.objects.get(user=crew["tom"], event_type="assigned")
     assert inbox.title.startswith(f"[{ticket.number}] Assigned to you") and inbox.ticket_id
+    do_set_preferences(crew["tom"], language="zh-hans")
+    record_event(ticket, "assigned", task=diagnose, assignee="tom")
+    [*_, chinese] = rows(event_type="assigned", recipient=crew["tom"], channel="email")
+    assert chinese.subject == f"[{ticket.number}] 新的待办：检测"
 
 
 def test_conversation_rules(ticket, crew):
