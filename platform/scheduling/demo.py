@@ -8,22 +8,25 @@ from django.contrib.auth import get_user_model
 from org.models import SkillTag
 from scheduling.models import Resource, Service
 
+# The clinic's services need the doctors' skill: a patient is never offered a field
+# technician's time.
+DOCTOR_SKILL = ("doctor", "Doctor (医生)")
 SERVICES = [
-    # code, name, minutes, resource kind
-    ("facial", "Facial (面部护理)", 90, Resource.Kind.ROOM),
-    ("massage", "Massage (按摩)", 60, Resource.Kind.ROOM),
-    ("hair-colour", "Hair colouring (染发)", 120, Resource.Kind.ROOM),
-    ("manicure", "Manicure (美甲)", 60, Resource.Kind.ROOM),
-    ("clinic-consultation", "Consultation (门诊)", 20, Resource.Kind.TECHNICIAN),
-    ("clinic-follow-up", "Follow-up visit (复诊)", 20, Resource.Kind.TECHNICIAN),
+    # code, name, minutes, resource kind, skill
+    ("facial", "Facial (面部护理)", 90, Resource.Kind.ROOM, None),
+    ("massage", "Massage (按摩)", 60, Resource.Kind.ROOM, None),
+    ("hair-colour", "Hair colouring (染发)", 120, Resource.Kind.ROOM, None),
+    ("manicure", "Manicure (美甲)", 60, Resource.Kind.ROOM, None),
+    ("clinic-consultation", "Consultation (门诊)", 20, Resource.Kind.TECHNICIAN, DOCTOR_SKILL),
+    ("clinic-follow-up", "Follow-up visit (复诊)", 20, Resource.Kind.TECHNICIAN, DOCTOR_SKILL),
 ]
 RESOURCES = [
-    # code, name, kind, region (the clinic's department), username
-    ("salon-room-1", "Room 1 (一号护理间)", Resource.Kind.ROOM, "", ""),
-    ("salon-room-2", "Room 2 (二号护理间)", Resource.Kind.ROOM, "", ""),
-    ("dr-li", "Dr Li (李医生)", Resource.Kind.TECHNICIAN, "general", ""),
-    ("dr-wu", "Dr Wu (吴医生)", Resource.Kind.TECHNICIAN, "pediatrics", ""),
-    ("tom", "Tom, field technician (外勤技师汤姆)", Resource.Kind.TECHNICIAN, "tier1", "tom"),
+    # code, name, kind, region (the clinic's department), username, skill
+    ("salon-room-1", "Room 1 (一号护理间)", Resource.Kind.ROOM, "", "", None),
+    ("salon-room-2", "Room 2 (二号护理间)", Resource.Kind.ROOM, "", "", None),
+    ("dr-li", "Dr Li (李医生)", Resource.Kind.TECHNICIAN, "general", "", DOCTOR_SKILL),
+    ("dr-wu", "Dr Wu (吴医生)", Resource.Kind.TECHNICIAN, "pediatrics", "", DOCTOR_SKILL),
+    ("tom", "Tom, field technician (外勤技师汤姆)", Resource.Kind.TECHNICIAN, "tier1", "tom", None),
 ]
 # Equipment maintenance: a two-hour visit per skill; scheduling.dispatch books the
 # least-busy technician with the skill in the site's region (city, suburb, outskirts).
@@ -38,7 +41,13 @@ FIELD_TECHNICIANS = [
     ("fs-tom", "Tom, city (汤姆，市区)", "city", "tom", ("hvac", "electrical")),
     ("fs-jun", "Jun, city (王军，市区)", "city", "jun", ("hvac", "mechanical")),
     ("fs-kai", "Kai, suburbs (陈凯，近郊)", "suburb", "kai", ("hvac", "electrical", "mechanical")),
-    ("fs-ling", "Ling, outskirts (林玲，远郊)", "outskirts", "ling", ("hvac", "electrical", "mechanical")),
+    (
+        "fs-ling",
+        "Ling, outskirts (林玲，远郊)",
+        "outskirts",
+        "ling",
+        ("hvac", "electrical", "mechanical"),
+    ),
 ]
 
 
@@ -46,12 +55,21 @@ def seed_demo_resources(calendar) -> int:
     users = get_user_model().objects.in_bulk(
         [r[4] for r in RESOURCES if r[4]], field_name="username"
     )
-    for code, name, minutes, kind in SERVICES:
+    doctors = SkillTag.objects.update_or_create(
+        code=DOCTOR_SKILL[0], defaults={"name": DOCTOR_SKILL[1]}
+    )[0]
+    for code, name, minutes, kind, skill in SERVICES:
         Service.objects.update_or_create(
-            code=code, defaults={"name": name, "minutes": minutes, "resource_kind": kind}
+            code=code,
+            defaults={
+                "name": name,
+                "minutes": minutes,
+                "resource_kind": kind,
+                "skill": doctors if skill else None,
+            },
         )
-    for code, name, kind, region, username in RESOURCES:
-        Resource.objects.update_or_create(
+    for code, name, kind, region, username, skill in RESOURCES:
+        resource, _ = Resource.objects.update_or_create(
             code=code,
             defaults={
                 "name": name,
@@ -61,6 +79,7 @@ def seed_demo_resources(calendar) -> int:
                 "user": users.get(username),
             },
         )
+        resource.skills.set([doctors] if skill else [])
     return len(RESOURCES) + _seed_field_service(calendar)
 
 

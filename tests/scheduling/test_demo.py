@@ -25,3 +25,19 @@ def test_the_demo_salon_offers_slots_right_after_load_demo():
     offer = appointments.offer_for(ticket)
     assert offer.wanted and offer.slots
     assert {s.resource.code for s in offer.slots} == {"salon-room-1", "salon-room-2"}
+    patient = actions.do_start_ticket(
+        User.objects.get(username="alice"),
+        "medical_clinic",
+        {
+            "customer_name": "刘洋",
+            "customer_phone": "13522223333",
+            "department": "general",
+            "age": 34,
+            "symptoms": "咳嗽三天",
+            "appointment_service": "clinic-consultation",
+        },
+    )
+    offer = appointments.offer_for(patient)
+    assert offer.wanted and offer.slots
+    # the doctors only: no field technician's time for a patient
+    assert {s.resource.code for s in offer.slots} == {"dr-li", "dr-wu"}
