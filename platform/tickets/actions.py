@@ -26,7 +26,7 @@ from tickets.engine import (
     save_with_ticket,
 )
 from tickets.errors import ActionError, Conflict, Forbidden, InvalidSubmission, NotFound
-from tickets.fields import validate_start_data, validate_task_data
+from tickets.fields import start_form, validate_start_data, validate_task_data
 from tickets.incidents import TIMER_SWEEP
 from tickets.models import HumanTask, Ticket
 from tickets.parts import cancel_appointments, release_parts
@@ -64,7 +64,7 @@ def do_start_ticket(
     version = version or latest_version(process_key)
     compiled = compiled_for(version)
     if customer is not None:  # the customer record, not the caller, says who and which tier
-        data = {**(data or {}), "customer_name": customer.name, "customer_tier": customer.tier}
+        data = {**(data or {}), **_customer_fields(version, customer)}
     checked = validate_start_data(user, version, data or {})
     if checked is not None:
         if checked.errors:
@@ -103,6 +103,14 @@ def do_start_ticket(
             mark_changed(ticket, "priority")
         save_engine_result(ticket, workflow, result, _actor(user))
     return ticket
+
+
+def _customer_fields(version: ProcessVersion, customer) -> dict:
+    """The customer's name and tier for the start form's fields of those names: a form that
+    asks for neither (a clinic's patient form has no tier) is not sent them."""
+    known = {"customer_name": customer.name, "customer_tier": customer.tier}
+    form = start_form(version)
+    return known if form is None else {k: v for k, v in known.items() if form.get(k)}
 
 
 def _new_ticket(version: ProcessVersion, ticket_id: int | None, **columns) -> Ticket:

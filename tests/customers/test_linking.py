@@ -197,3 +197,24 @@ def test_the_ticket_api_links_the_customer_and_the_tier_reaches_the_rules(cast, 
     assert plain.json()["customer"] is None
     bad = post(client, "/api/v1/tickets", {**body, "customer": {"name": "nobody"}})
     assert bad.status_code == 400 and bad.json()["detail"].startswith("customer:")
+
+
+@pytest.mark.django_db
+def test_a_linked_customer_fills_only_the_fields_the_start_form_has(cast, wang):
+    """The clinic's patient form has a name but no tier: the customer's tier is not forced
+    on it (an "Unknown field" would refuse the ticket)."""
+    from django.conf import settings
+
+    from tests.conftest import deploy_file
+    from tests.integrations.support import post, session_client
+
+    deploy_file(settings.PROCESSES_DIR / "medical_clinic.bpmn")
+    client = session_client(cast["alice"])
+    data = {"customer_name": "W.", "customer_phone": "13812341234", "age": 34}
+    data |= {"symptoms": "咳嗽三天", "department": "general"}
+    body = {"process": "medical_clinic", "data": data, "customer": {"phone": "13812341234"}}
+    response = post(client, "/api/v1/tickets", body)
+    assert response.status_code == 201, response.content
+    ticket = response.json()
+    assert ticket["customer"]["id"] == wang.id
+    assert ticket["data"]["customer_name"] == "Wang Fang" and "customer_tier" not in ticket["data"]

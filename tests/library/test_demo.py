@@ -22,6 +22,14 @@ def test_load_demo_deploys_every_template_with_demo_tickets_and_is_idempotent():
     per_template = set(Ticket.objects.values_list("process_version__key", flat=True))
     assert per_template == keys
     assert f"library demo tickets: {expected} raised" in out.getvalue()
+    # each names its customer, as intake would have linked them (lists show who raised it)
+    unlinked = Ticket.objects.filter(customer__isnull=True)
+    assert set(unlinked.values_list("process_version__key", flat=True)) == {
+        "course_refund",
+        "trial_lesson",
+    }  # (their forms name a parent, not a customer)
+    cold_store = Ticket.objects.get(title="冷库压缩机停机（VIP）")
+    assert (cold_store.customer.name, cold_store.customer.tier) == ("华东冷链物流", "VIP")
 
     again = io.StringIO()
     call_command("load_demo", stdout=again)

@@ -119,7 +119,12 @@ class Command(BaseCommand):
                 if Ticket.objects.filter(correlation_key=key).exists():
                     continue
                 ticket = do_start_ticket(
-                    agent, template.key, demo["data"], title=demo["title"], correlation_key=key
+                    agent,
+                    template.key,
+                    demo["data"],
+                    title=demo["title"],
+                    correlation_key=key,
+                    customer=_customer_of(demo["data"]),
                 )
                 for step in demo.get("steps", ()):
                     _take_step(ticket, step["task"], step.get("data", {}))
@@ -148,3 +153,20 @@ def _next_workday() -> str:
     while day.weekday() >= 5:
         day += dt.timedelta(days=1)
     return day.isoformat()
+
+
+def _customer_of(data: dict):
+    """The demo ticket's customer, linked by phone as intake links them (with the tier the
+    demo gives), so lists and the ticket page show who raised it; None for a form that
+    names no customer (the school's forms name a parent)."""
+    from customers.actions import do_link_customer
+    from customers.models import Customer
+
+    if not data.get("customer_name") or not data.get("customer_phone"):
+        return None
+    identity = {"name": data["customer_name"], "phone": data["customer_phone"]}
+    customer, created = do_link_customer(identity)
+    if created and data.get("customer_tier") in Customer.Tier.values:
+        customer.tier = data["customer_tier"]
+        customer.save(update_fields=["tier"])
+    return customer
