@@ -48,6 +48,11 @@ def part_exists(sku: str) -> bool:
     return Part.objects.filter(sku=str(sku)).exists()
 
 
+def part_names(skus: set[str]) -> dict[str, str]:
+    """SKU -> the catalogue's name, for the parts of `skus` it has."""
+    return dict(Part.objects.filter(sku__in=skus).values_list("sku", "name"))
+
+
 def reservations_of(ticket_ref: str) -> list[Reservation]:
     """A ticket's part reservations in every state, with their part and warehouse."""
     return list(

@@ -1,6 +1,6 @@
 """Ticket data as people read it: each field under its form title, values formatted
 (money with its currency, dates in the reader's time zone, yes/no, option labels, names of
-people and customers) and lists and objects as tables; a title or label written in both
+people, customers and catalogue parts) and lists and objects as tables; a title or label written in both
 languages ("车牌号 Plate number") in the reader's. Engine bookkeeping (the ticket number,
 the triage's priority and SLA hours) is left out: the header shows those.
 
@@ -24,6 +24,7 @@ from customers.models import Customer
 from definitions.element_names import local_name
 from forms.fields import CHOICE_TYPES, Field, option_key
 from forms.regions import address_text
+from pricing.queries import part_names
 
 CENT = Decimal("0.01")
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
@@ -65,14 +66,16 @@ class Entry:
 
 @dataclass
 class Names:
-    """Display names of the people and customers the data refers to, read once per page."""
+    """Display names of the people, customers and parts the data refers to, read once per
+    page."""
 
     users: dict[str, str] = field(default_factory=dict)
     customers: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, usernames=(), customer_ids=()) -> "Names":
-        names = cls()
+    def load(cls, usernames=(), customer_ids=(), skus=()) -> "Names":
+        names = cls(parts=part_names({str(s) for s in skus if s}) if skus else {})
         wanted = {str(u) for u in usernames if u}
         if wanted:
             for user in User.objects.filter(username__in=wanted).only(
@@ -87,6 +90,12 @@ class Names:
 
     def user(self, username: Any) -> str:
         return self.users.get(str(username), str(username)) if username else ""
+
+    def part(self, sku: Any) -> str:
+        """ "主控板 · EQ-CTRL-BOARD": the catalogue's name in the reader's language, and the
+        SKU the warehouse goes by (the SKU alone when the catalogue has no such part)."""
+        name = self.parts.get(str(sku))
+        return f"{local_name(name)} · {sku}" if name else str(sku)
 
 
 def yes_no(value: bool) -> str:
@@ -195,6 +204,8 @@ class Formatter:
             return self._each(value, self.names.user)
         if f.type == "customer":
             return self._each(value, lambda c: self.names.customers.get(str(c), str(c)))
+        if f.type == "part":
+            return self._each(value, self.names.part)
         if f.type == "rating":
             return _("%(score)s of 5") % {"score": value}
         if f.type in ("number", "integer"):
@@ -279,18 +290,18 @@ def data_entries(
     return described, [formatter.entry(key, shown[key]) for key in rest]
 
 
-def referenced_names(data: Mapping, fields: Mapping[str, Field]) -> tuple[set, set]:
-    """The usernames and customer ids the data's user and customer fields hold."""
-    users, customers = set(), set()
+def referenced_names(data: Mapping, fields: Mapping[str, Field]) -> dict[str, set[str]]:
+    """What the data's user, customer and part fields hold, by field type: the arguments
+    of Names.load (usernames, customer_ids, skus)."""
+    found: dict[str, set[str]] = {"usernames": set(), "customer_ids": set(), "skus": set()}
+    by_type = {"user": "usernames", "customer": "customer_ids", "part": "skus"}
     for path, f in fields.items():
-        if f.type not in ("user", "customer"):
+        if f.type not in by_type:
             continue
         value = _at(data, path)
         values = value if isinstance(value, list | tuple) else [value]
-        (users if f.type == "user" else customers).update(
-            str(v) for v in values if v not in (None, "")
-        )
-    return users, customers
+        found[by_type[f.type]].update(str(v) for v in values if v not in (None, ""))
+    return found
 
 
 def _at(data: Mapping, path: str) -> Any:

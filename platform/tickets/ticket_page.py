@@ -106,7 +106,7 @@ def _usernames_of_data(details, fields) -> set[str]:
     found: set[str] = set()
     for detail in details:
         if isinstance(detail.get("data"), dict):
-            found |= referenced_names(detail["data"], fields)[0]
+            found |= referenced_names(detail["data"], fields)["usernames"]
     return found
 
 
@@ -203,8 +203,7 @@ def page_context(user, ticket: Ticket, reader: Reader) -> dict:
     steps = Steps(ticket)
     fields = version_fields(ticket.process_version)
     shown = view.data(ticket.data)
-    users, customers = referenced_names(shown, fields)
-    names = Names.load(users, customers)
+    names = Names.load(**referenced_names(shown, fields))
     titles, options = output_titles(ticket.process_version), output_options(ticket.process_version)
     described, other = data_entries(shown, fields, names, titles, options)
     lines, next_cursor = timeline(ticket, view)

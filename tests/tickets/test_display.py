@@ -80,10 +80,10 @@ def test_fields_under_their_titles_with_labels_names_tables_and_line_tables(fiel
         "priority": 4,
         "labor_rate": 80,
     }
-    users, customers = referenced_names(data, fields)
-    assert users == {"tom"} and customers == set()
+    found = referenced_names(data, fields)
+    assert found == {"usernames": {"tom"}, "customer_ids": set(), "skus": set()}
     with translation.override("en"):
-        described, other = data_entries(data, fields, Names.load(users))
+        described, other = data_entries(data, fields, Names.load(**found))
     entries = shown(described)
     assert entries["Parts needed"].text == "Yes"
     assert entries["Parts cost"].text == "¥1,280.00"
@@ -154,3 +154,33 @@ def test_an_address_field_reads_as_one_line_without_its_part_names():
         "上海市 松江区 民益路 201 号",
         [],
     )
+
+
+PARTS_SCHEMA = """{
+  "title": "On site", "type": "object",
+  "properties": {
+    "parts_used": {"type": "array", "title": "Parts used",
+      "items": {"type": "object", "properties": {
+        "sku": {"type": "string", "x-field": "part", "title": "Part (SKU)"},
+        "quantity": {"type": "integer", "title": "Quantity"}}}}
+  }
+}"""
+
+
+@pytest.mark.django_db
+def test_parts_read_by_their_catalogue_name_in_the_readers_language_beside_the_sku():
+    from pricing.models import Part
+
+    Part.objects.create(
+        sku="EQ-CTRL-BOARD", name="主控板 Control board", unit_cost=900, unit_price=1600
+    )
+    form = load_form({"onsite.schema.json": PARTS_SCHEMA}, "onsite.schema.json")
+    fields = {f.path: f for f in form.walk()}
+    data = {"parts_used": [{"sku": "EQ-CTRL-BOARD", "quantity": 1}, {"sku": "X-9", "quantity": 2}]}
+    found = referenced_names(data, fields)
+    assert found["skus"] == {"EQ-CTRL-BOARD", "X-9"}
+    names = Names.load(**found)
+    for language, board in (("en", "Control board"), ("zh-hans", "主控板")):
+        with translation.override(language):
+            (entry,), _ = data_entries(data, fields, names)
+        assert entry.table.rows == [[f"{board} · EQ-CTRL-BOARD", "1"], ["X-9", "2"]]
