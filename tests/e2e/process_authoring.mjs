@@ -35,6 +35,7 @@ async function author(lang, groups) {
 
   await Promise.all([page.waitForURL(/\/processes\/drafts\/\d+\//), page.click('form[action$="/edit/"] button')]);
   await page.waitForSelector(".fd-modeler-ready");
+  out.draftHeading = (await page.textContent("h1")).trim();
   out.paletteTitle = await page.getAttribute('.djs-palette [data-action="create.start-event"]', "aria-label");
   // The opened diagram lies beside the palette, not under it.
   out.underPalette = await page.evaluate(() => {
@@ -59,6 +60,7 @@ async function author(lang, groups) {
 
   await page.click('[data-action="undo"]');
   await page.locator('.djs-shape[data-element-id="confirm"]').first().click();
+  out.panelType = (await page.textContent(".bio-properties-panel-header-type")).trim();
   await page.click('[data-group-id="group-fd-people"] .bio-properties-panel-group-header');
   await page.fill("#bio-properties-panel-fd-candidateGroups", groups);
   await page.waitForTimeout(600); // the panel writes after its debounce

@@ -49,6 +49,11 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert "没有流出" in " ".join(zh["pinNotes"])
     assert en["paletteTitle"] == "Create start event" and zh["paletteTitle"] == "创建开始事件"
     assert en["underPalette"] == [] and zh["underPalette"] == [], "shapes drawn under the palette"
+    # the draft is named by its process's name in the reader's language
+    assert en["draftHeading"].endswith(" of Home appliance repair")
+    assert zh["draftHeading"].startswith("上门维修")
+    # the properties panel names the selected element's type in the reader's language
+    assert en["panelType"].lower() == "user task" and zh["panelType"] == "用户任务"
     scenarios = json.loads((ROOT / "processes" / "tests" / "test_repair.json").read_text())
     assert en["results"] == [f"{title}: Passed" for title in _titles(scenarios, "en")]
     assert zh["results"] == [f"{title}: 通过" for title in _titles(scenarios, "zh-hans")]
