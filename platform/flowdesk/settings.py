@@ -61,6 +61,9 @@ def email_settings(url: str) -> dict:
     return config
 
 
+PARALLEL_SETUP_COST = 10_000  # PostgreSQL's default is 1,000
+
+
 def env_database(name: str, default_sqlite: Path) -> dict:
     """DATABASE_URL: postgres://user:pass@host:port/db or sqlite:///path; SQLite when unset."""
     url = env_str(name)
@@ -79,6 +82,11 @@ def env_database(name: str, default_sqlite: Path) -> dict:
             # (0 closes it after each request), checked before reuse.
             "CONN_MAX_AGE": env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60)),
             "CONN_HEALTH_CHECKS": True,
+            # Parallel workers only for statements that cost ten times PostgreSQL's default
+            # setup cost: a worklist page scanning a few thousand index entries was planned
+            # in parallel and waited ~20 ms for its workers to start (reports over the
+            # whole table still get them).
+            "OPTIONS": {"options": f"-c parallel_setup_cost={PARALLEL_SETUP_COST}"},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or str(default_sqlite)}

@@ -37,17 +37,40 @@ def may_act_on_task(user, task: HumanTask) -> bool:
     return user.id in user_ids
 
 
-def _candidate_of(user, task_ref: str = "pk") -> Q:
-    """The task (`task_ref` names its id from the outer query) lists the user or one of
-    their groups as candidates: EXISTS over the through tables, never a join + DISTINCT."""
-    groups = HumanTask.candidate_groups.through.objects.filter(
-        humantask_id=OuterRef(task_ref),
-        group_id__in=org_queries.group_ids_of(user),
-    )
-    users = HumanTask.candidate_users.through.objects.filter(
-        humantask_id=OuterRef(task_ref), user_id=user.id
-    )
-    return Q(Exists(groups)) | Q(Exists(users))
+class _CandidateOf(Lookup):
+    """The task (lhs: its id) lists one of the groups or the user (rhs: (group ids, user
+    id)) among its candidates: the `candidate_group_ids` and `candidate_user_ids` of its own
+    row on PostgreSQL (migration 0019: read from the covering index a worklist walks),
+    EXISTS over the through tables elsewhere."""
+
+    lookup_name = "candidate_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        group_ids, user_id = [int(g) for g in self.rhs[0]], int(self.rhs[1])
+        if connection.vendor == "postgresql":
+            table = lhs.rsplit(".", 1)[0]  # the task table as this query names it
+            return (
+                f"({table}.candidate_group_ids && %s::integer[] "
+                f"OR {table}.candidate_user_ids @> ARRAY[%s]::integer[])",
+                [*lhs_params, group_ids, user_id],
+            )
+        by_group = HumanTask.candidate_groups.through._meta.db_table
+        by_user = HumanTask.candidate_users.through._meta.db_table
+        marks = ", ".join(["%s"] * len(group_ids)) or "NULL"
+        return (
+            f"(EXISTS (SELECT 1 FROM {by_group} WHERE humantask_id = {lhs} "
+            f"AND group_id IN ({marks})) OR EXISTS (SELECT 1 FROM {by_user} "
+            f"WHERE humantask_id = {lhs} AND user_id = %s))",
+            [*lhs_params, *group_ids, *lhs_params, user_id],
+        )
+
+
+def _candidate_of(user) -> Q:
+    """The task lists the user or one of their groups as candidates (never a join +
+    DISTINCT)."""
+    return Q(_CandidateOf(F("id"), (org_queries.group_ids_of(user), user.id)))
 
 
 def visible_tickets(user):

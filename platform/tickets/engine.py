@@ -259,7 +259,13 @@ def _create_human_tasks(
         planned.append((info, row, plan))
     rows = [row for _info, row, _plan in planned]
     # Inserted with the step's other writes (save_engine_result), in its one statement.
-    ticket.__dict__["_new_rows"] = (rows, "engine_task_id", _candidate_links(planned))
+    # Each row carries its candidates' ids (PostgreSQL, migration 0019), set here so that
+    # the through tables' triggers have nothing to write.
+    mirrors = {
+        "candidate_group_ids": [sorted({g.id for g in plan.groups}) for *_, plan in planned],
+        "candidate_user_ids": [sorted({u.id for u in plan.users}) for *_, plan in planned],
+    }
+    ticket.__dict__["_new_rows"] = (rows, "engine_task_id", _candidate_links(planned), mirrors)
     for info, row, plan in planned:
         _task_events(ticket, info, row, plan)
     return rows

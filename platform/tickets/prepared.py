@@ -230,15 +230,21 @@ def _execute(connection, sql: str, params: list, objects: list) -> None:
             raise DatabaseError(f"{names}: the update found no row")
 
 
-def _values(rows: list, connection) -> tuple[list, str, list]:
-    """The columns, VALUES list and parameters of new rows of one model, prepared as
-    Model.save prepares them (`pre_save` stamps auto_now_add columns)."""
+def _values(rows: list, connection, mirrors=None) -> tuple[list[str], str, list]:
+    """The column names, VALUES list and parameters of new rows of one model, prepared as
+    Model.save prepares them (`pre_save` stamps auto_now_add columns), and the `mirrors`
+    columns ({column: a value per row}) after the model's."""
     for row in rows:  # a related row saved after it was assigned: take its id now
         row._prepare_related_fields_for_save(operation_name="insert_rows")
     fields = [f for f in type(rows[0])._meta.concrete_fields if not f.primary_key]
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
-    return fields, ", ".join([row_sql] * len(rows)), params
+    mirrors = mirrors or {}
+    row_sql = f"({', '.join(['%s'] * (len(fields) + len(mirrors)))})"
+    params = []
+    for index, row in enumerate(rows):
+        params += [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+        params += [values[index] for values in mirrors.values()]
+    columns = [f.column for f in fields] + list(mirrors)
+    return columns, ", ".join([row_sql] * len(rows)), params
 
 
 def _inserted(rows: list, ids: list, using: str) -> None:
@@ -257,9 +263,9 @@ def insert_rows(rows: list, using: str = "default") -> None:
         return
     meta = type(rows[0])._meta
     quote = connection.ops.quote_name
-    fields, values, params = _values(rows, connection)
+    columns, values, params = _values(rows, connection)
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "
         f"VALUES {values} RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
@@ -267,11 +273,14 @@ def insert_rows(rows: list, using: str = "default") -> None:
         _inserted(rows, [pk for (pk,) in cursor.fetchall()], using)
 
 
-def insert_with_links(rows: list, key: str, links=(), using: str = "default") -> None:
+def insert_with_links(rows: list, key: str, links=(), mirrors=None, using: str = "default") -> None:
     """INSERT new rows of one model and their many-to-many links; sets each row's id.
 
     `key` names a column unique among `rows` (it maps the returned ids back); each link is
     `(through model, its column of the row, its other column, [(row, other id), ...])`.
+    `mirrors` ({column: a value per row}) fills PostgreSQL-only columns the ORM does not
+    know, kept by triggers from the links (HumanTask.candidate_group_ids): set with the
+    row, the triggers have nothing left to write.
     On PostgreSQL one statement does all (the links join the inserted rows on `key`);
     elsewhere the ORM's inserts."""
     connection = connections[using]
@@ -284,10 +293,10 @@ def insert_with_links(rows: list, key: str, links=(), using: str = "default") ->
         return
     meta = type(rows[0])._meta
     quote = connection.ops.quote_name
-    fields, values, params = _values(rows, connection)
+    columns, values, params = _values(rows, connection, mirrors)
     key_column, pk_column = quote(meta.get_field(key).column), quote(meta.pk.column)
     heads = [
-        f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "
         f"VALUES {values} RETURNING {pk_column}, {key_column})"
     ]
     for index, (through, mine, other, pairs) in enumerate(links):
@@ -320,7 +329,8 @@ def write_step(
     of four; foreign keys are checked at commit there):
 
     - `together`: new rows whose ids are known ahead (a new ticket and its instance);
-    - `new`: `(rows, key, links)` as for `insert_with_links` (the step's new tasks);
+    - `new`: `(rows, key, links, mirrors)` as for `insert_with_links` (the step's new
+      tasks);
     - `updates`: `(obj, fields)` as for `save_fields` (each must find its row);
     - `events`: new rows of one model (the timeline), which may point at a row of `new`;
     - `job`: a row made from the new events (tickets.notifying.EventsJob: the notification
@@ -379,17 +389,17 @@ class _Step:
         self.params += [f.get_db_prep_save(f.pre_save(row, True), self.connection) for f in fields]
         self.known.append(row)
 
-    def insert_new(self, rows: list, key: str, links=()) -> dict:
+    def insert_new(self, rows: list, key: str, links=(), mirrors=None) -> dict:
         """The new rows as `t` (their ids come back with their key); returns, for each
         row's identity, its key (how an event finds the id of a task it points at)."""
         if not rows:
             return {}
         meta, quote = type(rows[0])._meta, self.quote
-        fields, values, params = _values(rows, self.connection)
+        columns, values, params = _values(rows, self.connection, mirrors)
         self.key = key
         self.new_key, self.pk_column = quote(meta.get_field(key).column), quote(meta.pk.column)
         self.heads.append(
-            f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"t AS (INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "
             f"VALUES {values} RETURNING {self.pk_column}, {self.new_key})"
         )
         self.params += params
