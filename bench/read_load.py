@@ -13,7 +13,9 @@ search; the list pages without text (newest first, and by due time, priority, up
 are reported beside it. EXPLAIN ANALYZE of the underlying
 queries tells which indexes served them. Pages render as served: the bench's test
 environment instruments every template render (a signal and a copy of the context, for
-the test client's `response.templates`), which these reads leave out.
+the test client's `response.templates`), which these reads leave out; and the process
+sets up as flowdesk.wsgi does for gunicorn (the URLconf loaded, the startup heap frozen
+for the garbage collector).
 """
 
 import json
@@ -188,6 +190,8 @@ LISTS = {f"list_{sort}" for sort in LIST_SORTS}
 
 
 def measure(dataset: dict, sections=("worklist", "search")) -> dict:
+    import flowdesk.wsgi  # noqa: F401 (as served: the URLconf loaded, the startup heap frozen)
+
     api, html = _client_for(dataset["agent"])
     report = {}
     with _templates_as_served():
