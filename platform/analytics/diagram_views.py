@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from analytics.diagram import marks, step_figures, step_names
 from analytics.views import BadParams, parse_range
 from definitions.deploy import latest_version
+from definitions.element_names import local_name
 from tickets.access import is_supervisor
 
 
@@ -36,7 +37,7 @@ def template_page(request, key: str):
         "first": first,
         "last": last,
         "query": request.GET.urlencode(),
-        "rows": [(names.get(f.bpmn_id) or f.bpmn_id, f) for f in figures],
+        "rows": [(local_name(names.get(f.bpmn_id)) or f.bpmn_id, f) for f in figures],
     }
     return render(request, "analytics/template_diagram.html", context)
 

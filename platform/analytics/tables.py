@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics import queries
 from analytics.queries import DIMENSIONS, Report, derived
 from customers.models import Customer
+from definitions.element_names import group_name, local_name
 from definitions.models import ProcessVersion
 from tickets.models import HumanTask
 
@@ -90,14 +91,14 @@ def _labels(dimension: str, keys) -> dict[str, str]:
         names = {u.username: u.get_full_name() or u.username for u in users}
         return {k: names.get(k, k) if k else str(_("Unassigned")) for k in keys}
     if dimension == "group":
-        return {k: k or str(_("No group")) for k in keys}
+        return {k: group_name(k) if k else str(_("No group")) for k in keys}
     if dimension == "template":
         names = dict(
             ProcessVersion.objects.filter(key__in=keys)
             .order_by("version")
             .values_list("key", "name")
         )
-        return {k: names.get(k) or k or str(_("Unknown template")) for k in keys}
+        return {k: local_name(names.get(k)) or k or str(_("Unknown template")) for k in keys}
     if dimension == "channel":
         return {k: str(CHANNELS.get(k, k or _("Unknown channel"))) for k in keys}
     if dimension == "tier":
@@ -237,7 +238,7 @@ def _nodes_table(report: Report) -> Table:
 
 
 def _step_names(keys: list[str]) -> dict[str, str]:
-    """The task name of a BPMN id (one indexed look-up per step)."""
+    """The task name of a BPMN id in the reader's language (one indexed look-up per step)."""
     names = {}
     for key in keys:
         template, _slash, bpmn_id = key.partition("/")
@@ -247,7 +248,7 @@ def _step_names(keys: list[str]) -> dict[str, str]:
             .values_list("name", flat=True)
             .first()
         )
-        names[key] = name or bpmn_id
+        names[key] = local_name(name) or bpmn_id
     return names
 
 
@@ -269,8 +270,8 @@ def _low_ratings_table(first, last, reader) -> Table:
         view = reader.view(ticket)
         comment = view.text(str((event.detail or {}).get("comment") or ""))
         number_text = ticket.number or str(ticket.pk)
-        template = ticket.process_version.name or ticket.process_version.key
-        follow = "; ".join(view.text(n) for n in event.open_tasks) or str(_("None"))
+        template = local_name(ticket.process_version.name) or ticket.process_version.key
+        follow = "; ".join(local_name(view.text(n)) for n in event.open_tasks) or str(_("None"))
         rated = event.at.astimezone(queries.timezone.get_default_timezone()).strftime(
             "%Y-%m-%d %H:%M"
         )

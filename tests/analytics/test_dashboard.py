@@ -69,7 +69,7 @@ def test_supervisor_sees_the_numbers(client, cast, history):
     tiers = {row[0] for row in parser.tables["tier"][1:]}
     assert tiers == {"Gold", "Standard", "No customer"}
     nodes = {(row[0], row[1]): row for row in parser.tables["nodes"][1:]}
-    repair_name = history["a"].process_version.name or "repair"
+    repair_name = "Home appliance repair"  # its English name (the model gives both)
     assert nodes[(repair_name, "Diagnose")][2:4] == ["2", "34.0"]
     assert nodes[(repair_name, "Repair")][-1] == "1"
     body = response.content.decode()
@@ -155,3 +155,11 @@ def test_chinese_labels(client, cast, history, settings):
         tables = build_tables(first, last, "day", Reader.staff(cast["bob"]), only="channel")
         assert str(tables[0].headers[1]) == "新建"
         assert {row[0].text for row in tables[0].rows} == {"网页表单", "电话"}
+        # templates, groups and steps by their Chinese names, not the model's codes
+        [template] = build_tables(first, last, "day", Reader.staff(cast["bob"]), only="template")
+        assert {row[0].text for row in template.rows} == {"上门维修"}
+        [nodes] = build_tables(first, last, "day", Reader.staff(cast["bob"]), only="nodes")
+        assert {row[0].text for row in nodes.rows} == {"上门维修"}
+        [groups] = build_tables(first, last, "day", Reader.staff(cast["bob"]), only="group")
+        group_names = {row[0].text for row in groups.rows}
+        assert group_names and not group_names & {"agents", "technicians", "dispatchers"}
