@@ -108,6 +108,20 @@ def _fresh_spec_cache():
     yield
 
 
+def row_versions_written(table: str, call) -> int:
+    """Row versions of `table` that `call` writes (PostgreSQL's count for this backend,
+    exact within its transaction)."""
+    from django.db import connection
+
+    query = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(query, [table])
+        before = cursor.fetchone()[0]
+        call()
+        cursor.execute(query, [table])
+        return cursor.fetchone()[0] - before
+
+
 def repair_start(**overrides):
     """Start data of a repair ticket as the intake form sends it (Wang Fang, our customer)."""
     data = {

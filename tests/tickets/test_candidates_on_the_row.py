@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from tests.conftest import repair_start
+from tests.conftest import repair_start, row_versions_written
 from tickets import actions, operations, worklists
 from tickets.access import worklist
 from tickets.models import HumanTask
@@ -30,22 +30,12 @@ def user_ids(task) -> list[int]:
     return group_ids(task, "candidate_user_ids")
 
 
-def task_row_updates(call) -> int:
-    """Versions of task rows `call` writes (exact within this test's transaction)."""
-    query = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'tickets_humantask'"
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        before = cursor.fetchone()[0]
-        call()
-        cursor.execute(query)
-        return cursor.fetchone()[0] - before
-
-
 def test_a_new_task_is_written_once_with_its_groups(cast, repair):
     made = []
     assert (
-        task_row_updates(
-            lambda: made.append(actions.do_start_ticket(cast["alice"], "repair", repair_start()))
+        row_versions_written(
+            "tickets_humantask",
+            lambda: made.append(actions.do_start_ticket(cast["alice"], "repair", repair_start())),
         )
         == 0
     )

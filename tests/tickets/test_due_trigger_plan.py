@@ -5,7 +5,7 @@ made each inserted task walk all the others (60,000 tasks: 47 s instead of 6).""
 import pytest
 from django.db import connection
 
-from tests.conftest import FIXTURES, deploy_file
+from tests.conftest import FIXTURES, deploy_file, row_versions_written
 from tickets import actions
 from tickets.models import HumanTask
 from tickets.triggers import _EARLIEST_DUE_PG
@@ -37,18 +37,6 @@ def test_the_earliest_due_time_is_found_through_the_ticket_alone(cast):
     assert f"ticket_id = {ticket.id + 1}" in plan
 
 
-def _ticket_row_updates(call) -> int:
-    """Versions of ticket rows `call` writes (this backend's count, exact within its
-    transaction)."""
-    query = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'tickets_ticket'"
-    with connection.cursor() as cursor:
-        cursor.execute(query)
-        before = cursor.fetchone()[0]
-        call()
-        cursor.execute(query)
-        return cursor.fetchone()[0] - before
-
-
 def test_a_step_writes_its_ticket_row_once_with_the_due_time_of_its_new_task(cast, repair):
     """The step's UPDATE of the ticket runs after its task writes in the one statement
     (tickets.prepared.write_step), so the ticket's trigger computes the due time from the
@@ -65,8 +53,9 @@ def test_a_step_writes_its_ticket_row_once_with_the_due_time_of_its_new_task(cas
     ]:
         task = HumanTask.objects.get(ticket=ticket, bpmn_id=bpmn_id)
         assert (
-            _ticket_row_updates(
-                lambda t=task, d=data: actions.do_complete_task(cast["dave"], t.id, d)
+            row_versions_written(
+                "tickets_ticket",
+                lambda t=task, d=data: actions.do_complete_task(cast["dave"], t.id, d),
             )
             == 1
         )
