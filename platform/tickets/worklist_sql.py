@@ -103,7 +103,7 @@ def _conditions(user, tab: str, f, now, vendor: str) -> tuple[list[str], list]:
     else:
         scope = {"groups": "group"}.get(tab, tab)
         sla = scope if scope in ("overdue", "due_soon") else ""
-        queued, queued_params = _queued(user, vendor)
+        queued, queued_params = queued_sql(user, vendor)
         if scope == "mine":
             where.append("h.assignee_id = %s")
             params.append(user.id)
@@ -138,9 +138,10 @@ def _conditions(user, tab: str, f, now, vendor: str) -> tuple[list[str], list]:
     return where, params
 
 
-def _queued(user, vendor: str) -> tuple[str, list]:
-    """Unassigned, with the user or one of their groups among its candidates: read from
-    the task row's own arrays on PostgreSQL (migration 0019; in the covering index the page
+def queued_sql(user, vendor: str) -> tuple[str, list]:
+    """The task `h` is in the user's queue: unassigned, with the user or one of their
+    groups among its candidates (also the tab counts' rule): read from the task row's own
+    arrays on PostgreSQL (migration 0019; in the covering index the page
     walks), EXISTS over the through tables elsewhere."""
     groups = list(org_queries.group_ids_of(user))
     if vendor == "postgresql":

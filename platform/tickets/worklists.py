@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from org import queries as org_queries
 from tickets import access
 from tickets.access import DUE_SOON, is_supervisor
 from tickets.models import HumanTask, Ticket
 from tickets.pages import Page, Sort, decode_cursor, keyset_page
 from tickets.prepared import execute
 from tickets.search import text_matches
-from tickets.worklist_sql import day_start, page_rows
+from tickets.worklist_sql import day_start, page_rows, queued_sql
 
 TABS = ("mine", "groups", "all", "overdue", "due_soon")
 SLA_STATES = ("overdue", "due_soon", "on_time", "none")
@@ -208,31 +207,13 @@ def tab_counts(user, now: dt.datetime | None = None) -> dict[str, int]:
 def _agent_counts(user, now: dt.datetime) -> dict[str, int]:
     """tab_counts of a user who is no supervisor, written for the planner: the rule of
     access.worklist (open tasks of active tickets, mine, or unassigned with me or one of
-    my groups as candidates), each open task's candidates read from its own row as it is
-    read (PostgreSQL: its candidate arrays, in the covering indexes) or probed through the
-    through tables' unique indexes. The ORM's form of the rule (an EXISTS per candidate
-    relation, OR-ed) lets PostgreSQL hash every task its groups ever had (their whole
-    history) before it reads the first open one, per tab."""
-    groups = [int(g) for g in org_queries.group_ids_of(user)]
+    my groups as candidates: `worklist_sql.queued_sql`), each open task's candidates read
+    as the task is read. The ORM's form of the rule (an EXISTS per candidate relation,
+    OR-ed) let PostgreSQL hash every task its groups ever had (their whole history) before
+    it read the first open one, per tab."""
     quote = connection.ops.quote_name
     task, ticket = quote(HumanTask._meta.db_table), quote(Ticket._meta.db_table)
-    by_group = quote(HumanTask.candidate_groups.through._meta.db_table)
-    by_user = quote(HumanTask.candidate_users.through._meta.db_table)
-    for_me = f"(SELECT 1 FROM {by_user} WHERE humantask_id = h.id AND user_id = %s LIMIT 1)"
-    if connection.vendor == "postgresql":  # the row's own candidates (migration 0019)
-        queued = (
-            "(h.assignee_id IS NULL AND (h.candidate_group_ids && %s::integer[] "
-            "OR h.candidate_user_ids @> ARRAY[%s]::integer[]))"
-        )
-        queued_params = [groups, user.id]
-    else:
-        in_groups = ", ".join(["%s"] * len(groups or [None]))
-        queued = (
-            f"(h.assignee_id IS NULL AND COALESCE("
-            f"(SELECT 1 FROM {by_group} WHERE humantask_id = h.id AND group_id IN ({in_groups}) LIMIT 1), "
-            f"{for_me}) IS NOT NULL)"
-        )
-        queued_params = [*(groups or [None]), user.id]
+    queued, queued_params = queued_sql(user, connection.vendor)
     mine_or_queued = f"(h.assignee_id = %s OR {queued})"
     tabs = {
         "mine": ("h.assignee_id = %s", [user.id]),
