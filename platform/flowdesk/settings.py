@@ -61,7 +61,7 @@ def email_settings(url: str) -> dict:
     return config
 
 
-PARALLEL_SETUP_COST = 10_000  # PostgreSQL's default is 1,000
+PG_OPTIONS = env_str("PG_OPTIONS", "-c parallel_setup_cost=10000")  # PostgreSQL's: 1000
 
 
 def env_database(name: str, default_sqlite: Path) -> dict:
@@ -82,11 +82,13 @@ def env_database(name: str, default_sqlite: Path) -> dict:
             # (0 closes it after each request), checked before reuse.
             "CONN_MAX_AGE": env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60)),
             "CONN_HEALTH_CHECKS": True,
-            # Parallel workers only for statements that cost ten times PostgreSQL's default
-            # setup cost: a worklist page scanning a few thousand index entries was planned
-            # in parallel and waited ~20 ms for its workers to start (reports over the
-            # whole table still get them).
-            "OPTIONS": {"options": f"-c parallel_setup_cost={PARALLEL_SETUP_COST}"},
+            # Session settings sent when connecting (PG_OPTIONS; empty sends none, e.g.
+            # behind a pooler that refuses them: set them in postgresql.conf instead). The
+            # default gives parallel workers only to statements that cost ten times
+            # PostgreSQL's default setup cost: a worklist page scanning a few thousand
+            # index entries was planned in parallel and waited ~20 ms for its workers to
+            # start (reports over the whole table still get them).
+            "OPTIONS": {"options": PG_OPTIONS} if PG_OPTIONS else {},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or str(default_sqlite)}

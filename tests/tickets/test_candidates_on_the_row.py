@@ -93,3 +93,11 @@ def test_the_queues_follow_a_transfer(cast, repair):
     assert worklists.tab_counts(carol)["groups"] == 1
     task.candidate_users.add(alice)  # named by hand: in her queue too
     assert queued(alice) and worklists.tab_counts(alice)["groups"] == 1
+
+
+def test_connections_keep_parallel_workers_for_statements_larger_than_a_page():
+    """A worklist page planned in parallel waited ~20 ms for its workers to start
+    (settings.PG_OPTIONS)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW parallel_setup_cost")
+        assert float(cursor.fetchone()[0]) == 10_000
