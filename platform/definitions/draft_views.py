@@ -70,6 +70,8 @@ def modeler_texts() -> dict:
         "formUi": _("Form UI schema file"),
         "titleExpression": _("Ticket title expression"),
         "instructions": _("Instructions for the person doing this step"),
+        "instructionsZh": _("Instructions (Chinese)"),
+        "instructionsZhHelp": _("What a reader of Chinese sees instead of the instructions above."),
         "candidateGroups": _("Candidate groups"),
         "candidateUsers": _("Candidate users"),
         "listHelp": _("Separate several with commas."),

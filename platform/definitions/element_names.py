@@ -11,6 +11,8 @@ Any other name is shown as written. `element_labels` gives the whole map a diagr
 needs ({element id: name}); `local_name` reads one stored name (a task row's, a version's);
 `output_titles` names the data a version's decision tables write (their outputs' labels),
 `output_options` the values they write where an output lists them with labels.
+`local_instructions` gives a step's instructions (instructionsForEndUser) in the reader's
+language, from the step's `instructions.<language>` extension properties.
 """
 
 import json
@@ -31,6 +33,7 @@ _BILINGUAL = re.compile(
 # "故障诊断 Diagnose": the Chinese first, then the English (the auto-repair template's way).
 _CHINESE_FIRST = re.compile(r"^(?P<zh>[\u3400-\u9fff][^A-Za-z]*?)\s+(?P<base>[A-Za-z].*)$")
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
+_INSTRUCTIONS = "instructions."
 GROUP_NAMES = {
     "agents": _("Agents"),
     "supervisors": _("Supervisors"),
@@ -78,6 +81,19 @@ def _bilingual(name: str) -> tuple[str, str] | None:
     if found is not None:
         return f"{found['base']}{found['rest'].rstrip()}", found["zh"].strip()
     return None
+
+
+def local_instructions(text, properties: Mapping) -> str:
+    """A step's instructions in the active language: its `instructions.<language>` extension
+    property (`<spiffworkflow:property name="instructions.zh-hans" value="…"/>`, or a
+    `camunda:property`; "instructions.zh" serves a reader of "zh-hans" too), else `text`,
+    the instructionsForEndUser the modelers show."""
+    found = {
+        str(name)[len(_INSTRUCTIONS) :].lower().replace("_", "-"): value
+        for name, value in properties.items()
+        if str(name).startswith(_INSTRUCTIONS) and isinstance(value, str) and value.strip()
+    }
+    return _pick(str(text or ""), found)
 
 
 def group_name(name) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from customers.queries import pending_proposals
-from definitions.element_names import local_name
+from definitions.element_names import local_instructions, local_name
 from definitions.models import ProcessVersion
 from forms.decisions import decision_for
 from forms.permissions import field_access
@@ -89,6 +89,7 @@ def task_page(request, task_id: int):
     context = {
         "task": task,
         "ticket": task.ticket,
+        "instructions": local_instructions(task.instructions, taskstate.step_properties(task)),
         "form_html": html,
         "can_act": can_act,
         "errors": errors,

@@ -63,6 +63,10 @@ async function author(lang, groups) {
   out.panelType = (await page.textContent(".bio-properties-panel-header-type")).trim();
   await page.click('[data-group-id="group-fd-people"] .bio-properties-panel-group-header');
   await page.fill("#bio-properties-panel-fd-candidateGroups", groups);
+  const chinese = "#bio-properties-panel-fd-instructions-zh-hans";
+  if (!(await page.isVisible(chinese))) await page.click('[data-group-id="group-fd-form"] .bio-properties-panel-group-header');
+  out.instructionsZhLabel = (await page.textContent(`label[for="${chinese.slice(1)}"]`)).trim();
+  await page.fill(chinese, "与客户确认维修结果。");
   await page.waitForTimeout(600); // the panel writes after its debounce
   await click(page, '[data-action="scenarios"]');
   out.scenarioStatus = await status(page, "ok");

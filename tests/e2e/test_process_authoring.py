@@ -54,6 +54,8 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     assert zh["draftHeading"].startswith("上门维修")
     # the properties panel names the selected element's type in the reader's language
     assert en["panelType"].lower() == "user task" and zh["panelType"] == "用户任务"
+    assert en["instructionsZhLabel"] == "Instructions (Chinese)"
+    assert zh["instructionsZhLabel"] == "处理说明（中文）"
     scenarios = json.loads((ROOT / "processes" / "tests" / "test_repair.json").read_text())
     assert en["results"] == [f"{title}: Passed" for title in _titles(scenarios, "en")]
     assert zh["results"] == [f"{title}: 通过" for title in _titles(scenarios, "zh-hans")]
@@ -82,6 +84,7 @@ def _published_keep_what_the_platform_reads():
         assert props("confirm") == {
             "formJsonSchemaFilename": "repair-confirm.schema.json",
             "candidateGroups": groups,
+            "instructions.zh-hans": "与客户确认维修结果。",  # the panel's Chinese instructions
         }
         assert json.loads(props("diagnose")["operations"])["transfer"] == [
             "dispatchers",

@@ -20,6 +20,7 @@ from definitions.element_names import (
     GROUP_NAMES,
     element_labels,
     file_labels,
+    local_instructions,
     local_name,
     output_titles,
 )
@@ -295,3 +296,39 @@ def test_a_decisions_columns_read_in_the_readers_language_on_its_draft_and_diff_
         "Restocking fee percent",
     ]
     assert [c.column for c in change.cells] == ["处理结果"]
+
+
+def _instructions(path: Path):
+    """(task id, instructionsForEndUser, {property name: value}) of each user or manual task
+    of a shipped BPMN file that carries instructions."""
+    for element in ElementTree.parse(path).getroot().iter():
+        if element.tag.rsplit("}", 1)[-1] not in ("userTask", "manualTask"):
+            continue
+        english = (element.findtext(".//{*}instructionsForEndUser") or "").strip()
+        if english:
+            properties = {p.get("name"): p.get("value") for p in element.findall(".//{*}property")}
+            yield element.get("id"), english, properties
+
+
+@pytest.mark.parametrize("path", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_step_a_shipped_process_instructs_is_instructed_in_chinese_too(path):
+    """The task page shows a step's instructions in the reader's language: the Chinese
+    from its `instructions.zh-hans` property (definitions.element_names.local_instructions),
+    the English from its instructionsForEndUser."""
+    problems = []
+    for task_id, english, properties in _instructions(path):
+        chinese = properties.get("instructions.zh-hans") or ""
+        with translation.override("zh-hans"):
+            shown = local_instructions(english, properties)
+        if not CJK.search(chinese) or re.search(r"[A-Za-z]{2,}", chinese) or shown != chinese:
+            problems.append(f"{task_id}: no Chinese instructions ({chinese!r})")
+        if CJK.search(english):
+            problems.append(f"{task_id}: the English instructions hold Chinese")
+    assert [p for p in problems if p] == []
+
+
+def test_the_shipped_processes_instruct_their_steps():
+    """The test above finds what it checks: instructions it could not read (another
+    namespace, a misspelt element) would pass it unchecked."""
+    steps = [step for path in PROCESSES.glob("*.bpmn") for step in _instructions(path)]
+    assert len(steps) >= 23

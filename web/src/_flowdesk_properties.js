@@ -2,7 +2,8 @@
 // bpmn/runtime.py describe_spec, tickets/operations.py, forms/rules.py):
 //   user/manual tasks and start events: spiffworkflow:property form files, candidate
 //     groups/users, assignee, due date, operations, send-back targets, field rules;
-//     spiffworkflow:instructionsForEndUser; start events also titleExpression;
+//     spiffworkflow:instructionsForEndUser and its Chinese (the instructions.zh-hans
+//     property); start events also titleExpression;
 //   business rule tasks: spiffworkflow:calledDecisionId;
 //   service tasks: spiffworkflow:serviceTaskOperator (operator, result, parameters);
 //   sequence flows out of gateways: the condition expression.
@@ -203,6 +204,14 @@ function groupsFor(element, texts, options) {
         area: true,
         get: (el) => getBody(el, "spiffworkflow:InstructionsForEndUser"),
         set: (el, value, f, m) => setBody(el, "spiffworkflow:InstructionsForEndUser", value, f, m),
+      }),
+      // Shown instead of the above to a reader of Chinese (definitions/element_names.py).
+      entry("fd-instructions-zh-hans", {
+        label: texts.instructionsZh,
+        description: texts.instructionsZhHelp,
+        area: true,
+        get: (el) => getProperty(el, "instructions.zh-hans"),
+        set: (el, value, f, m) => setProperty(el, "instructions.zh-hans", value, f, m),
       }),
     );
     groups.push({ id: "fd-form", label: texts.groupForm, entries: form });
