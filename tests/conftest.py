@@ -17,6 +17,28 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _flush_by_delete()
+
+
+def _flush_by_delete():
+    """A transactional test ends with a flush of every table. On PostgreSQL Django flushes
+    with one TRUNCATE of all ~80 tables: half a second each time, the same whether they hold
+    rows or not, some 80 s of the suite. A test leaves a few rows, which DELETE clears in
+    milliseconds; every foreign key is DEFERRABLE INITIALLY DEFERRED (Django's own), so the
+    order does not matter within the flush's transaction. Sequences are not reset either way
+    (reset_sequences=True keeps TRUNCATE … RESTART IDENTITY)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} {self.quote_name(t)};" for t in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 def pytest_collection_modifyitems(items):
