@@ -73,6 +73,24 @@ def cast(db):
     }
 
 
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """One transaction around a module's tests, rolled back after its last: what a module
+    fixture writes in it (the demo, say) is there for every test of the module, each of
+    which runs in its own savepoint on top (pytest-django's `db`, as Django's TestCase does
+    over setUpTestData) and so leaves it as it found it. Only for modules whose tests all
+    use `db`: a `transactional_db` test's flush would empty it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 def deploy_file(bpmn_path: Path, user=None):
     from definitions.deploy import deploy_bundle, read_bundle_folder
 
