@@ -62,8 +62,7 @@ def _user(username, groups=(), superuser=False):
     return user
 
 
-@pytest.fixture
-def cast(db):
+def make_cast() -> dict[str, User]:
     return {
         "alice": _user("alice", ["agents", "dispatchers"]),
         "tom": _user("tom", ["technicians"]),
@@ -71,6 +70,11 @@ def cast(db):
         "carol": _user("carol", ["finance"]),
         "dave": _user("dave", superuser=True),
     }
+
+
+@pytest.fixture
+def cast(db):
+    return make_cast()
 
 
 @pytest.fixture(scope="module")
