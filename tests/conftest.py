@@ -26,17 +26,22 @@ def _flush_by_delete():
     rows or not, some 80 s of the suite. A test leaves a few rows, which DELETE clears in
     milliseconds; every foreign key is DEFERRABLE INITIALLY DEFERRED (Django's own), so the
     order does not matter within the flush's transaction. Sequences are not reset either way
-    (reset_sequences=True keeps TRUNCATE … RESTART IDENTITY)."""
+    (reset_sequences=True keeps TRUNCATE … RESTART IDENTITY).
+
+    The content types and permissions stay: the flush's post_migrate signal would write the
+    same rows again (no test makes its own), at twice the cost of finding them there."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
+    kept = {"django_content_type", "auth_permission"}
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if reset_sequences or allow_cascade:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
-        return [f"{style.SQL_KEYWORD('DELETE FROM')} {self.quote_name(t)};" for t in tables]
+        delete = style.SQL_KEYWORD("DELETE FROM")
+        return [f"{delete} {self.quote_name(t)};" for t in tables if t not in kept]
 
     DatabaseOperations.sql_flush = sql_flush
 
