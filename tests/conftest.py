@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 PROCESSES = ROOT / "processes"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CAST = ("alice", "tom", "bob", "carol", "dave")
 
 
 def pytest_configure(config):
@@ -80,6 +81,12 @@ def make_cast() -> dict[str, User]:
 @pytest.fixture
 def cast(db):
     return make_cast()
+
+
+def read_cast() -> dict[str, User]:
+    """The cast that make_cast made, as the database holds it now: fresh instances for a test
+    of a module that made it once (module_transaction)."""
+    return {user.username: user for user in User.objects.filter(username__in=CAST)}
 
 
 @pytest.fixture(scope="module")

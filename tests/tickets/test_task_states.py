@@ -6,17 +6,15 @@ import ast
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 
 from definitions.models import ProcessVersion
-from tests.conftest import PROCESSES, deploy_file, make_cast, repair_start
+from tests.conftest import PROCESSES, deploy_file, make_cast, read_cast, repair_start
 from tickets import actions, operations, taskstate
 from tickets.errors import Conflict, Forbidden
 from tickets.models import HumanTask
 from tickets.taskstate import RULES, Transition
 
 pytestmark = pytest.mark.django_db
-CAST = ("alice", "tom", "bob", "carol", "dave")
 PLATFORM = Path(__file__).resolve().parents[2] / "platform"
 State = HumanTask.State
 ALL_STATES = [State.OPEN, State.CLAIMED, State.DONE, State.CANCELLED]
@@ -35,7 +33,7 @@ def at_diagnosis(module_transaction, django_db_blocker):
 @pytest.fixture
 def cast(db, at_diagnosis):
     """The module's cast, read afresh for each test."""
-    return {user.username: user for user in User.objects.filter(username__in=CAST)}
+    return read_cast()
 
 
 @pytest.fixture
