@@ -128,6 +128,9 @@ class Lifecycles:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
         return elapsed, json.loads(payload)
 
+    def close(self) -> None:
+        self.conn.close()
+
     def one(self) -> tuple[float, float]:
         start_ms, ticket = self._call("POST", "/api/v1/tickets", {"process": "quick"}, 201)
         tasks = ticket.get("open_tasks")
@@ -160,9 +163,12 @@ class Lifecycles:
 
 def measure(db_url: str, token: str) -> dict:
     server = Server(db_url)
+    clients: list[Lifecycles] = []
     try:
         server.wait_ready()
-        Lifecycles(server.port, token).one()  # first request loads specs and caches
+        warmup = Lifecycles(server.port, token)
+        warmup.one()  # first request loads specs and caches
+        warmup.close()
         clients = [Lifecycles(server.port, token) for _ in range(CLIENTS)]
         now = time.perf_counter()
         measure_from, stop_at = now + WARMUP_S, now + WARMUP_S + SECONDS
@@ -172,6 +178,8 @@ def measure(db_url: str, token: str) -> dict:
         for thread in threads:
             thread.join()
     finally:
+        for client in clients:  # gunicorn's graceful stop waits for open keep-alive connections
+            client.close()
         server.stop()
     errors = [c.error for c in clients if c.error]
     if errors:

@@ -7,13 +7,29 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.analytics.history import build
+from tests.conftest import PROCESSES, deploy_file, make_cast, read_cast
+from tickets.models import Ticket
 
 RANGE = "from=2026-11-20&to=2026-11-24"
 
 
+@pytest.fixture(scope="module")
+def history_made_once(module_transaction, django_db_blocker):
+    """The cast, the repair process and the history, made once for the module: the pages
+    only read them (each test in its own savepoint, rolled back after it)."""
+    with django_db_blocker.unblock():
+        made = build(deploy_file(PROCESSES / "repair.bpmn"), make_cast())
+        return {key: ticket.id for key, ticket in made.items()}
+
+
 @pytest.fixture
-def history(cast, repair):
-    return build(repair, cast)
+def cast(db, history_made_once):
+    return read_cast()
+
+
+@pytest.fixture
+def history(cast, history_made_once):
+    return {key: Ticket.objects.get(id=id_) for key, id_ in history_made_once.items()}
 
 
 class _Tables(HTMLParser):

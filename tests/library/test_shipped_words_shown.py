@@ -14,9 +14,15 @@ from pricing.models import Settlement
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
 CJK = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(module_transaction, django_db_blocker):
+    """The demo, loaded once for the module: each test reads it in a savepoint of its own."""
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=io.StringIO())
 
 
 def _page(username: str, path: str, language: str) -> str:
@@ -34,7 +40,6 @@ def _settlement_items(page: str) -> list[str]:
 
 
 def test_the_settled_demo_ticket_lists_its_settlement_in_the_readers_language():
-    call_command("load_demo", stdout=io.StringIO())
     settlement = Settlement.objects.get()  # the equipment template's chiller, quoted
     kinds = set(settlement.lines.values_list("kind", flat=True))
     assert {"service", "labour", "part", "discount"} <= kinds
@@ -57,7 +62,6 @@ def test_the_settled_demo_ticket_lists_its_settlement_in_the_readers_language():
 
 
 def test_a_versions_scenario_tests_read_by_their_titles_in_the_readers_language():
-    call_command("load_demo", stdout=io.StringIO())
     page = _page("dave", "/processes/repair/v1/", "zh-hans")
     [listed] = re.findall(r'<section class="fd-card" id="scenarios">.*?<ul>(.*?)</ul>', page, re.S)
     cases = re.findall(r"<li>([^<]*)</li>", listed)
@@ -67,7 +71,6 @@ def test_a_versions_scenario_tests_read_by_their_titles_in_the_readers_language(
 
 
 def test_what_a_decision_wrote_reads_by_its_label_on_the_page_and_the_timeline():
-    call_command("load_demo", stdout=io.StringIO())
     ticket = Ticket.objects.get(title="冷库压缩机停机（VIP）")  # the equipment template's VIP
     chinese = _page("bob", f"/tickets/{ticket.number}/", "zh-hans")
     english = _page("bob", f"/tickets/{ticket.number}/", "en")
@@ -79,7 +82,6 @@ def test_what_a_decision_wrote_reads_by_its_label_on_the_page_and_the_timeline()
 
 
 def test_what_a_script_wrote_reads_by_its_title_and_label():
-    call_command("load_demo", stdout=io.StringIO())
     labels = {"refund": "退款", "exchange": "换货"}
     returns = Ticket.objects.filter(process_version__key="returns", data__has_key="resolution")
     assert {t.data["resolution"] for t in returns} == {"refund", "exchange"}
@@ -100,7 +102,6 @@ def test_every_staff_group_of_the_demo_reads_in_chinese():
 
     from definitions.element_names import group_name
 
-    call_command("load_demo", stdout=io.StringIO())
     names = sorted(Group.objects.values_list("name", flat=True))
     assert "key_account_dispatchers" in names
     with translation.override("zh-hans"):

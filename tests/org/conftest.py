@@ -14,9 +14,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from org import actions
-from org.models import Department
+from org.models import BusinessCalendar, Department
 
-from ..conftest import _user
+from ..conftest import _user, make_cast
 
 SHANGHAI_HOURS = {
     day: [["09:00", "12:00"], ["13:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
@@ -49,6 +49,32 @@ def loads():
 
 @pytest.fixture
 def org(cast):
+    return make_org(cast)
+
+
+@pytest.fixture(scope="module")
+def org_made_once(module_transaction, django_db_blocker):
+    """make_org once for a module whose tests all use `db`: each test then reads it afresh
+    (`org_of_the_module`) and changes it in its own savepoint, rolled back after it."""
+    with django_db_blocker.unblock():
+        made = make_org(make_cast())
+        return sorted(made.people), made.calendar.id, made.admin.username
+
+
+@pytest.fixture
+def org_of_the_module(db, org_made_once):
+    usernames, calendar_id, admin = org_made_once
+    people = {user.username: user for user in User.objects.filter(username__in=usernames)}
+    return SimpleNamespace(
+        people=people,
+        groups={g.name: g for g in Group.objects.all()},
+        departments={d.code: d for d in Department.objects.all()},
+        calendar=BusinessCalendar.objects.get(id=calendar_id),
+        admin=people[admin],
+    )
+
+
+def make_org(cast):
     dave = cast["dave"]
     people = dict(cast)
     for name, groups in {

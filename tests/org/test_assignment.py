@@ -17,6 +17,12 @@ from org.turns import turns_taken
 DMN_FILE = Path(settings.DMN_DIR) / "assignment.dmn"
 
 
+@pytest.fixture
+def org(org_of_the_module):
+    """The organization, made once for this module's tests (see org_made_once)."""
+    return org_of_the_module
+
+
 def request(loads, groups=("agents",), task="accept", process="repair", **data):
     return AssignmentRequest(
         candidate_groups=groups, task=task, process_key=process, data=data, load_of=loads

@@ -30,6 +30,12 @@ UTC = dt.UTC
 H = dt.timedelta(hours=1)
 
 
+@pytest.fixture
+def org(org_of_the_module):
+    """The organization, made once for this module's tests (see org_made_once)."""
+    return org_of_the_module
+
+
 def sh(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SH)
 

@@ -9,6 +9,12 @@ from org import actions, queries
 from org.models import AgentProfile, CalendarException
 
 
+@pytest.fixture
+def org(org_of_the_module):
+    """The organization, made once for this module's tests (see org_made_once)."""
+    return org_of_the_module
+
+
 def test_agents_set_their_own_duty_but_not_someone_elses(org):
     alice, tom, bob = org.people["alice"], org.people["tom"], org.people["bob"]
     assert actions.do_set_duty(alice, alice, False).on_duty is False

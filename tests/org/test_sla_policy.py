@@ -31,6 +31,12 @@ M = dt.timedelta(minutes=1)
 DMN_FILE = Path(settings.DMN_DIR) / "sla.dmn"
 
 
+@pytest.fixture
+def org(org_of_the_module):
+    """The organization, made once for this module's tests (see org_made_once)."""
+    return org_of_the_module
+
+
 def sh(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SH)
 

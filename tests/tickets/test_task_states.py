@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import repair_start
+from definitions.models import ProcessVersion
+from tests.conftest import PROCESSES, deploy_file, make_cast, read_cast, repair_start
 from tickets import actions, operations, taskstate
 from tickets.errors import Conflict, Forbidden
 from tickets.models import HumanTask
@@ -19,8 +20,36 @@ State = HumanTask.State
 ALL_STATES = [State.OPEN, State.CLAIMED, State.DONE, State.CANCELLED]
 
 
+@pytest.fixture(scope="module")
+def at_diagnosis(module_transaction, django_db_blocker):
+    """The cast, the repair process and its ticket at the diagnose step, made once for the
+    module: each test moves the task in a savepoint of its own, rolled back after it."""
+    with django_db_blocker.unblock():
+        people = make_cast()
+        deploy_file(PROCESSES / "repair.bpmn")
+        _diagnose_task(people)
+
+
+@pytest.fixture
+def cast(db, at_diagnosis):
+    """The module's cast, read afresh for each test."""
+    return read_cast()
+
+
+@pytest.fixture
+def repair(db, at_diagnosis):
+    return ProcessVersion.objects.get(key="repair")
+
+
 def diagnose_task(cast):
-    """The repair ticket at its diagnose step, held by tom (the only technician)."""
+    """The repair ticket at its diagnose step, held by tom (the only technician), as the
+    module made it."""
+    task = HumanTask.objects.select_related("ticket").filter(bpmn_id="diagnose").earliest("id")
+    assert (task.state, task.assignee_id) == (State.CLAIMED, cast["tom"].id)  # as made
+    return task
+
+
+def _diagnose_task(cast):
     ticket = actions.do_start_ticket(cast["alice"], "repair", repair_start())
     accept = ticket.tasks.get(state__in=actions.OPEN_STATES)
     ticket = actions.do_complete_task(cast["alice"], accept.id, {"accepted": True})
