@@ -41,6 +41,13 @@ try {
     return chart ? chart.data.datasets[0].data : null;
   });
   await page.screenshot({ path: `${shots}/analytics.png`, fullPage: true });
+  // On a phone the wide tables scroll inside their cards, the page does not.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.reload();
+  await page.waitForLoadState("networkidle");
+  result.phoneOverflows = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1);
+  await page.screenshot({ path: `${shots}/analytics-375.png`, fullPage: true });
 } finally {
   await browser.close();
 }

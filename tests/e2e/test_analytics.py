@@ -39,3 +39,4 @@ def test_the_dashboard_draws_its_charts_under_the_csp(cast, repair, live_server)
     assert result["errors"] == []
     assert set(result["charts"]) == {"trend", "csat", "agent", "nodes"}
     assert result["trendPoints"] == [1, 0, 0, 1, 1]  # created per day, as in the table
+    assert result["phoneOverflows"] is False
