@@ -159,7 +159,7 @@ def _customer_of(data: dict):
     """The demo ticket's customer, linked by phone as intake links them (with the tier the
     demo gives), so lists and the ticket page show who raised it; None for a form that
     names no customer (the school's forms name a parent)."""
-    from customers.actions import do_link_customer
+    from customers.actions import do_link_customer, do_set_tier
     from customers.models import Customer
 
     if not data.get("customer_name") or not data.get("customer_phone"):
@@ -167,6 +167,5 @@ def _customer_of(data: dict):
     identity = {"name": data["customer_name"], "phone": data["customer_phone"]}
     customer, created = do_link_customer(identity)
     if created and data.get("customer_tier") in Customer.Tier.values:
-        customer.tier = data["customer_tier"]
-        customer.save(update_fields=["tier"])
+        customer = do_set_tier(customer.id, data["customer_tier"])
     return customer
