@@ -64,6 +64,9 @@ def test_bench_prints_the_report(tmp_path):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert "PostgreSQL only" in report["skipped"] and "api" not in report
         return
+    # seven durable steps with no engine: less than the platform's, more than nothing
+    assert 0 < engine["floor_ms"] < engine["platform_ms"]
+    assert 1 < engine["floor_ratio"] < engine["ratio"]
     api = report["api"]
     assert api["lifecycles"] >= 2 * api["clients"] and api["window_s"] >= 2
     rate = api["lifecycles"] / api["window_s"]
