@@ -31,7 +31,13 @@ _BILINGUAL = re.compile(
     r"^(?P<base>.*?\S)\s*[(（](?P<zh>[^()（）]*[\u3400-\u9fff][^()（）]*)[)）](?P<rest>.*)$"
 )
 # "故障诊断 Diagnose": the Chinese first, then the English (the auto-repair template's way).
-_CHINESE_FIRST = re.compile(r"^(?P<zh>[\u3400-\u9fff][^A-Za-z]*?)\s+(?P<base>[A-Za-z].*)$")
+# The Chinese holds no Latin letters or digits outside brackets and the English starts with a
+# word, so that a name with a model number ("压缩机 5 HP", "蓄电池 60 Ah") is no pair: it
+# reads as written ("制冷剂（R410A） Refrigerant R410A" is one).
+_CHINESE_FIRST = re.compile(
+    r"^(?P<zh>[\u3400-\u9fff](?:[^A-Za-z0-9(（]|[(（][^)）]*[)）])*?)\s+"
+    r"(?P<base>(?:[A-Za-z]{2,}|[AI](?=\s))(?![0-9]).*)$"
+)
 _FORM_PROPERTIES = ("formJsonSchemaFilename", "formKey")
 _INSTRUCTIONS = "instructions."
 GROUP_NAMES = {

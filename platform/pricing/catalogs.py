@@ -45,6 +45,7 @@ STOCK_CELLS = {
     "sku": lambda r: csvio.text(r, max_length=40),
     "warehouse": lambda r: csvio.text(r, max_length=40),
     "on_hand": csvio.whole,
+    "warehouse_name": lambda r: csvio.text(r, required=False),  # as people read it
 }
 REGION_CELLS = {
     "code": lambda r: csvio.text(r, max_length=40),
@@ -74,7 +75,12 @@ def _parts():
 
 def _stock():
     return [
-        {"sku": s.part.sku, "warehouse": s.warehouse.code, "on_hand": s.on_hand}
+        {
+            "sku": s.part.sku,
+            "warehouse": s.warehouse.code,
+            "on_hand": s.on_hand,
+            "warehouse_name": s.warehouse.name,
+        }
         for s in StockLevel.objects.select_related("part", "warehouse")
     ]
 
@@ -105,7 +111,12 @@ KINDS = {
         _parts,
     ),
     "stock": Kind(
-        "stock", tuple(STOCK_CELLS), tuple(STOCK_CELLS), "sku+warehouse", STOCK_CELLS, _stock
+        "stock",
+        tuple(STOCK_CELLS),
+        ("sku", "warehouse", "on_hand"),
+        "sku+warehouse",
+        STOCK_CELLS,
+        _stock,
     ),
     "regions": Kind(
         "regions", tuple(REGION_CELLS), tuple(REGION_CELLS), "code", REGION_CELLS, _regions
@@ -176,9 +187,13 @@ def store(kind: Kind, rows: list[dict]) -> tuple[int, int]:
     for row in rows:
         values = {k: v for k, v in row.items() if not k.startswith("_")}
         if kind.name == "stock":
+            name = values.get("warehouse_name") or ""
             warehouse, _ = Warehouse.objects.get_or_create(
-                code=values["warehouse"], defaults={"name": values["warehouse"]}
+                code=values["warehouse"], defaults={"name": name or values["warehouse"]}
             )
+            if name and warehouse.name != name:  # a name given renames it; none keeps it
+                warehouse.name = name
+                warehouse.save(update_fields=["name"])
             part = Part.objects.get(sku=values["sku"])
             _, new = StockLevel.objects.update_or_create(
                 part=part, warehouse=warehouse, defaults={"on_hand": values["on_hand"]}

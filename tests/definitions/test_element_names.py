@@ -26,6 +26,11 @@ pytestmark = pytest.mark.django_db
         ("故障诊断 Diagnose", "Diagnose", "故障诊断"),
         ("上门费（市区） Call-out (city)", "Call-out (city)", "上门费（市区）"),
         ("客户同意? Approved?", "Approved?", "客户同意?"),
+        ("准备派工单 A blank visit sheet", "A blank visit sheet", "准备派工单"),
+        # a model number in brackets stays with the Chinese; outside them it is no pair
+        ("蓄电池（60 Ah） Battery 60 Ah", "Battery 60 Ah", "蓄电池（60 Ah）"),
+        ("压缩机 5 HP Compressor", "压缩机 5 HP Compressor", "压缩机 5 HP Compressor"),
+        ("传动皮带 A42 Drive belt", "传动皮带 A42 Drive belt", "传动皮带 A42 Drive belt"),
         ("服务顾问 Service advisors (agents)", "Service advisors (agents)", "服务顾问"),
         ("Triage (priority, SLA)", "Triage (priority, SLA)", "Triage (priority, SLA)"),
         ("空调不制冷", "空调不制冷", "空调不制冷"),

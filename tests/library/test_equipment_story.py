@@ -158,7 +158,7 @@ def test_a_chiller_down_at_a_vip_is_dispatched_repaired_settled_in_instalments_a
     customer = Client()
     track = f"/t/{Ticket.objects.get(number=number).tracking_token}/"
     assert f'href="{track}statement/"' in customer.get(track).content.decode()
-    assert "压缩机 5 HP Compressor" in customer.get(f"{track}statement/").content.decode()
+    assert "压缩机（5 匹） Compressor 5 HP" in customer.get(f"{track}statement/").content.decode()
 
     desk.complete(number, "confirm_fix", {"fixed": True, "rating": 5, "feedback": "Cold again"})
     statement = Settlement.objects.get(ticket_id=number)

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pricing import catalogs, csvio
 from pricing.actions import do_import_catalog
-from pricing.models import CustomerTier, Part, Region, ServiceItem, StockLevel
+from pricing.models import CustomerTier, Part, Region, ServiceItem, StockLevel, Warehouse
 from tests.integrations.support import session_client, token_client, token_for
 
 SERVICES = (
@@ -94,6 +94,20 @@ def test_stock_rows_need_known_skus_and_whole_non_negative_quantities():
 
 
 @pytest.mark.django_db
+def test_stock_may_name_its_warehouse_for_people():
+    do_import_catalog("parts", b"sku,name,unit_cost,unit_price\nP-1,Compressor,300,450\n")
+    assert do_import_catalog("stock", b"sku,warehouse,on_hand\nP-1,WH-BJ,10\n").ok
+    assert Warehouse.objects.get().name == "WH-BJ"  # no name given: its code
+    named = "sku,warehouse,on_hand,warehouse_name\nP-1,WH-BJ,8,北京仓 Beijing\n".encode()
+    assert do_import_catalog("stock", named).ok
+    assert Warehouse.objects.get().name == "北京仓 Beijing"
+    assert do_import_catalog("stock", b"sku,warehouse,on_hand\nP-1,WH-BJ,7\n").ok  # kept
+    assert Warehouse.objects.get().name == "北京仓 Beijing"
+    exported = catalogs.export_csv(catalogs.KINDS["stock"])
+    assert exported.splitlines()[1:] == ["P-1,WH-BJ,7,北京仓 Beijing"]
+
+
+@pytest.mark.django_db
 def test_a_file_missing_columns_is_refused_as_a_whole():
     with pytest.raises(csvio.CsvFileError, match="missing column"):
         do_import_catalog("regions", b"code,name\nbj,Beijing\n")
@@ -162,7 +176,7 @@ def test_the_catalog_page_shows_the_error_report_and_imports_good_files(cast):
     do_import_catalog("services", SERVICES.encode())
     page = client.get("/pricing/")
     html = page.content.decode()
-    assert page.status_code == 200 and "安装 Installation" in html and "≥10: ¥100.00" in html
+    assert page.status_code == 200 and "<td>Installation</td>" in html and "≥10: ¥100.00" in html
     assert "13%" in html and "True" not in html
     bad = SimpleUploadedFile("t.csv", b"code,name,discount_rate\nvip,VIP,1.5\n")
     page = client.post("/pricing/", {"kind": "tiers", "file": bad})
