@@ -370,5 +370,6 @@ _COERCERS: dict[str, Callable[[Field, Any, CoerceContext], Any]] = {
     "user": _picker,
     "customer": _picker,
     "part": _picker,
+    "warehouse": _picker,
     "file": _file,
 }

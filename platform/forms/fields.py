@@ -2,8 +2,8 @@
 (``forms.builder`` makes them from the schema files).
 
 Field types: text, textarea, number, integer, money, date, datetime, select, multi-select,
-radio, checkbox, cascade, address (forms.regions), user, customer, part, file, rating, and the
-containers group (an object) and list (an array of objects).
+radio, checkbox, cascade, address (forms.regions), user, customer, part, warehouse, file,
+rating, and the containers group (an object) and list (an array of objects).
 """
 
 import copy
@@ -19,13 +19,14 @@ from django.utils.translation import gettext, gettext_lazy
 FIELD_TYPES = (
     "text", "textarea", "number", "integer", "money", "date", "datetime", "select",
     "multi-select", "radio", "checkbox", "cascade", "address", "user", "customer", "part",
-    "file", "rating", "group", "list",
+    "warehouse", "file", "rating", "group", "list",
 )  # fmt: skip
-PICKER_TYPES = frozenset({"user", "customer", "part"})
+PICKER_TYPES = frozenset({"user", "customer", "part", "warehouse"})
 PICKER_NOUNS = {
     "user": gettext_lazy("user"),
     "customer": gettext_lazy("customer"),
     "part": gettext_lazy("part"),
+    "warehouse": gettext_lazy("warehouse"),
 }
 CHOICE_TYPES = frozenset({"select", "multi-select", "radio"})
 ALIASES = {

@@ -1,9 +1,10 @@
 """Read paths: the settlement block the ticket page includes and the printable statement."""
 
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from pricing.balance import PAYMENT_STATUSES, balance_of, payment_status, refunded_of
-from pricing.models import Part, Reservation, Settlement
+from pricing.models import Part, Reservation, Settlement, Warehouse
 
 
 def settlement_for(ticket_ref: str) -> dict | None:
@@ -51,6 +52,28 @@ def part_exists(sku: str) -> bool:
 def part_names(skus: set[str]) -> dict[str, str]:
     """SKU -> the catalogue's name, for the parts of `skus` it has."""
     return dict(Part.objects.filter(sku__in=skus).values_list("sku", "name"))
+
+
+def warehouse_exists(code: str) -> bool:
+    """For the forms' warehouse picker."""
+    return Warehouse.objects.filter(code=str(code)).exists()
+
+
+def warehouse_names(codes: set[str]) -> dict[str, str]:
+    """Code -> the warehouse's name, for the warehouses of `codes` there are."""
+    return dict(Warehouse.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def find_parts(text: str, limit: int) -> list[tuple[str, str]]:
+    """(SKU, name) of the parts whose SKU or name holds `text`, SKUs first in order."""
+    found = Part.objects.filter(Q(sku__icontains=text) | Q(name__icontains=text))
+    return list(found.order_by("sku").values_list("sku", "name")[:limit])
+
+
+def find_warehouses(text: str, limit: int) -> list[tuple[str, str]]:
+    """(code, name) of the warehouses whose code or name holds `text` (all for none)."""
+    found = Warehouse.objects.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return list(found.order_by("code").values_list("code", "name")[:limit])
 
 
 def reservations_of(ticket_ref: str) -> list[Reservation]:

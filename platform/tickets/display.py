@@ -24,7 +24,7 @@ from customers.models import Customer
 from definitions.element_names import local_name
 from forms.fields import CHOICE_TYPES, Field, option_key
 from forms.regions import address_text
-from pricing.queries import part_names
+from pricing.queries import part_names, warehouse_names
 
 CENT = Decimal("0.01")
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
@@ -66,16 +66,19 @@ class Entry:
 
 @dataclass
 class Names:
-    """Display names of the people, customers and parts the data refers to, read once per
-    page."""
+    """Display names of the people, customers, parts and warehouses the data refers to,
+    read once per page."""
 
     users: dict[str, str] = field(default_factory=dict)
     customers: dict[str, str] = field(default_factory=dict)
     parts: dict[str, str] = field(default_factory=dict)
+    warehouses: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, usernames=(), customer_ids=(), skus=()) -> "Names":
+    def load(cls, usernames=(), customer_ids=(), skus=(), warehouse_codes=()) -> "Names":
         names = cls(parts=part_names({str(s) for s in skus if s}) if skus else {})
+        if warehouse_codes:
+            names.warehouses = warehouse_names({str(c) for c in warehouse_codes if c})
         wanted = {str(u) for u in usernames if u}
         if wanted:
             for user in User.objects.filter(username__in=wanted).only(
@@ -97,19 +100,26 @@ class Names:
         name = self.parts.get(str(sku))
         return f"{local_name(name)} · {sku}" if name else str(sku)
 
+    def warehouse(self, code: Any) -> str:
+        """ "上海中心仓 · WH-SH", as `part` names a part (a name that is its code: the code)."""
+        name = self.warehouses.get(str(code))
+        return f"{local_name(name)} · {code}" if name and name != str(code) else str(code)
+
 
 def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
 def money(value: Any, currency: str = "CNY") -> str:
-    """¥1,234.50: two decimals, grouped thousands, the currency's sign."""
+    """¥1,234.50: two decimals, thousands grouped by commas in every language (as the
+    statements and the settlement block write money; Django's Chinese number format
+    groups nothing), the currency's sign."""
     try:
         amount = Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return str(value)
     sign = CURRENCY_SIGNS.get(currency, f"{currency} ")
-    text = formats.number_format(abs(amount), 2, use_l10n=True, force_grouping=True)
+    text = f"{abs(amount):,.2f}"
     return f"-{sign}{text}" if amount < 0 else f"{sign}{text}"
 
 
@@ -206,6 +216,8 @@ class Formatter:
             return self._each(value, lambda c: self.names.customers.get(str(c), str(c)))
         if f.type == "part":
             return self._each(value, self.names.part)
+        if f.type == "warehouse":
+            return self._each(value, self.names.warehouse)
         if f.type == "rating":
             return _("%(score)s of 5") % {"score": value}
         if f.type in ("number", "integer"):
@@ -291,10 +303,15 @@ def data_entries(
 
 
 def referenced_names(data: Mapping, fields: Mapping[str, Field]) -> dict[str, set[str]]:
-    """What the data's user, customer and part fields hold, by field type: the arguments
-    of Names.load (usernames, customer_ids, skus)."""
-    found: dict[str, set[str]] = {"usernames": set(), "customer_ids": set(), "skus": set()}
-    by_type = {"user": "usernames", "customer": "customer_ids", "part": "skus"}
+    """What the data's user, customer, part and warehouse fields hold, by field type: the
+    arguments of Names.load (usernames, customer_ids, skus, warehouse_codes)."""
+    by_type = {
+        "user": "usernames",
+        "customer": "customer_ids",
+        "part": "skus",
+        "warehouse": "warehouse_codes",
+    }
+    found: dict[str, set[str]] = {name: set() for name in by_type.values()}
     for path, f in fields.items():
         if f.type not in by_type:
             continue

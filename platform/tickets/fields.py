@@ -12,7 +12,7 @@ from forms.permissions import AccessMap, field_access, roles_named
 from forms.schema import FormDefinition, load_form
 from forms.validation import ValidationResult, validate_submission
 from org import queries as org_queries
-from pricing.queries import part_exists
+from pricing.queries import part_exists, warehouse_exists
 from tickets.access import may_act_on_task
 from tickets.models import HumanTask, Ticket
 
@@ -182,7 +182,7 @@ def _user_exists(username: str) -> bool:
     )
 
 
-LOOKUPS = {"user": _user_exists, "part": part_exists}
+LOOKUPS = {"user": _user_exists, "part": part_exists, "warehouse": warehouse_exists}
 
 
 def start_form(version: ProcessVersion) -> FormDefinition | None:

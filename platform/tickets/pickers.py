@@ -6,11 +6,15 @@ whom the chooser may pick (one query each, whatever the size of the organisation
 - People for a form's user field: active staff, within the group the field names
   (`ui:options.group`) when it names one.
 - Customers: for staff only, by name, phone or e-mail.
+- Parts and warehouses of the pricing catalogs: for staff only, by code or name; a part
+  reads "主控板 · EQ-CTRL-BOARD" (its name in the reader's language), the value is its SKU.
 """
 
 from django.contrib.auth.models import Group, User
 from django.db.models import Q
 
+from definitions.element_names import local_name
+from pricing.queries import find_parts, find_warehouses
 from tickets.models import HumanTask
 from tickets.taskstate import declared_operations
 
@@ -75,3 +79,22 @@ def _name_matches(query: str) -> Q:
             | Q(username__icontains=word)
         )
     return condition
+
+
+def parts(query: str) -> list[dict]:
+    query = query.strip()
+    if not query:
+        return []
+    return [{"value": sku, "label": _named(name, sku)} for sku, name in find_parts(query, RESULTS)]
+
+
+def warehouses(query: str) -> list[dict]:
+    """Few enough to list them all when nothing is typed yet."""
+    return [
+        {"value": code, "label": _named(name, code)}
+        for code, name in find_warehouses(query.strip(), RESULTS)
+    ]
+
+
+def _named(name: str, code: str) -> str:
+    return f"{local_name(name)} · {code}" if name and name != code else code

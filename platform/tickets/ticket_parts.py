@@ -102,6 +102,24 @@ def task_people(request, task_id: int):
 
 @require_GET
 @_signed_in
+def part_search(request):
+    """Catalog parts for a form's part field, by SKU or name."""
+    if not request.user.is_staff:
+        return JsonResponse({"detail": "staff only"}, status=403)
+    return JsonResponse({"results": pickers.parts(_query(request))})
+
+
+@require_GET
+@_signed_in
+def warehouse_search(request):
+    """Warehouses for a form's warehouse field, by code or name."""
+    if not request.user.is_staff:
+        return JsonResponse({"detail": "staff only"}, status=403)
+    return JsonResponse({"results": pickers.warehouses(_query(request))})
+
+
+@require_GET
+@_signed_in
 def people_search(request):
     """Staff for a form's user field, by name (within `?group=` when the field names one)."""
     if not request.user.is_staff:

@@ -34,6 +34,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/people/", ticket_parts.task_people, name="task_people"),
     path("people/search/", ticket_parts.people_search, name="people_search"),
     path("customers/search/", ticket_parts.customer_search, name="customer_search"),
+    path("parts/search/", ticket_parts.part_search, name="part_search"),
+    path("warehouses/search/", ticket_parts.warehouse_search, name="warehouse_search"),
     path(
         "tickets/<str:ref>/attachments/<int:attachment_id>/",
         views.attachment,

@@ -48,6 +48,8 @@ def test_money_has_its_currency_two_decimals_and_grouped_thousands():
         assert money(80) == "¥80.00"
         assert money("-3") == "-¥3.00"
         assert money("12", "USD") == "$12.00"
+    with translation.override("zh-hans"):  # as the settlement block beside it writes money
+        assert money("1978") == "¥1,978.00"
 
 
 def test_times_are_shown_in_the_readers_zone_and_dates_as_dates():
@@ -81,7 +83,12 @@ def test_fields_under_their_titles_with_labels_names_tables_and_line_tables(fiel
         "labor_rate": 80,
     }
     found = referenced_names(data, fields)
-    assert found == {"usernames": {"tom"}, "customer_ids": set(), "skus": set()}
+    assert found == {
+        "usernames": {"tom"},
+        "customer_ids": set(),
+        "skus": set(),
+        "warehouse_codes": set(),
+    }
     with translation.override("en"):
         described, other = data_entries(data, fields, Names.load(**found))
     entries = shown(described)
@@ -162,25 +169,40 @@ PARTS_SCHEMA = """{
     "parts_used": {"type": "array", "title": "Parts used",
       "items": {"type": "object", "properties": {
         "sku": {"type": "string", "x-field": "part", "title": "Part (SKU)"},
+        "warehouse": {"type": "string", "x-field": "warehouse", "title": "Warehouse"},
         "quantity": {"type": "integer", "title": "Quantity"}}}}
   }
 }"""
 
 
 @pytest.mark.django_db
-def test_parts_read_by_their_catalogue_name_in_the_readers_language_beside_the_sku():
-    from pricing.models import Part
+def test_parts_and_warehouses_read_by_their_catalogue_names_in_the_readers_language():
+    from pricing.models import Part, Warehouse
 
     Part.objects.create(
         sku="EQ-CTRL-BOARD", name="主控板 Control board", unit_cost=900, unit_price=1600
     )
+    Warehouse.objects.create(code="WH-SH", name="上海中心仓 Shanghai central warehouse")
+    Warehouse.objects.create(code="WH-BJ", name="WH-BJ")  # named by its code alone
     form = load_form({"onsite.schema.json": PARTS_SCHEMA}, "onsite.schema.json")
     fields = {f.path: f for f in form.walk()}
-    data = {"parts_used": [{"sku": "EQ-CTRL-BOARD", "quantity": 1}, {"sku": "X-9", "quantity": 2}]}
+    data = {
+        "parts_used": [
+            {"sku": "EQ-CTRL-BOARD", "warehouse": "WH-SH", "quantity": 1},
+            {"sku": "X-9", "warehouse": "WH-BJ", "quantity": 2},
+        ]
+    }
     found = referenced_names(data, fields)
     assert found["skus"] == {"EQ-CTRL-BOARD", "X-9"}
+    assert found["warehouse_codes"] == {"WH-SH", "WH-BJ"}
     names = Names.load(**found)
-    for language, board in (("en", "Control board"), ("zh-hans", "主控板")):
+    for language, board, store in (
+        ("en", "Control board", "Shanghai central warehouse"),
+        ("zh-hans", "主控板", "上海中心仓"),
+    ):
         with translation.override(language):
             (entry,), _ = data_entries(data, fields, names)
-        assert entry.table.rows == [[f"{board} · EQ-CTRL-BOARD", "1"], ["X-9", "2"]]
+        assert entry.table.rows == [
+            [f"{board} · EQ-CTRL-BOARD", f"{store} · WH-SH", "1"],
+            ["X-9", "WH-BJ", "2"],
+        ]

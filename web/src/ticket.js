@@ -4,9 +4,10 @@
 //                                     lists matches from the URL (?q=) and puts the chosen
 //                                     value in [data-picker-value]
 //   form[data-one-of="a b"]           choosing one of the fields clears the other
-//   input[data-fd-picker=user|customer] a form's picker field (forms.boundfields) becomes
-//                                     such a search box; the value sent stays the username
-//                                     (or customer id), the person sees and types names
+//   input[data-fd-picker=user|customer|part|warehouse] a form's picker field
+//                                     (forms.boundfields) becomes such a search box; the value
+//                                     sent stays the username (customer id, SKU, warehouse
+//                                     code), the person sees and types names
 import "./ticket.css";
 
 function wireDialogs(root) {
@@ -126,7 +127,12 @@ function wireOneOf(form) {
   });
 }
 
-const PICKER_URLS = { user: "/people/search/", customer: "/customers/search/" };
+const PICKER_URLS = {
+  user: "/people/search/",
+  customer: "/customers/search/",
+  part: "/parts/search/",
+  warehouse: "/warehouses/search/",
+};
 
 async function labelOf(url, value) {
   const lookUp = new URL(url, window.location.href);
