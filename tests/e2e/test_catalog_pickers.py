@@ -1,13 +1,10 @@
 """Parts and warehouses chosen by name in a real browser: a one-step process whose form
 has a part and a warehouse field, the shipped catalogs, alice picking both in Chinese."""
 
-import json
-import os
-import subprocess
-
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -33,23 +30,12 @@ def test_an_agent_picks_a_part_and_a_warehouse_by_name(cast, live_server):
     deploy_bundle("quick.bpmn", text.replace("bench_agents", "agents"), {"parts.schema.json": FORM})
     ticket = actions.do_start_ticket(cast["alice"], "quick", {})
     task = ticket.tasks.get()
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "catalog_pickers.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-            "TASK": f"/tasks/{task.id}/",
-            "TICKET": f"/tickets/{ticket.number}/",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
+    result = run_script(
+        "catalog_pickers.mjs",
+        live_server,
+        TASK=f"/tasks/{task.id}/",
+        TICKET=f"/tickets/{ticket.number}/",
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["axe"] == []
     assert result["values"] == ["BP-FRONT", "WH-SH"]  # what the form sends: the codes
     assert result["shown"] == ["前刹车片 · BP-FRONT", "上海中心仓 · WH-SH"]  # what alice sees

@@ -1,32 +1,12 @@
 """A process owner edits, tests, publishes and rolls back a decision table in Chromium (dmn-js),
 in English and in Chinese; the API docs draw offline."""
 
-import json
-import os
-import shutil
-import subprocess
-
 import pytest
 
 from tests.conftest import ROOT, _user, deploy_file, repair_start
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def run_script(name, live_server, **env):
-    if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
-        pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / name)],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e"), **env},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def vip_priority(user):

@@ -9,7 +9,7 @@ import pytest
 from definitions import authoring
 from tests.conftest import ROOT, _user
 from tests.decisions.test_drd import drd_elements
-from tests.e2e.test_decision_authoring import run_script
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

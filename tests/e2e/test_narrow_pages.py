@@ -4,12 +4,11 @@ scrolls inside its own labelled region, so the page never scrolls sideways; axe-
 nothing serious; the catalogs read in the reader's language."""
 
 import json
-import os
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT, deploy_file
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,23 +28,7 @@ def test_wide_tables_scroll_in_their_own_region_at_375_px(cast, live_server):
         "statement": "/pricing/statements/SV-1/",
         "decision": "/decisions/equipment_maintenance_payment_plan/",
     }
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "narrow.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-            "PAGES": json.dumps(pages),
-            "USERNAME_E2E": "dave",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = run_script("narrow.mjs", live_server, PAGES=json.dumps(pages), USERNAME_E2E="dave")
     for name in pages:
         assert found[name]["overflow"] is False, name
         assert found[name]["axe"] == [], (name, found[name]["axe"])
