@@ -59,8 +59,8 @@ def validate_submission(
 
     ``current``: the ticket's data before this submission (read-only comparisons, required
     fields already filled, SpiffArena options taken from task data). ``lookups``: ``user``,
-    ``customer``, ``part`` and ``warehouse`` -> a function telling whether an identifier exists; a picker
-    field without its lookup is an error, never silently accepted.
+    ``customer``, ``part`` and ``warehouse`` -> a function telling whether an identifier
+    exists; a picker field without its lookup is an error, never silently accepted.
     """
     current = current or {}
     result = ValidationResult(cleaned={}, errors={}, redisplay=dict(current))

@@ -97,13 +97,17 @@ class Names:
     def part(self, sku: Any) -> str:
         """ "主控板 · EQ-CTRL-BOARD": the catalogue's name in the reader's language, and the
         SKU the warehouse goes by (the SKU alone when the catalogue has no such part)."""
-        name = self.parts.get(str(sku))
-        return f"{local_name(name)} · {sku}" if name else str(sku)
+        return with_code(self.parts.get(str(sku)), str(sku))
 
     def warehouse(self, code: Any) -> str:
-        """ "上海中心仓 · WH-SH", as `part` names a part (a name that is its code: the code)."""
-        name = self.warehouses.get(str(code))
-        return f"{local_name(name)} · {code}" if name and name != str(code) else str(code)
+        """ "上海中心仓 · WH-SH", as `part` names a part."""
+        return with_code(self.warehouses.get(str(code)), str(code))
+
+
+def with_code(name: str | None, code: str) -> str:
+    """A catalog entry as people pick and read it: its name in the reader's language and
+    the code it goes by; the code alone when it has no other name."""
+    return f"{local_name(name)} · {code}" if name and name != code else code
 
 
 def yes_no(value: bool) -> str:

@@ -13,8 +13,8 @@ whom the chooser may pick (one query each, whatever the size of the organisation
 from django.contrib.auth.models import Group, User
 from django.db.models import Q
 
-from definitions.element_names import local_name
 from pricing.queries import find_parts, find_warehouses
+from tickets.display import with_code
 from tickets.models import HumanTask
 from tickets.taskstate import declared_operations
 
@@ -85,16 +85,14 @@ def parts(query: str) -> list[dict]:
     query = query.strip()
     if not query:
         return []
-    return [{"value": sku, "label": _named(name, sku)} for sku, name in find_parts(query, RESULTS)]
+    return [
+        {"value": sku, "label": with_code(name, sku)} for sku, name in find_parts(query, RESULTS)
+    ]
 
 
 def warehouses(query: str) -> list[dict]:
     """Few enough to list them all when nothing is typed yet."""
     return [
-        {"value": code, "label": _named(name, code)}
+        {"value": code, "label": with_code(name, code)}
         for code, name in find_warehouses(query.strip(), RESULTS)
     ]
-
-
-def _named(name: str, code: str) -> str:
-    return f"{local_name(name)} · {code}" if name and name != code else code
