@@ -36,4 +36,5 @@ def test_wide_tables_scroll_in_their_own_region_at_375_px(cast, live_server):
     # the shipped names in the reader's language; the stock under its warehouse's name
     assert "蓄电池更换" in shown and "Battery replacement" not in shown
     assert "压缩机（5 匹）" in shown and "上海中心仓" in shown and "WH-SH" not in shown
+    assert "×1.1\n" in shown and "1.1000" not in shown  # a coefficient as written
     assert "结算单" in found["statement"]["text"]

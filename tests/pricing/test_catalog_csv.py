@@ -177,6 +177,7 @@ def test_the_catalog_page_shows_the_error_report_and_imports_good_files(cast):
     page = client.get("/pricing/")
     html = page.content.decode()
     assert page.status_code == 200 and "<td>Installation</td>" in html and "≥10: ¥100.00" in html
+    assert "<td>1.5</td>" in html  # labour hours as written, no trailing zeros
     assert "13%" in html and "True" not in html
     bad = SimpleUploadedFile("t.csv", b"code,name,discount_rate\nvip,VIP,1.5\n")
     page = client.post("/pricing/", {"kind": "tiers", "file": bad})

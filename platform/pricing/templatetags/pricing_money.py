@@ -1,5 +1,6 @@
 """Money and rates as people read them: ``{{ amount|money:currency }}`` gives ¥1,380.00 (the
-currency's sign, thousands grouped, two decimals), ``{{ rate|rate_percent }}`` gives 13%."""
+currency's sign, thousands grouped, two decimals), ``{{ rate|rate_percent }}`` gives 13%,
+``{{ hours|plain_number }}`` gives 1.5."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -39,3 +40,10 @@ def rate_percent(value) -> str:
     percent = (number * 100).normalize()
     text = f"{percent:f}"
     return f"{text}%"
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A catalog figure without trailing zeros: 1.1000 → 1.1, 10 → 10, 0.50 → 0.5."""
+    number = _decimal(value)
+    return "–" if number is None else f"{number.normalize():f}"
