@@ -6,8 +6,8 @@ ten teams of agents, a third of the tasks claimed by an agent, due times spread 
 week (a tenth without one), priorities 0-4, 2,000 customers, eight channels, and in each
 ticket's form data a device serial and a symptom. A non-supervisor agent of one team then
 asks, through the Django test client and an API token, for its group queue, its own
-queue, the HTML worklist (tabs with counts, filters, sorts, text search, the rows fragment
-of the live refresh) and text searches (number, title, customer, form values, with
+queue, the HTML worklist (its page, the tabs with their counts it loads, filters, sorts,
+text search, the rows fragment of the live refresh) and text searches (number, title, customer, form values, with
 filters); p95 over BENCH_READ_REPEATS requests each. `search.p95_ms` is the worst text
 search; the list pages without text (newest first, and by due time, priority, update)
 are reported beside it. EXPLAIN ANALYZE of the underlying
@@ -226,6 +226,7 @@ def _worklist(api, html, dataset: dict) -> dict:
         queries["group_queue_page_2"] = f"{group}&cursor={second}"
     figures = {name: _p95(api, url, _json_ok) for name, url in queries.items()}
     figures["html_worklist"] = _p95(html, "/tasks/?tab=groups", _html_ok)
+    figures["html_tab_counts"] = _p95(html, "/tasks/tabs/?tab=groups", _rows_ok)
     filtered = {name: _p95(html, f"/tasks/rows/?{q}", _rows_ok) for name, q in FILTERED.items()}
     serial = urlencode({"q": dataset["serial"]})
     filtered["search_field"] = _p95(html, f"/tasks/rows/?tab=groups&{serial}", _rows_ok)
@@ -233,7 +234,13 @@ def _worklist(api, html, dataset: dict) -> dict:
         html, f"/tasks/?{FILTERED['filtered_sorted_due']}", _html_ok
     )
     return {
-        "p95_ms": max(figures["group_queue"], figures["own_queue"], *filtered.values()),
+        "p95_ms": max(
+            figures["group_queue"],
+            figures["own_queue"],
+            figures["html_worklist"],
+            figures["html_tab_counts"],
+            *filtered.values(),
+        ),
         "open_tickets": OPEN_TICKETS,
         "build_s": round(dataset["built_s"], 1),
         **{f"{k}_p95_ms": v for k, v in figures.items()},

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", worklist_views.home, name="home"),
     path("tasks/", worklist_views.worklist_page, name="worklist"),
     path("tasks/rows/", worklist_views.worklist_rows, name="worklist_rows"),
+    path("tasks/tabs/", worklist_views.worklist_tabs, name="worklist_tabs"),
     path("tasks/bulk/", worklist_views.bulk_action, name="bulk"),
     path("tasks/people/", worklist_views.people, name="people"),
     path("tasks/<int:task_id>/", views.task_page, name="task"),

@@ -115,29 +115,39 @@ def _rows(request, people) -> dict:
     }
 
 
+def _tabs(request, counted: bool) -> dict:
+    """The tabs, each with the current query (less the page) and, `counted`, its count."""
+    tab = _tab(request)
+    counts = worklists.tab_counts(request.user) if counted else {}
+    return {
+        "tabs": [
+            {
+                "label": TAB_LABELS[name],
+                "count": counts.get(name),
+                "more": counts.get(name, 0) > worklists.COUNT_CAP,
+                "url": f"{reverse('tickets:worklist')}?{_query_without(request, 'after', tab=name)}",
+                "current": name == tab,
+            }
+            for name in worklists.tabs_for(request.user)
+        ],
+        "counted": counted,
+        "cap": worklists.COUNT_CAP,
+        "tabs_url": f"{reverse('tickets:worklist_tabs')}?{request.GET.urlencode()}",
+    }
+
+
 @login_required
 @require_GET
 def worklist_page(request):
-    """Tabs (mine, my groups, all for supervisors, overdue, due soon) with counts; the
-    filters, sort, search and page (`after`) in the query string."""
+    """Tabs (mine, my groups, all for supervisors, overdue, due soon), their counts coming
+    with the first refresh (`worklist_tabs`); the filters, sort, search and page (`after`)
+    in the query string."""
     people, groups = offered_to(request.user)
     context = _rows(request, people)
     tab = _tab(request)
-    counts = worklists.tab_counts(request.user)
     context["tab"] = tab
     context["tab_label"] = TAB_LABELS[tab]
-    context["tabs"] = [
-        {
-            "name": name,
-            "label": TAB_LABELS[name],
-            "count": counts[name],
-            "more": counts[name] > worklists.COUNT_CAP,
-            "url": f"?{_query_without(request, 'after', tab=name)}",
-            "current": name == tab,
-        }
-        for name in worklists.tabs_for(request.user)
-    ]
-    context["cap"] = worklists.COUNT_CAP
+    context.update(_tabs(request, counted=False))
     context["bulk"] = BulkForm(people=people, groups=groups)
     context["here"] = request.get_full_path()
     return render(request, "tickets/worklist.html", context)
@@ -152,6 +162,14 @@ def worklist_rows(request):
     people = offered_to(request.user)[0] if request.GET.get("assignee") else ()
     context = _rows(request, people)
     return HttpResponse(render_to_string("tickets/_worklist_rows.html", context))
+
+
+@login_required
+@require_GET
+def worklist_tabs(request):
+    """The tabs with their counts: htmx loads them once the page is there and refreshes
+    them with the rows, so the counts follow what the list shows."""
+    return HttpResponse(render_to_string("tickets/_worklist_tabs.html", _tabs(request, True)))
 
 
 def _outcome_text(outcome: bulk.Outcome, request: bulk.BulkRequest) -> str:

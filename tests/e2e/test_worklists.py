@@ -78,6 +78,7 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     assert len(result["queueBefore"]) == 2 and len(result["bobClaimed"]) == 1
     assert result["bobClaimed"][0].endswith(": claimed by you")
     assert len(result["queueAfter"]) == 1 and result["notReloaded"]
+    assert result["countAfter"] == result["countBefore"] - 1 > 0  # "My groups" follows
 
     assert result["openedTitle"].startswith("SV-") and "/tickets/SV-" in result["openedUrl"]
 

@@ -52,10 +52,14 @@ try {
     words: "compressor", priority: "2", person: "Zhang", tag: "",
   });
 
-  // Live refresh: bob claims a queued ticket; the rows follow without reloading the page.
+  // Live refresh: bob claims a queued ticket; the rows and the tab's count follow without
+  // reloading the page (the counts load once the page is there).
   await alice.goto(`${base}/tasks/?tab=groups&q=queue-check`);
   await alice.evaluate(() => { window.notReloaded = true; });
   result.queueBefore = await rowNumbers(alice);
+  const count = ".fd-tabs a[aria-current=page] .fd-count";
+  await alice.waitForSelector(count);
+  result.countBefore = Number(await alice.textContent(count));
   const bob = await loggedIn(browser, "bob");
   await bob.goto(`${base}/tasks/?tab=groups&q=queue-check`);
   await bob.check(`${rows} input[name=task] >> nth=0`);
@@ -67,6 +71,11 @@ try {
     result.queueBefore.length,
   );
   result.queueAfter = await rowNumbers(alice);
+  await alice.waitForFunction(
+    ([selector, n]) => Number(document.querySelector(selector)?.textContent) === n - 1,
+    [count, result.countBefore],
+  );
+  result.countAfter = Number(await alice.textContent(count));
   result.notReloaded = await alice.evaluate(() => window.notReloaded === true);
 
   await shot(alice, "worklist-refreshed");
