@@ -38,6 +38,16 @@ def test_the_form_asks_for_contact_details_and_the_processes_own_fields(repair):
     assert Client().get("/intake/nope/").status_code == 404
 
 
+def test_the_form_reads_in_the_visitors_language_like_its_own_fields(repair):
+    """The process's bilingual name in the visitor's language; the contact fields marked
+    required as the process's fields are (an asterisk, no ASCII colon in Chinese)."""
+    zh = Client().get("/intake/repair/?lang=zh-hans").content.decode()
+    assert "<h1>上门维修</h1>" in zh and "Home appliance repair" not in zh
+    assert ">您的姓名*</label>" in zh and ">手机号码</label>" in zh and "您的姓名:" not in zh
+    en = Client().get("/intake/repair/?lang=en").content.decode()
+    assert "<h1>Home appliance repair</h1>" in en and ">Your name*</label>" in en
+
+
 def test_a_submission_raises_a_ticket_and_links_the_customer(repair):
     response = submit()
     assert response.status_code == 200, response.content.decode()
