@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 
 
-def run_script(name, live_server, **env):
+def run_script(name, live_server, timeout=240, **env):
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
     done = subprocess.run(
@@ -19,7 +19,7 @@ def run_script(name, live_server, **env):
         env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e"), **env},
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=timeout,
         check=False,
         cwd=ROOT,
     )

@@ -1,16 +1,14 @@
 """Booking an appointment in a real browser: the customer on a 375 px phone (Chinese, in
 their own time zone), a second customer beaten to the slot, the agent's ticket page."""
 
-import json
-import os
 import re
 import shutil
-import subprocess
 
 import pytest
 from django.contrib.auth.models import Group
 
 from tests.conftest import PROCESSES, ROOT, deploy_file
+from tests.e2e.browser import run_script
 from tests.scheduling.conftest import WEEKDAYS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -41,24 +39,13 @@ def test_a_customer_books_a_slot_on_the_portal_and_the_agent_sees_it(cast, live_
         "beauty_salon",
         {**start, "customer_name": "Li Lei", "customer_phone": "13900001111"},
     )
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "booking.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "TRACK_A": f"/t/{mine.tracking_token}/",
-            "TRACK_B": f"/t/{theirs.tracking_token}/",
-            "TICKET": mine.number,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        cwd=ROOT,
+    seen = run_script(
+        "booking.mjs",
+        live_server,
+        TRACK_A=f"/t/{mine.tracking_token}/",
+        TRACK_B=f"/t/{theirs.tracking_token}/",
+        TICKET=mine.number,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["zoneNote"] == "时间按 Asia/Tokyo 时区显示。"
     assert seen["askZh"] == "请选择适合您的时间。"
     assert "星期" in seen["firstDayZh"]

@@ -3,17 +3,15 @@ the API: web form -> confirmation mail -> the agent asks -> the customer answers
 replying to the mail and on the portal -> resolved -> two stars -> a follow-up (回访)
 task. Every notification on the way is asserted: recipient, channel, language, text."""
 
-import json
-import os
 import re
 import shutil
-import subprocess
 import uuid
 from email.utils import make_msgid
 
 import pytest
 
 from tests.conftest import PROCESSES, ROOT, deploy_file
+from tests.e2e.browser import run_script
 from tests.intake.conftest import smtp  # noqa: F401 (the in-process SMTP server fixture)
 from tests.integrations.support import post, token_client, token_for
 
@@ -22,23 +20,7 @@ CUSTOMER = "wang.fang@example.cn"
 
 
 def customer_step(live_server, step, **env):
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "conversation.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "STEP": step,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-            **env,
-        },  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script("conversation.mjs", live_server, STEP=step, **env)
 
 
 def drain():

@@ -2,14 +2,12 @@
 language follows the browser until a person chooses, the choice sticks, and the address
 field narrows province, city and district on a 375 px phone screen."""
 
-import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,17 +21,7 @@ def test_chinese_by_the_browser_english_by_choice_and_an_address_on_a_phone(cast
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core: make browser")
     if not (ROOT / "web" / "static" / "dist" / "address.js").exists():
         pytest.fail("the browser code is not built: run `make install` (node web/build.mjs)")
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "i18n.mjs")],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("i18n.mjs", live_server)
     assert result["errors"] == []
     assert result["loginLang"] == "zh-hans" and result["loginTitle"] == "登录"
     assert result["worklistNav"] == "我的工作"

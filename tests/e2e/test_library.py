@@ -1,10 +1,7 @@
 """The template library in Chromium (English and Chinese): every template drawn, axe clean,
 the industry filter, a copy made, its scenarios run and published from the modeler; 375 px."""
 
-import json
-import os
 import shutil
-import subprocess
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -12,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from definitions.library import catalog
 from definitions.models import ProcessVersion
 from tests.conftest import ROOT
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -21,17 +19,7 @@ def test_an_analyst_copies_a_library_template_and_publishes_it(cast, live_server
     ann.groups.set([Group.objects.get_or_create(name="analysts")[0]])
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "library.mjs")],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("library.mjs", live_server, timeout=400)
     en, zh = result["en"], result["zh"]
 
     assert en["heading"] == "Template library" and zh["heading"] == "模板库"

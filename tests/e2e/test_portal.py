@@ -1,13 +1,11 @@
 """The customer portal in a real browser at 375 px, in Chinese and English."""
 
-import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,22 +37,9 @@ def test_the_portal_at_375_px_in_chinese_and_english(cast, live_server, settings
     actions.do_complete_task(cast["bob"], task.id, {"answer": "请更换密封条。", "resolved": True})
 
     shots = ROOT / "var" / "e2e"
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "portal.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "TRACK": f"/t/{ticket.tracking_token}/",
-            "SHOTS": str(shots),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
+    result = run_script(
+        "portal.mjs", live_server, TRACK=f"/t/{ticket.tracking_token}/", SHOTS=str(shots)
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["statusZh"] == "已解决" and result["statusEn"] == "Resolved"
     assert "还是有点漏水" in result["lastMessage"] and "leak.png" in result["lastMessage"]
     assert result["overflowZh"] <= 0 and result["overflowEn"] <= 0  # nothing wider than 375 px

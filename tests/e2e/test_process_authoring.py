@@ -3,9 +3,7 @@ Chinese): a deleted flow is pinned on the diagram, fixed, the scenarios pass, th
 publish shows as a new version; the list and version pages pass axe and fit 375 px."""
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -13,6 +11,7 @@ from django.utils import translation
 
 from definitions.element_names import local_name
 from tests.conftest import ROOT, deploy_file
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,17 +22,7 @@ def test_an_analyst_fixes_publishes_and_sees_the_new_version(cast, live_server):
     deploy_file(ROOT / "processes" / "repair.bpmn")
     if not shutil.which("chromium") or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail("browser tests need Debian's chromium and npm's playwright-core")
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "process_authoring.mjs")],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("process_authoring.mjs", live_server, timeout=300)
     en, zh = result["en"], result["zh"]
 
     assert en["listHeading"] == "Processes" and zh["listHeading"] == "流程"
@@ -100,22 +89,7 @@ def test_a_supervisor_sees_the_time_of_each_step_on_the_diagram(cast, live_serve
     from tests.analytics.history import build
 
     build(deploy_file(ROOT / "processes" / "repair.bpmn"), cast)
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "process_overlay.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-            "RANGE": "from=2026-11-20&to=2026-11-24",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("process_overlay.mjs", live_server, RANGE="from=2026-11-20&to=2026-11-24")
     # the history's "diagnose" tasks took 65 h and 3 h; its "repair" step is not drawn
     assert result["badges"] == {"diagnose": "avg 34.0 h"}
     assert result["axe"] == []

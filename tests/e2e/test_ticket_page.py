@@ -1,13 +1,10 @@
 """The ticket page in Chromium: operations through their dialogs, a supervisor's transfer
 with a reason that shows in the timeline, the diagram's marks, Chinese, 375 px, axe."""
 
-import json
-import os
-import subprocess
-
 import pytest
 
 from tests.conftest import ROOT, repair_start
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,22 +43,7 @@ def ticket_at_diagnosis(cast):
 
 def test_people_work_a_repair_ticket_from_its_page(cast, live_server):
     ticket = ticket_at_diagnosis(cast)
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "ticket.mjs")],
-        env={
-            **os.environ,
-            "BASE_URL": live_server.url,
-            "SHOTS": str(ROOT / "var" / "e2e"),
-            "TICKET": ticket.number,
-        },
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("ticket.mjs", live_server, TICKET=ticket.number)
 
     assert "Tom Zhang added an internal note" in result["afterSendBack"]
     assert (

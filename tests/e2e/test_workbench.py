@@ -1,13 +1,11 @@
 """A real browser (Debian's Chromium via playwright-core) through the workbench pages."""
 
-import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,17 +18,7 @@ def test_an_agent_raises_a_vip_ticket_and_accepts_it_in_chromium(cast, live_serv
         pytest.fail(
             "browser tests need Debian's chromium and npm's playwright-core: run `make browser`"
         )
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "workbench.mjs")],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("workbench.mjs", live_server)
     assert result["number"].startswith("SV-")
     assert result["ticketPriority"] == "VIP"  # the triage table decided the priority
     assert "Please fix" in result["errorSummary"] and result["keptName"] == "Wang Fang"

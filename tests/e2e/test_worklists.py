@@ -3,14 +3,12 @@ the result for each, sees the rows refresh without a reload and opens a ticket; 
 in Chinese; the list at 375 px without sideways scrolling; axe-core clean."""
 
 import datetime as dt
-import json
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import FIXTURES, ROOT, deploy_file
+from tests.e2e.browser import run_script
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,17 +49,7 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     if not (ROOT / "web" / "static" / "dist" / "worklist.js").exists():
         pytest.fail("the front end is not built: run `node web/build.mjs` (make install)")
     made = _queue(cast)
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "e2e" / "worklists.mjs")],
-        env={**os.environ, "BASE_URL": live_server.url, "SHOTS": str(ROOT / "var" / "e2e")},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script("worklists.mjs", live_server)
 
     en = result["en"]
     assert sorted(en["searched"]) == sorted([made["c1"], made["c2"], made["c3"]])
