@@ -100,22 +100,22 @@ def task_people(request, task_id: int):
     return JsonResponse({"results": found})
 
 
-@require_GET
-@_signed_in
-def part_search(request):
-    """Catalog parts for a form's part field, by SKU or name."""
-    if not request.user.is_staff:
-        return JsonResponse({"detail": "staff only"}, status=403)
-    return JsonResponse({"results": pickers.parts(_query(request))})
+def _catalog_search(find):
+    """A form's catalog field's search box (`find`: pickers.parts or pickers.warehouses,
+    by code or name): staff only."""
+
+    @require_GET
+    @_signed_in
+    def search(request):
+        if not request.user.is_staff:
+            return JsonResponse({"detail": "staff only"}, status=403)
+        return JsonResponse({"results": find(_query(request))})
+
+    return search
 
 
-@require_GET
-@_signed_in
-def warehouse_search(request):
-    """Warehouses for a form's warehouse field, by code or name."""
-    if not request.user.is_staff:
-        return JsonResponse({"detail": "staff only"}, status=403)
-    return JsonResponse({"results": pickers.warehouses(_query(request))})
+part_search = _catalog_search(pickers.parts)
+warehouse_search = _catalog_search(pickers.warehouses)
 
 
 @require_GET
