@@ -6,6 +6,9 @@ a JSON body (PostgreSQL refuses NUL in text, so it would otherwise surface as a 
 nested deeper than FLOWDESK_MAX_JSON_DEPTH; a body over DATA_UPLOAD_MAX_MEMORY_SIZE (413);
 a multipart body without a boundary. Answers under /api/ are ``{"detail": …}``; elsewhere a
 short plain-text page.
+
+A live refresh (htmx) after the session ended is sent, whole page, to the login page
+(`HtmxLoginMiddleware`) rather than given the login page to swap into a list.
 """
 
 import base64
@@ -13,7 +16,7 @@ import hashlib
 import json
 import re
 from functools import cache
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -192,3 +195,29 @@ class ContentSecurityPolicyMiddleware:
             nonce = getattr(response, "csp_style_nonce", "")
             response["Content-Security-Policy"] = policy(not exempt, styled, nonce)
         return response
+
+
+class HtmxLoginMiddleware:
+    """`login_required` answers a signed-out request with a redirect to the login page,
+    which the browser follows for htmx and htmx would swap into the page (the rows of the
+    worklist, say). For an htmx request it answers HX-Redirect instead: the whole page goes
+    to the login page, and back to itself (not to the fragment) after."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 302
+            or not request.headers.get("HX-Request")
+            or not response.get("Location", "").startswith(settings.LOGIN_URL)
+        ):
+            return response
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = page.path if page.path.startswith("/") and not page.path.startswith("//") else "/"
+        if page.query:
+            back = f"{back}?{page.query}"
+        redirected = HttpResponse(status=200)
+        redirected["HX-Redirect"] = f"{settings.LOGIN_URL}?{urlencode({'next': back})}"
+        return redirected

@@ -67,6 +67,9 @@ def test_an_agent_searches_filters_and_bulk_assigns_in_chromium(cast, live_serve
     assert result["bobClaimed"][0].endswith(": claimed by you")
     assert len(result["queueAfter"]) == 1 and result["notReloaded"]
     assert result["countAfter"] == result["countBefore"] - 1 > 0  # "My groups" follows
+    signed_out = result["signedOut"]  # a refresh after signing out elsewhere: the login page
+    assert signed_out["loginForm"] == 1
+    assert signed_out["url"].endswith("/login/?next=%2Ftasks%2F%3Ftab%3Dgroups%26sort%3Ddue")
 
     assert result["openedTitle"].startswith("SV-") and "/tickets/SV-" in result["openedUrl"]
 

@@ -144,6 +144,17 @@ try {
     result[name].listAxe = await axeProblems(phone);
     await shot(phone, `ticket-list-${name}`);
   }
+
+  // Signed out in another tab: the next refresh takes the page to the login page (and
+  // back to this list after), not the login page into the rows.
+  const left = await loggedIn(browser, "alice");
+  await left.goto(`${base}/tasks/?tab=groups&sort=due`);
+  const other = await left.context().newPage();
+  await other.goto(`${base}/tasks/`);
+  await Promise.all([other.waitForNavigation(), other.click("form.fd-user button[type=submit]")]);
+  await left.evaluate(() => document.body.dispatchEvent(new CustomEvent("notify-message")));
+  await left.waitForURL(/\/login\//);
+  result.signedOut = { url: left.url(), loginForm: await left.locator("#id_username").count() };
 } finally {
   await browser.close();
 }
