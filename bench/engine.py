@@ -10,7 +10,9 @@ Platform = do_start_ticket + six do_complete_task calls on the database, includi
 locks, worklist sync, timeline, serialization and the sandbox; `queries_per_ticket`
 counts the SQL statements of one such ticket. On PostgreSQL `floor_ms` is what seven
 durable steps cost with no engine and no host logic (bench/durable_floor.py) and
-`floor_ratio` the ratio that alone leaves.
+`floor_ratio` the ratio that alone leaves. `cpu` splits a ticket's time: this process's
+CPU (`raw_ms`, `platform_ms`: engine, host and driver) and, with the server on this
+machine, the database server's (`platform_db_ms`, `floor_db_ms`), means per ticket.
 api (bench/api_load.py), worklist + search (bench/read_load.py), timers
 (bench/timer_sweep.py), pricing (bench/pricing_figures.py), appointments
 (bench/appointments.py: concurrent booking, `appointments.book_p95_ms`): see those modules.
@@ -180,6 +182,30 @@ def queries_of(fn) -> int:
     return len(captured)
 
 
+def _database_cpu():
+    """A clock of the CPU time (ms) the PostgreSQL server has spent on this connection,
+    read from its backend's /proc entry when the server runs on this machine; else None.
+    Its ticks are 10 ms: only a mean over many tickets means anything."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * tick_ms  # utime + stime
+
+    try:
+        used()
+    except (OSError, ValueError, IndexError):  # another machine's server
+        return None
+    return used
+
+
 def engine_figures() -> dict:
     from django.db import connection
 
@@ -193,11 +219,18 @@ def engine_figures() -> dict:
 
         runners["floor"] = durable_floor.runner(ticket)
         runners["floor"]()
+    database_cpu = _database_cpu()
     # Interleave them so that machine noise hits all alike.
     samples = {name: [] for name in runners}
+    cpu = {name: [] for name in runners}  # this process's CPU ms (engine, host, driver)
+    db_cpu = {name: [] for name in runners}  # the database server's, on this connection
     for _ in range(TICKETS):
         for name, run in runners.items():
+            python, server = time.process_time(), database_cpu() if database_cpu else 0
             samples[name].append(_time(run, 1))
+            cpu[name].append((time.process_time() - python) * 1000)
+            if database_cpu:
+                db_cpu[name].append(database_cpu() - server)
     ms = {name: statistics.median(values) for name, values in samples.items()}
     floor = {}
     if "floor" in ms:  # bench/durable_floor.py: the database's share, no engine
@@ -205,12 +238,22 @@ def engine_figures() -> dict:
             "floor_ms": round(ms["floor"], 3),
             "floor_ratio": round((ms["raw"] + ms["floor"]) / ms["raw"], 2),
         }
+    # Where a ticket's time goes: CPU of this process (raw: the engine alone; platform:
+    # the engine, the host's Python and the driver) and of the database server.
+    split = {f"{name}_ms": round(statistics.mean(values), 3) for name, values in cpu.items()}
+    if database_cpu:
+        split |= {
+            f"{name}_db_ms": round(statistics.mean(values), 3)
+            for name, values in db_cpu.items()
+            if name != "raw"
+        }
     return {
         "tickets": TICKETS,
         "raw_ms": round(ms["raw"], 3),
         "platform_ms": round(ms["platform"], 3),
         "ratio": round(ms["platform"] / ms["raw"], 2),
         **floor,
+        "cpu": split,
         "queries_per_ticket": queries_of(platform),
         "database": connection.vendor,
         "state": state_sizes(raw()),

@@ -53,6 +53,7 @@ def test_bench_prints_the_report(tmp_path):
     assert engine["raw_ms"] > 0 and engine["platform_ms"] > 0
     assert abs(engine["ratio"] - engine["platform_ms"] / engine["raw_ms"]) < 0.05 * engine["ratio"]
     assert engine["database"] in {"sqlite", "postgresql"}
+    assert engine["cpu"]["raw_ms"] > 0 and engine["cpu"]["platform_ms"] > 0
     assert engine["queries_per_ticket"] > 7  # a start and six completions, at least
     assert engine["state"]["by_reference_bytes"] < engine["state"]["spiff_embedded_bytes"]
     assert report["dmn"]["table_20_rules_ms"] < 0.1
@@ -67,6 +68,8 @@ def test_bench_prints_the_report(tmp_path):
     # seven durable steps with no engine: less than the platform's, more than nothing
     assert 0 < engine["floor_ms"] < engine["platform_ms"]
     assert 1 < engine["floor_ratio"] < engine["ratio"]
+    # the server runs here: its CPU per ticket is read from /proc (10 ms ticks: >= 0)
+    assert engine["cpu"]["platform_db_ms"] >= 0 and engine["cpu"]["floor_db_ms"] >= 0
     api = report["api"]
     assert api["lifecycles"] >= 2 * api["clients"] and api["window_s"] >= 2
     rate = api["lifecycles"] / api["window_s"]
