@@ -49,6 +49,7 @@ def test_bench_prints_the_report(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert json.loads(written.read_text()) == report
+    assert report["machine"]["python_loop_5m_ms"] > 0
     engine = report["engine"]
     assert engine["raw_ms"] > 0 and engine["platform_ms"] > 0
     assert abs(engine["ratio"] - engine["platform_ms"] / engine["raw_ms"]) < 0.05 * engine["ratio"]
@@ -103,4 +104,4 @@ def test_bench_sections_pricing_runs_the_pricing_figures_only(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
-    assert list(report) == ["pricing"] and report["pricing"]["quote_ms"] > 0
+    assert list(report) == ["machine", "pricing"] and report["pricing"]["quote_ms"] > 0
