@@ -20,15 +20,18 @@ try {
   result.zoneNote = (await page.textContent("#appointment .fd-zone")).trim();
   result.askZh = (await page.textContent("#appointment .fd-waiting")).trim();
   result.firstDayZh = (await page.textContent("#appointment legend")).trim();
-  result.firstSlotZh = (await page.locator("label.fd-slot").first().innerText()).trim();
+  // The second day offered is never today: its first time is the opening hour, whatever
+  // the hour the test runs at (today's earlier times are gone).
+  const laterDay = page.locator("#appointment fieldset.fd-slots").nth(1);
+  result.openingSlotZh = (await laterDay.locator("label.fd-slot").first().innerText()).trim();
   result.daysShownZh = await page.locator("#appointment fieldset.fd-slots:visible").count();
   result.moreDaysZh = (await page.textContent("#appointment .fd-more-days > summary")).trim();
   result.pageHeightZh = await page.evaluate(() => document.documentElement.scrollHeight);
   result.axeZh = await axeProblems(page);
   result.overflowZh = await overflowsSideways(page);
   await shot(page, "booking-portal-375-zh");
-  const slot = await page.locator("input[name=slot]").first().getAttribute("value");
-  await page.locator("label.fd-slot").first().click();
+  const slot = await laterDay.locator("input[name=slot]").first().getAttribute("value");
+  await laterDay.locator("label.fd-slot").first().click();
   await Promise.all([page.waitForURL(/#appointment$/), page.click("#appointment button[type=submit]")]);
   result.bookedZh = (await page.textContent(".fd-appointment-live")).trim();
   await shot(page, "booking-portal-375-zh-booked");

@@ -49,8 +49,8 @@ def test_a_customer_books_a_slot_on_the_portal_and_the_agent_sees_it(cast, live_
     assert seen["zoneNote"] == "时间按 Asia/Tokyo 时区显示。"
     assert seen["askZh"] == "请选择适合您的时间。"
     assert "星期" in seen["firstDayZh"]
-    # The salon opens at 09:00 Shanghai time: 10:00 in Tokyo.
-    assert seen["firstSlotZh"].startswith("10:00") and "Lily · Room 2" in seen["firstSlotZh"]
+    # The salon opens at 09:00 Shanghai time: 10:00 in Tokyo (a day after today, booked).
+    assert seen["openingSlotZh"].startswith("10:00") and "Lily · Room 2" in seen["openingSlotZh"]
     # three days of times on the phone's first screens, the others folded ("其余 7 天")
     assert seen["daysShownZh"] == 3 and re.fullmatch(r"其余 \d+ 天", seen["moreDaysZh"])
     assert seen["pageHeightZh"] < 2400  # the ten days one time a line were 3,970 px
